@@ -1,0 +1,70 @@
+"""Gazetteer places in text → the township (grid cell) they belong to.
+
+A name shared by places in two townships is ambiguous: it is resolved only when the text
+also names one of those townships, otherwise it is reported as ambiguous, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from yuqing.config import Gazetteer
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    places: list[str]  # canonical names found (townships and places)
+    townships: list[str]  # grid cells they resolve to
+    ambiguous: list[str] = field(default_factory=list)  # names left unresolved
+
+
+class PlaceIndex:
+    def __init__(self, gazetteer: Gazetteer):
+        self.county = gazetteer.county
+        # surface form -> list of (canonical name, township)
+        self._forms: dict[str, list[tuple[str, str]]] = {}
+        for tw in gazetteer.townships:
+            for form in (tw.name, *tw.aliases):
+                self._add(form, tw.name, tw.name)
+            for place in tw.places:
+                for form in (place.name, *place.aliases):
+                    self._add(form, place.name, tw.name)
+        # Longest first so that 东关村 wins over 东关 when both are listed.
+        self._ordered = sorted(self._forms, key=len, reverse=True)
+
+    def _add(self, form: str, canonical: str, township: str) -> None:
+        entries = self._forms.setdefault(form, [])
+        if (canonical, township) not in entries:
+            entries.append((canonical, township))
+
+    def words(self) -> list[str]:
+        """Every surface form, for jieba's user dictionary."""
+        return list(self._forms)
+
+    def find(self, texts: Iterable[str]) -> PlaceMatch:
+        joined = "\n".join(t for t in texts if t)
+        found: dict[str, list[tuple[str, str]]] = {}
+        masked = joined
+        for form in self._ordered:
+            if form in masked:
+                found[form] = self._forms[form]
+                # Mask so that a shorter form inside a longer one is not counted again.
+                masked = masked.replace(form, "\0" * len(form))
+        named_townships = {tw for entries in found.values() for c, tw in entries if c == tw}
+        places: list[str] = []
+        townships: list[str] = []
+        ambiguous: list[str] = []
+        for form, entries in found.items():
+            if len(entries) > 1:
+                picks = [e for e in entries if e[1] in named_townships]
+                if len(picks) != 1:
+                    ambiguous.append(form)
+                    continue
+                entries = picks
+            canonical, township = entries[0]
+            if canonical not in places:
+                places.append(canonical)
+            if township not in townships:
+                townships.append(township)
+        return PlaceMatch(places=places, townships=townships, ambiguous=ambiguous)

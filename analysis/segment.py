@@ -1,0 +1,46 @@
+"""jieba segmentation, loaded once per process, with the county gazetteer as user words."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+# Tokens that are only whitespace or punctuation carry nothing and are dropped.
+_JUNK = re.compile(r"^[\s\W_]+$", re.UNICODE)
+# A high frequency makes jieba keep a place name whole instead of splitting it.
+_USER_WORD_FREQ = 200_000
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    text = resources.files("analysis").joinpath("data/stopwords.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+class Segmenter:
+    """One jieba tokenizer with user words added; reuse it, never rebuild per document."""
+
+    def __init__(self, user_words: Iterable[str] = ()):
+        self._tok = jieba.Tokenizer()
+        self._tok.initialize()
+        self.user_words = sorted({w.strip() for w in user_words if w and w.strip()})
+        for word in self.user_words:
+            self._tok.add_word(word, freq=_USER_WORD_FREQ)
+
+    def tokens(self, text: str) -> list[str]:
+        """Segment and drop whitespace/punctuation tokens (stop words are kept: the
+        sentiment model needs negators such as 不 and 没有)."""
+        return [t for t in self._tok.lcut(text, HMM=True) if not _JUNK.match(t)]
+
+
+def content_words(tokens: Iterable[str]) -> list[str]:
+    """Tokens worth counting as topic words: no stop words, no single characters, no numbers."""
+    stop = stopwords()
+    return [t for t in tokens if len(t) > 1 and t not in stop and not t.isdigit()]

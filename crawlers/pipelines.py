@@ -1,0 +1,102 @@
+"""Item pipeline: analyse each crawled item and bulk-index it; spool when storage is down."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from analysis.pipeline import Analyzer
+from storage import open_store
+from storage.client import StorageUnavailable
+from storage.spool import Spool
+from yuqing.config import Config
+from yuqing.records import SHANGHAI, AnalyzedItem, Item
+
+log = logging.getLogger(__name__)
+
+_ANALYZERS: dict[int, Analyzer] = {}
+
+
+def shared_analyzer(cfg: Config) -> Analyzer:
+    """One Analyzer (jieba + models) per process, shared by every spider in it."""
+    key = id(cfg.gazetteer)
+    if key not in _ANALYZERS:
+        _ANALYZERS[key] = Analyzer(cfg.gazetteer)
+    return _ANALYZERS[key]
+
+
+class AnalyzeIndexPipeline:
+    BATCH = 200
+
+    def __init__(self, crawler: Crawler, cfg: Config):
+        self.crawler = crawler
+        self.cfg = cfg
+        self.analyzer = shared_analyzer(cfg)
+        self.store = open_store(cfg)
+        self.spool = Spool(cfg.data_path("spool", "items"))
+        self.quarantine = Spool(cfg.data_path("quarantine", "items"))
+        self.buffer: list[AnalyzedItem] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AnalyzeIndexPipeline:
+        return cls(crawler, crawler.settings["YUQING_CONFIG_OBJ"])
+
+    def _stat(self, key: str, n: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key, n)
+
+    def open_spider(self) -> None:
+        now = datetime.now(SHANGHAI)
+        try:
+            self.store.ensure_template()
+            drained, pending = self.spool.drain(self.store, now, self.quarantine)
+            if drained:
+                log.info("re-indexed %d spooled items (%d still pending)", drained, pending)
+                self._stat("yuqing/spool/drained", drained)
+        except StorageUnavailable as exc:
+            log.warning("Elasticsearch unavailable at start, items will be spooled: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - storage trouble must not stop the crawl
+            log.warning("could not prepare the items index: %s", exc)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Item):
+            try:
+                self.buffer.append(self.analyzer.analyze(item))
+            except Exception as exc:  # noqa: BLE001 - counted, logged, never fatal
+                self._stat("yuqing/dropped/analysis_error")
+                log.error("analysis failed for %s: %r", item.url, exc)
+                return item
+            if len(self.buffer) >= self.BATCH:
+                self.flush()
+        return item
+
+    def flush(self) -> None:
+        batch, self.buffer = self.buffer, []
+        if not batch:
+            return
+        now = datetime.now(SHANGHAI)
+        try:
+            result = self.store.index(batch, now)
+        except Exception as exc:  # noqa: BLE001 - unavailable or broken: keep the items
+            log.warning("indexing failed (%s); spooling %d items", exc, len(batch))
+            self._stat("yuqing/spooled", self.spool.append(batch))
+            return
+        self._stat("yuqing/indexed", result.indexed)
+        if result.failed:
+            failed_ids = {i for i, _ in result.failed}
+            for item_id, reason in result.failed[:5]:
+                log.error("document %s rejected: %s", item_id, reason)
+            # Rejected documents are not transient: kept aside for inspection, not retried.
+            self._stat("yuqing/quarantined", self.quarantine.append(
+                ai for ai in batch if ai.item.id in failed_ids))
+            self._stat("yuqing/rejected", len(result.failed))
+
+    def close_spider(self) -> None:
+        self.flush()
+        try:
+            self.store.refresh()
+        except Exception:  # noqa: BLE001 - refresh only speeds up visibility
+            pass

@@ -1,0 +1,61 @@
+"""Template ``feed``: an RSS 2.0 or Atom feed whose entries link to article pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from yuqing.records import SHANGHAI
+
+from .base import SourceSpider
+
+
+class FeedSpider(SourceSpider):
+    template = "feed"
+
+    def parse(self, response: Response, **_: Any) -> Iterator[Any]:
+        sel = scrapy.Selector(response, type="xml")
+        sel.remove_namespaces()
+        entries = sel.xpath("//item | //entry")
+        if not entries:
+            self.drop(response.url, "feed_unparsable", "no <item> or <entry>")
+            return
+        for entry in entries:
+            link = (entry.xpath("link/@href").get() or entry.xpath("link/text()").get()
+                    or entry.xpath("guid/text()").get() or "").strip()
+            if not link:
+                self.drop(response.url, "feed_entry_without_link")
+                continue
+            yield response.follow(
+                link, callback=self.parse_article, errback=self.on_error,
+                cb_kwargs={"title_hint": entry.xpath("title/text()").get(),
+                           "date_hint": _entry_date(entry)})
+
+    def parse_article(self, response: Response, title_hint: str | None = None,
+                      date_hint: Any = None) -> Iterator[Any]:
+        item = self.article_item(response, title_hint=title_hint, date_hint=date_hint)
+        if item is not None:
+            yield item
+
+
+def _entry_date(entry: scrapy.Selector) -> Any:
+    raw = (entry.xpath("pubDate/text()").get() or entry.xpath("published/text()").get()
+           or entry.xpath("updated/text()").get() or "").strip()
+    if not raw:
+        return None
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        from datetime import datetime
+
+        try:
+            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=SHANGHAI)
+    return when.astimezone(SHANGHAI)

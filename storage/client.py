@@ -1,0 +1,32 @@
+"""The one place that builds an Elasticsearch client from configuration."""
+
+from __future__ import annotations
+
+import os
+
+from elasticsearch import Elasticsearch
+
+from yuqing.config import ElasticsearchConfig
+
+
+class StorageUnavailable(Exception):
+    """Elasticsearch cannot be reached or refused the request; callers spool and retry."""
+
+
+def connect(cfg: ElasticsearchConfig) -> Elasticsearch:
+    """A client for every configured host (several hosts = a real cluster, round-robin)."""
+    api_key = os.environ.get(cfg.api_key_env) if cfg.api_key_env else None
+    return Elasticsearch(
+        cfg.resolved_hosts(),
+        api_key=api_key,
+        request_timeout=cfg.request_timeout,
+        retry_on_timeout=True,
+        max_retries=2,
+    )
+
+
+def cluster_health(es: Elasticsearch) -> str | None:
+    try:
+        return str(es.cluster.health(timeout="2s")["status"])
+    except Exception:  # noqa: BLE001 - any transport failure means "not reachable"
+        return None

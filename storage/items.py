@@ -1,0 +1,237 @@
+"""The items index: versioned template, monthly indices behind an alias, bulk writes, search.
+
+Chinese text is indexed twice on purpose. ``title``/``text`` use the standard analyzer,
+which splits CJK into single characters, so a phrase query is an exact substring match
+even for words no dictionary knows. ``tokens`` holds the jieba tokens joined by spaces
+under the whitespace analyzer, for word-level relevance and aggregations. Both analyzers
+are built into the server, so the minimal distribution (no analysis-common) suffices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch, helpers
+from elasticsearch import exceptions as es_exc
+
+from yuqing.records import SHANGHAI, AnalyzedItem
+
+from .client import StorageUnavailable
+
+MAPPING_VERSION = 1
+
+ITEM_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "keyword"},
+    "url": {"type": "keyword"},
+    "source_id": {"type": "keyword"},
+    "source_kind": {"type": "keyword"},
+    "region": {"type": "keyword"},
+    "title": {"type": "text", "analyzer": "standard",
+              "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+    "text": {"type": "text", "analyzer": "standard"},
+    "tokens": {"type": "text", "analyzer": "whitespace"},
+    "published_at": {"type": "date"},
+    "fetched_at": {"type": "date"},
+    "indexed_at": {"type": "date"},
+    # A public byline is kept for citation only: never searchable, never aggregated.
+    "author": {"type": "keyword", "index": False, "doc_values": False},
+    "metrics": {"properties": {"replies": {"type": "integer"}, "views": {"type": "integer"},
+                               "likes": {"type": "integer"}}},
+    "replied": {"type": "boolean"},
+    "reply_text": {"type": "text", "analyzer": "standard"},
+    "replied_at": {"type": "date"},
+    "keywords": {"type": "keyword"},
+    "sentiment": {"type": "float"},
+    "sentiment_label": {"type": "keyword"},
+    "complaint": {"type": "boolean"},
+    "complaint_score": {"type": "float"},
+    "category": {"type": "keyword"},
+    "places": {"type": "keyword"},
+    "townships": {"type": "keyword"},
+    "event_id": {"type": "keyword"},
+    "simhash": {"type": "keyword", "index": False},
+}
+
+
+@dataclass
+class BulkResult:
+    indexed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (item id, reason)
+
+
+class ItemStore:
+    """Items in ``<prefix>-items-v<N>-YYYY.MM`` indices, read through alias ``<prefix>-items``."""
+
+    def __init__(self, es: Elasticsearch, prefix: str = "yuqing", *, shards: int = 1,
+                 replicas: int = 0):
+        self.es = es
+        self.prefix = prefix
+        self.shards = shards
+        self.replicas = replicas
+
+    @property
+    def alias(self) -> str:
+        return f"{self.prefix}-items"
+
+    @property
+    def template_name(self) -> str:
+        return f"{self.prefix}-items-v{MAPPING_VERSION}"
+
+    def index_for(self, when: datetime) -> str:
+        local = when.astimezone(SHANGHAI)
+        return f"{self.prefix}-items-v{MAPPING_VERSION}-{local:%Y.%m}"
+
+    def ensure_template(self) -> None:
+        """Install (or update) the versioned index template; new monthly indices join the alias."""
+        self.es.indices.put_index_template(
+            name=self.template_name,
+            index_patterns=[f"{self.prefix}-items-v{MAPPING_VERSION}-*"],
+            priority=200,
+            template={
+                "settings": {"number_of_shards": self.shards,
+                             "number_of_replicas": self.replicas,
+                             "refresh_interval": "1s"},
+                "mappings": {"dynamic": "strict", "properties": ITEM_PROPERTIES,
+                             "_meta": {"mapping_version": MAPPING_VERSION}},
+                "aliases": {self.alias: {}},
+            },
+            meta={"owner": "yuqing", "mapping_version": MAPPING_VERSION},
+        )
+
+    @staticmethod
+    def to_doc(ai: AnalyzedItem, now: datetime) -> dict[str, Any]:
+        item, an = ai.item, ai.analysis
+        doc = item.to_json_dict()
+        doc.update({
+            "tokens": " ".join(an.tokens),
+            "keywords": an.keywords,
+            "sentiment": an.sentiment,
+            "sentiment_label": an.sentiment_label.value,
+            "complaint": an.complaint,
+            "complaint_score": an.complaint_score,
+            "category": an.category,
+            "places": an.places,
+            "townships": an.townships,
+            "event_id": an.event_id,
+            "simhash": an.simhash,
+            "indexed_at": now.isoformat(),
+        })
+        return doc
+
+    def _actions(self, items: Iterable[AnalyzedItem], now: datetime) -> Iterator[dict[str, Any]]:
+        for ai in items:
+            when = ai.item.published_at or ai.item.fetched_at
+            yield {"_op_type": "index", "_index": self.index_for(when), "_id": ai.item.id,
+                   "_source": self.to_doc(ai, now)}
+
+    def index(self, items: Iterable[AnalyzedItem], now: datetime, *,
+              refresh: bool = False) -> BulkResult:
+        """Bulk-index items; document id = item id, so indexing twice is one document.
+
+        Raises StorageUnavailable when the cluster cannot be reached at all (the caller
+        spools); per-document rejections are returned in ``failed`` with their reason.
+        """
+        result = BulkResult()
+        try:
+            for ok, info in helpers.streaming_bulk(
+                self.es, self._actions(items, now), chunk_size=500, max_retries=3,
+                initial_backoff=1, raise_on_error=False, raise_on_exception=True,
+                retry_on_status=(429, 502, 503, 504),
+            ):
+                op = info.get("index", {})
+                if ok:
+                    result.indexed += 1
+                else:
+                    reason = op.get("error", {})
+                    if isinstance(reason, dict):
+                        reason = f"{reason.get('type')}: {reason.get('reason')}"
+                    result.failed.append((str(op.get("_id")), str(reason)))
+        except (es_exc.ConnectionError, es_exc.ConnectionTimeout, es_exc.TransportError) as exc:
+            raise StorageUnavailable(f"Elasticsearch unavailable during bulk index: {exc}") from exc
+        if refresh:
+            self.refresh()
+        return result
+
+    def refresh(self) -> None:
+        self.es.indices.refresh(index=self.alias, ignore_unavailable=True,
+                                allow_no_indices=True)
+
+    def get(self, item_id: str) -> dict[str, Any] | None:
+        resp = self.es.search(index=self.alias, query={"ids": {"values": [item_id]}}, size=1,
+                              ignore_unavailable=True, allow_no_indices=True)
+        hits = resp["hits"]["hits"]
+        return hits[0]["_source"] if hits else None
+
+    def count(self, query: dict[str, Any] | None = None) -> int:
+        if not self.es.indices.exists_alias(name=self.alias):
+            return 0
+        return int(self.es.count(index=self.alias, query=query or {"match_all": {}})["count"])
+
+    def search(self, query: str = "", *, since: datetime | None = None,
+               until: datetime | None = None, sources: list[str] | None = None,
+               kinds: list[str] | None = None, size: int = 20,
+               sort: str = "newest") -> list[dict[str, Any]]:
+        """Full-text search; see ``build_query`` for the query language."""
+        if not self.es.indices.exists_alias(name=self.alias):
+            return []
+        body_sort: list[Any] = (
+            [{"published_at": {"order": "desc", "missing": "_last"}}] if sort == "newest"
+            else ["_score", {"published_at": {"order": "desc", "missing": "_last"}}]
+        )
+        resp = self.es.search(
+            index=self.alias,
+            query=build_query(query, since=since, until=until, sources=sources, kinds=kinds),
+            size=size, sort=body_sort,
+            highlight={"fields": {"title": {}, "text": {"fragment_size": 80,
+                                                         "number_of_fragments": 1}}},
+        )
+        out = []
+        for hit in resp["hits"]["hits"]:
+            doc = dict(hit["_source"])
+            doc["_score"] = hit.get("_score")
+            doc["_highlight"] = hit.get("highlight", {})
+            out.append(doc)
+        return out
+
+
+def _term_clause(term: str) -> dict[str, Any]:
+    # Exact substring on the character-level fields, or the jieba token.
+    return {"bool": {"should": [
+        {"match_phrase": {"title": {"query": term, "boost": 2.0}}},
+        {"match_phrase": {"text": term}},
+        {"term": {"tokens": term}},
+    ], "minimum_should_match": 1}}
+
+
+def build_query(query: str, *, since: datetime | None = None, until: datetime | None = None,
+                sources: list[str] | None = None, kinds: list[str] | None = None
+                ) -> dict[str, Any]:
+    """Whitespace-separated terms must all occur (exact substring); ``-term`` excludes;
+    ``a|b`` matches either. An empty query matches everything in the filters."""
+    must: list[dict[str, Any]] = []
+    must_not: list[dict[str, Any]] = []
+    for raw in query.split():
+        negate = raw.startswith("-") and len(raw) > 1
+        alts = [t.strip('"') for t in raw.lstrip("-").split("|") if t.strip('"')]
+        if not alts:
+            continue
+        clause = _term_clause(alts[0]) if len(alts) == 1 else {
+            "bool": {"should": [_term_clause(a) for a in alts], "minimum_should_match": 1}}
+        (must_not if negate else must).append(clause)
+    filters: list[dict[str, Any]] = []
+    if since or until:
+        rng: dict[str, str] = {}
+        if since:
+            rng["gte"] = since.isoformat()
+        if until:
+            rng["lt"] = until.isoformat()
+        filters.append({"range": {"published_at": rng}})
+    if sources:
+        filters.append({"terms": {"source_id": sources}})
+    if kinds:
+        filters.append({"terms": {"source_kind": kinds}})
+    return {"bool": {"must": must or [{"match_all": {}}], "must_not": must_not,
+                     "filter": filters}}

@@ -1,0 +1,180 @@
+"""The ``yuqing`` command: one sub-command per job."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from yuqing.config import Config, ConfigError, load_config
+from yuqing.records import SHANGHAI
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _COMMANDS[name] = fn
+        return fn
+    return register
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None))
+
+
+def _node(cfg: Config):
+    from storage.node import LocalElasticsearch
+
+    return LocalElasticsearch(cfg.elasticsearch.local, cfg.data_path("es"))
+
+
+@command("es")
+def cmd_es(args: argparse.Namespace) -> int:
+    from storage.node import NodeError
+
+    cfg = _config(args)
+    if cfg.elasticsearch.external and args.action != "status":
+        print(f"Elasticsearch is external ({', '.join(cfg.elasticsearch.resolved_hosts())}); "
+              "no local node is managed", file=sys.stderr)
+        return 0
+    node = _node(cfg)
+    try:
+        if args.action == "start":
+            node.start()
+        elif args.action == "stop":
+            node.stop()
+        else:
+            return _es_status(cfg, node)
+    except NodeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _es_status(cfg: Config, node) -> int:
+    if cfg.elasticsearch.external:
+        from storage import connect
+        from storage.client import cluster_health
+
+        health = cluster_health(connect(cfg.elasticsearch))
+        hosts = ", ".join(cfg.elasticsearch.resolved_hosts())
+        print(f"external cluster {hosts}: {health or 'unreachable'}")
+        return 0 if health else 3
+    st = node.status()
+    if not st.running:
+        print(f"not running ({st.url})")
+        return 3
+    print(f"running at {st.url}: version {st.version}, health {st.health}, pid {st.pid or '?'}")
+    return 0
+
+
+@command("check-config")
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = load_config(args.file or getattr(args, "config", None))
+    print(f"ok: {len(cfg.sources)} sources, {len(cfg.gazetteer.townships)} townships "
+          f"in {cfg.gazetteer.county}")
+    return 0
+
+
+@command("search")
+def cmd_search(args: argparse.Namespace) -> int:
+    from storage import open_store
+
+    cfg = _config(args)
+    store = open_store(cfg)
+    since = datetime.now(SHANGHAI) - timedelta(days=args.days) if args.days else None
+    hits = store.search(" ".join(args.query), since=since, sources=args.source or None,
+                        size=args.size, sort=args.sort)
+    for h in hits:
+        when = (h.get("published_at") or "")[:16].replace("T", " ") or "(no date)      "
+        print(f"{when}  {h['source_id']:<12} {h.get('sentiment', 0):.2f}  {h['title'][:40]}  "
+              f"{h['url']}")
+    print(f"{len(hits)} hits", file=sys.stderr)
+    return 0
+
+
+@command("crawl")
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawlers.runner import run_crawl
+
+    cfg = _config(args)
+    wanted = args.sources or [s.id for s in cfg.sources if s.enabled]
+    try:
+        sources = [cfg.source(s) for s in wanted]
+    except KeyError as exc:
+        print(f"error: unknown source {exc.args[0]!r}; configured: "
+              f"{', '.join(s.id for s in cfg.sources) or '(none)'}", file=sys.stderr)
+        return 2
+    if not sources:
+        print("no sources configured", file=sys.stderr)
+        return 2
+    summaries = run_crawl(cfg, sources, log_level=args.log_level)
+    print(f"{'source':<16}{'pages':>7}{'items':>7}{'indexed':>9}{'spooled':>9}{'dropped':>9}")
+    for s in summaries:
+        print(f"{s.source_id:<16}{s.pages:>7}{s.items:>7}{s.indexed:>9}{s.spooled:>9}"
+              f"{s.dropped_total:>9}  {', '.join(f'{k}={v}' for k, v in s.dropped.items())}")
+    return 0
+
+
+@command("demo")
+def cmd_demo(args: argparse.Namespace) -> int:
+    from yuqing.demo import run_demo
+
+    return run_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="yuqing", description="County public-opinion monitoring")
+    p.add_argument("--config", "-c", help="YAML configuration (default: $YUQING_CONFIG or the "
+                   "embedded sample county)")
+    p.add_argument("--log-level", default="WARNING")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    es = sub.add_parser("es", help="manage the local Elasticsearch node")
+    es.add_argument("action", choices=["start", "stop", "status"])
+
+    cc = sub.add_parser("check-config", help="validate a configuration file")
+    cc.add_argument("file", nargs="?")
+
+    se = sub.add_parser("search", help="full-text search over indexed items")
+    se.add_argument("query", nargs="*", help="terms (exact substrings); -term excludes; a|b")
+    se.add_argument("--days", type=float, help="only the last N days")
+    se.add_argument("--source", action="append", help="only this source id (repeatable)")
+    se.add_argument("--size", type=int, default=20)
+    se.add_argument("--sort", choices=["newest", "relevance"], default="newest")
+
+    cr = sub.add_parser("crawl", help="one crawl pass over the configured sources")
+    cr.add_argument("sources", nargs="*", help="source ids (default: all enabled)")
+
+    de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")
+    de.add_argument("--port", type=int, default=0, help="port for the demo web (default: any)")
+    de.add_argument("--keep-es", action="store_true", help="leave the local node running")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        return _COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

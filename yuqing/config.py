@@ -1,0 +1,236 @@
+"""Configuration: one YAML file, validated once at start-up.
+
+Every model forbids unknown keys so that a typo is an error, not a silently ignored
+setting. ``load_config`` turns pydantic's errors into lines that name the file, the key
+path and what is wrong. Secrets never live here: only the *names* of environment
+variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from yuqing.records import SourceKind
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "default.yaml"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class ConfigError(Exception):
+    """A configuration file is missing, unreadable or invalid. ``problems`` are key: message."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalNode(_Model):
+    """The embedded single-node Elasticsearch started by ``yuqing es start``."""
+
+    version: str = "9.5.4"
+    port: int = Field(9200, ge=1, le=65535)
+    heap: str = Field("512m", pattern=r"^\d+[mg]$")
+    java_home: str | None = None
+    user: str = "yuqing-es"
+
+
+class ElasticsearchConfig(_Model):
+    # An external cluster: when hosts are given (or YUQING_ES_URL is set) no local node starts.
+    hosts: list[str] = Field(default_factory=list)
+    index_prefix: str = Field("yuqing", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    api_key_env: str | None = None
+    request_timeout: float = Field(30.0, gt=0)
+    local: LocalNode = Field(default_factory=LocalNode)
+    retention_months: int = Field(24, ge=1)
+    shards: int = Field(1, ge=1)
+    # 0 on the single local node (else the cluster is never green); 1+ on a real cluster.
+    replicas: int = Field(0, ge=0)
+
+    def resolved_hosts(self) -> list[str]:
+        env = os.environ.get("YUQING_ES_URL", "").strip()
+        if env:
+            return [h.strip() for h in env.split(",") if h.strip()]
+        if self.hosts:
+            return list(self.hosts)
+        return [f"http://127.0.0.1:{self.local.port}"]
+
+    @property
+    def external(self) -> bool:
+        return bool(os.environ.get("YUQING_ES_URL", "").strip() or self.hosts)
+
+
+class Selectors(_Model):
+    """Per-site CSS (or XPath when starting with '/') overrides for extraction and discovery."""
+
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+    author: str | None = None
+    list_links: str | None = None
+    next_page: str | None = None
+    replies: str | None = None
+    views: str | None = None
+
+
+Template = Literal["feed", "news", "sitemap", "discuz", "board"]
+
+
+class Source(_Model):
+    id: str
+    name: str
+    template: Template
+    kind: SourceKind
+    start_urls: list[str] = Field(min_length=1)
+    allowed_domains: list[str] = Field(default_factory=list)
+    interval_minutes: int = Field(60, ge=1)
+    region: str | None = None
+    max_pages: int = Field(5, ge=1)
+    selectors: Selectors = Field(default_factory=Selectors)
+    enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id_form(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("must be lower-case letters, digits, '-' or '_'")
+        return v
+
+    @field_validator("start_urls")
+    @classmethod
+    def _urls(cls, v: list[str]) -> list[str]:
+        for u in v:
+            if not re.match(r"^https?://", u):
+                raise ValueError(f"{u!r} is not an http(s) URL")
+        return v
+
+
+class Place(_Model):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    kind: Literal["village", "community", "landmark"] = "village"
+    leader: str | None = None
+    department: str | None = None
+
+
+class Township(_Model):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    leader: str | None = None
+    department: str | None = None
+    places: list[Place] = Field(default_factory=list)
+
+
+class Gazetteer(_Model):
+    county: str
+    townships: list[Township] = Field(default_factory=list)
+    domain_words: list[str] = Field(default_factory=list)
+
+
+class CrawlConfig(_Model):
+    user_agent: str = "yuqing-monitor/0.1 (+county online-opinion office)"
+    concurrent_per_domain: int = Field(2, ge=1, le=32)
+    download_delay: float = Field(0.5, ge=0)
+    autothrottle: bool = True
+    obey_robots: bool = True
+    timeout_seconds: float = Field(20.0, gt=0)
+    retries: int = Field(3, ge=0)
+
+
+class Config(_Model):
+    timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
+    data_dir: str = "var"
+    elasticsearch: ElasticsearchConfig = Field(default_factory=ElasticsearchConfig)
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    gazetteer: Gazetteer
+    sources: list[Source] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Config:
+        seen: set[str] = set()
+        for s in self.sources:
+            if s.id in seen:
+                raise ValueError(f"duplicate source id {s.id!r}")
+            seen.add(s.id)
+        return self
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)
+
+    def data_path(self, *parts: str) -> Path:
+        base = Path(os.environ.get("YUQING_DATA_DIR") or self.data_dir)
+        return base.joinpath(*parts)
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    """Render a pydantic location as ``sources[2].selectors.title``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"got {err.get('input')!r}, expected one of {expected}"
+    msg = err["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, ["(top level): expected a mapping of keys"])
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
+        raise ConfigError(path, problems) from None
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load and validate a YAML configuration; ``None`` means $YUQING_CONFIG or the default."""
+    chosen = Path(path or os.environ.get("YUQING_CONFIG") or DEFAULT_CONFIG)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(chosen, [f"cannot read file: {exc.strerror or exc}"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(chosen, [f"{where}invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    return parse_config(raw, chosen)
+
+
+Secret = Annotated[str, "name of an environment variable"]
+
+
+def secret(env_name: Secret, *, what: str) -> str:
+    """Read a secret from the environment, failing with a message that names the variable."""
+    value = os.environ.get(env_name)
+    if not value:
+        raise ConfigError("environment", [f"{env_name}: not set (needed for {what})"])
+    return value
