@@ -44,6 +44,7 @@ def scrapy_settings(cfg: Config, *, log_level: str = "INFO") -> Settings:
         "RETRY_TIMES": c.retries,
         "LOG_LEVEL": log_level,
         "LOGSTATS_INTERVAL": 10.0,
+        "LOG_INSTALL_ROOT_HANDLER": False,  # yuqing configures logging itself
         "YUQING_CONFIG_OBJ": cfg,
     }, priority="cmdline")
     return s
@@ -65,7 +66,7 @@ def _summarise(source: Source, stats: dict[str, Any]) -> SourceSummary:
 def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO"
               ) -> list[SourceSummary]:
     """Crawl the given sources once, concurrently, and return one summary per source."""
-    process = CrawlerProcess(scrapy_settings(cfg, log_level=log_level), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(cfg, log_level=log_level))
     summaries: dict[str, SourceSummary] = {}
     for source in sources:
         crawler = process.create_crawler(TEMPLATES[source.template])
@@ -73,7 +74,9 @@ def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO"
         def closed(spider: Any, reason: str, _crawler=crawler, _source=source) -> None:
             summaries[_source.id] = _summarise(_source, _crawler.stats.get_stats())
 
-        crawler.signals.connect(closed, signal=signals.spider_closed)
+        # weak=False: the dispatcher holds receivers weakly and these closures have no
+        # other owner, so all but the last would be collected before the spiders close.
+        crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
         process.crawl(crawler, source=source)
     process.start()
     return [summaries.get(s.id, SourceSummary(s.id, finish_reason="not run")) for s in sources]

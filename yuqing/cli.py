@@ -28,6 +28,12 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Libraries (Scrapy) set their own loggers to DEBUG; the handler level is what holds.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
+    # Per-request chatter from the HTTP clients is noise even at INFO.
+    for noisy in ("elastic_transport", "urllib3", "trafilatura", "htmldate"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,13 +71,17 @@ class SourceSpider(scrapy.Spider):
             return None
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"yuqing/source/{self.source.id}/items")
+        published = ex.published_at or date_hint
+        if (ex.published_at and date_hint and ex.published_at.date() == date_hint.date()
+                and ex.published_at.timetz().replace(tzinfo=None) == time(0)):
+            published = date_hint  # the page gave only the day; the feed knows the minute
         return Item.from_url(
             response.url,
             source_id=self.source.id,
             source_kind=self.source.kind,
             title=(ex.title or title_hint or "").strip(),
             text=ex.text.strip(),
-            published_at=ex.published_at or date_hint,
+            published_at=published,
             fetched_at=self.now(),
             author=ex.author,
             region=self.source.region,
