@@ -44,13 +44,16 @@ class PlaceIndex:
 
     def find(self, texts: Iterable[str]) -> PlaceMatch:
         joined = "\n".join(t for t in texts if t)
-        found: dict[str, list[tuple[str, str]]] = {}
+        positions: dict[str, int] = {}
         masked = joined
         for form in self._ordered:
-            if form in masked:
-                found[form] = self._forms[form]
+            at = masked.find(form)
+            if at >= 0:
+                positions[form] = at
                 # Mask so that a shorter form inside a longer one is not counted again.
                 masked = masked.replace(form, "\0" * len(form))
+        # Report places in the order the text names them.
+        found = {f: self._forms[f] for f in sorted(positions, key=positions.__getitem__)}
         named_townships = {tw for entries in found.values() for c, tw in entries if c == tw}
         places: list[str] = []
         townships: list[str] = []

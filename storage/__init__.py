@@ -10,7 +10,7 @@ from .items import ItemStore
 
 def open_store(cfg: Config) -> ItemStore:
     es_cfg = cfg.elasticsearch
-    return ItemStore(connect(es_cfg), es_cfg.index_prefix, shards=es_cfg.shards,
+    return ItemStore(connect(es_cfg), es_cfg.prefix, shards=es_cfg.shards,
                      replicas=es_cfg.replicas)
 
 

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from yuqing.config import LocalNode
 
@@ -42,16 +43,20 @@ class NodeStatus:
 
 
 class LocalElasticsearch:
-    def __init__(self, settings: LocalNode, home: Path):
+    def __init__(self, settings: LocalNode, home: Path, dist_root: Path | None = None,
+                 jvm_dirs: tuple[Path, ...] = (Path("/usr/lib/jvm"),)):
         self.settings = settings
+        self.jvm_dirs = jvm_dirs
         self.home = Path(os.environ.get("YUQING_ES_HOME") or home).resolve()
+        # Several nodes (e.g. a test node) can share one unpacked distribution.
+        self.dist_root = Path(dist_root).resolve() if dist_root else self.home / "dist"
         self.port = int(os.environ.get("YUQING_ES_PORT") or settings.port)
         self.url = f"http://127.0.0.1:{self.port}"
 
     # -- paths -----------------------------------------------------------------------------
     @property
     def dist(self) -> Path:
-        return self.home / "dist" / f"elasticsearch-{self.settings.version}"
+        return self.dist_root / f"elasticsearch-{self.settings.version}"
 
     @property
     def pid_file(self) -> Path:
@@ -99,14 +104,15 @@ class LocalElasticsearch:
         )
 
     # -- fetch -----------------------------------------------------------------------------
-    def fetch(self, out=sys.stderr) -> None:
+    def fetch(self, out: TextIO | None = None) -> None:
+        out = out or sys.stderr
         if (self.dist / "bin" / "elasticsearch").exists():
             return
         mvn = shutil.which("mvn")
         if not mvn:
             raise NodeError("Maven (mvn) not found: install it (apt-get install maven) so that "
                             "the Elasticsearch distribution can be fetched from Maven Central")
-        target = self.home / "dist"
+        target = self.dist_root
         target.mkdir(parents=True, exist_ok=True)
         print(f"Fetching Elasticsearch {self.settings.version} from Maven Central "
               f"(first run only, ~100 MB)...", file=out, flush=True)
@@ -133,9 +139,9 @@ class LocalElasticsearch:
                       os.environ.get("JAVA_HOME")):
             if value:
                 candidates.append(Path(value))
-        jvm = Path("/usr/lib/jvm")
-        if jvm.is_dir():
-            candidates += sorted(jvm.iterdir(), key=_java_major, reverse=True)
+        for jvm in self.jvm_dirs:
+            if jvm.is_dir():
+                candidates += sorted(jvm.iterdir(), key=_java_major, reverse=True)
         for home in candidates:
             if (home / "bin" / "java").exists() and _java_major(home) >= need:
                 return home
@@ -146,7 +152,8 @@ class LocalElasticsearch:
             f"elasticsearch.local.java_home / ES_JAVA_HOME")
 
     # -- start / stop ----------------------------------------------------------------------
-    def start(self, timeout: float = 180.0, out=sys.stderr) -> NodeStatus:
+    def start(self, timeout: float = 180.0, out: TextIO | None = None) -> NodeStatus:
+        out = out or sys.stderr
         st = self.status()
         if st.running:
             print(f"Elasticsearch already running at {self.url} ({st.health})", file=out)
@@ -161,8 +168,9 @@ class LocalElasticsearch:
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         uid, gid = self._run_as()
         if uid is not None:
-            _chown_tree(self.home, uid, gid)
-            _check_reachable(self.home, uid)
+            for root in {self.home, self.dist_root}:
+                _chown_tree(root, uid, gid)
+                _check_reachable(root, uid)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ES_JAVA_HOME": str(java),
@@ -201,7 +209,8 @@ class LocalElasticsearch:
         raise NodeError(f"Elasticsearch did not become healthy within {timeout:.0f}s; "
                         f"see {self.log_file}")
 
-    def stop(self, timeout: float = 60.0, out=sys.stderr) -> bool:
+    def stop(self, timeout: float = 60.0, out: TextIO | None = None) -> bool:
+        out = out or sys.stderr
         pid = self._pid()
         if pid is None:
             if self.health() is not None:
@@ -254,7 +263,7 @@ def _port_in_use(port: int) -> bool:
 
 
 def _chown_tree(root: Path, uid: int, gid: int | None) -> None:
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         os.chown(dirpath, uid, gid if gid is not None else -1)
         for name in filenames:
             os.chown(os.path.join(dirpath, name), uid, gid if gid is not None else -1,

@@ -66,6 +66,11 @@ class ElasticsearchConfig(_Model):
         return [f"http://127.0.0.1:{self.local.port}"]
 
     @property
+    def prefix(self) -> str:
+        """Index prefix; $YUQING_INDEX_PREFIX overrides it (tests, side-by-side trials)."""
+        return os.environ.get("YUQING_INDEX_PREFIX", "").strip() or self.index_prefix
+
+    @property
     def external(self) -> bool:
         return bool(os.environ.get("YUQING_ES_URL", "").strip() or self.hosts)
 
@@ -221,7 +226,8 @@ def load_config(path: Path | str | None = None) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(chosen, [f"{where}invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError(chosen, [f"{where}invalid YAML: {problem}"]) from None
     return parse_config(raw, chosen)
 
 

@@ -1,0 +1,57 @@
+"""Pipeline basics: one segmentation feeds every stage; gazetteer places; ambiguity."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import NOW
+
+from analysis.keywords import tfidf_keywords
+from analysis.pipeline import Analyzer
+from analysis.places import PlaceIndex
+from yuqing.config import Gazetteer
+from yuqing.records import Item, SourceKind
+
+GAZ = Gazetteer.model_validate({
+    "county": "青禾县",
+    "townships": [
+        {"name": "石桥镇", "places": [{"name": "新民村"}, {"name": "石桥中学"}]},
+        {"name": "柳林乡", "aliases": ["柳林"], "places": [{"name": "新民村"}]},
+        {"name": "河口镇", "places": [{"name": "河口水厂", "kind": "landmark"}]},
+    ]})
+
+
+@pytest.mark.parametrize(("text", "places", "townships", "ambiguous"), [
+    ("河口水厂的水发黄", ["河口水厂"], ["河口镇"], []),
+    ("新民村的路灯坏了", [], [], ["新民村"]),  # in two townships: never guessed
+    ("柳林乡新民村的路灯坏了", ["柳林乡", "新民村"], ["柳林乡"], []),
+    ("柳林新民村路灯", ["柳林乡", "新民村"], ["柳林乡"], []),  # alias names the township
+    ("石桥中学门口堵车", ["石桥中学"], ["石桥镇"], []),
+    ("县城夜市很热闹", [], [], []),
+])
+def test_places_resolve_to_grid_cells(text, places, townships, ambiguous):
+    match = PlaceIndex(GAZ).find([text])
+    assert (match.places, match.townships, match.ambiguous) == (places, townships, ambiguous)
+
+
+def test_gazetteer_words_stay_whole_in_tokens():
+    analyzer = Analyzer(GAZ)
+    tokens = analyzer.segmenter.tokens("河口水厂旁边的石桥中学")
+    assert "河口水厂" in tokens and "石桥中学" in tokens
+
+
+def test_analyze_item_uses_one_token_list():
+    analyzer = Analyzer(GAZ)
+    item = Item.from_url("http://x.test/1", source_id="s", source_kind=SourceKind.forum,
+                         title="河口水厂的水发黄", text="河口水厂的自来水发黄，有异味，没人管。",
+                         fetched_at=NOW)
+    ai = analyzer.analyze(item)
+    assert ai.analysis.tokens == analyzer.segmenter.tokens(f"{item.title}\n{item.text}")
+    assert set(ai.analysis.keywords) <= set(ai.analysis.tokens)
+    assert "河口水厂" in ai.analysis.keywords
+    assert ai.analysis.townships == ["河口镇"]
+    assert 0.0 <= ai.analysis.sentiment <= 1.0
+
+
+def test_keywords_skip_stop_words_and_single_characters():
+    kws = tfidf_keywords(["的", "了", "水", "自来水", "自来水", "发黄", "我们"], k=5)
+    assert kws[0] == "自来水" and "的" not in kws and "水" not in kws and "我们" not in kws

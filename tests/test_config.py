@@ -1,0 +1,94 @@
+"""Configuration errors: YAML snippet → the exact message naming file, key path and problem."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from yuqing.config import ConfigError, load_config
+
+GAZ = "gazetteer:\n  county: 青禾县\n"
+SRC = ("sources:\n  - id: news\n    name: 新闻\n    template: feed\n    kind: news\n"
+       "    start_urls: [http://127.0.0.1/rss.xml]\n")
+
+CASES = [
+    ("unknown top-level key", GAZ + "elasticserch: {}\n",
+     ["elasticserch: unknown key"]),
+    ("missing gazetteer", "sources: []\n", ["gazetteer: required key is missing"]),
+    ("bad template", GAZ + SRC.replace("template: feed", "template: fed"),
+     ["sources[0].template: got 'fed', expected one of 'feed', 'news', 'sitemap', "
+      "'discuz' or 'board'"]),
+    ("bad kind", GAZ + SRC.replace("kind: news", "kind: blog"),
+     ["sources[0].kind: Input should be 'news', 'forum' or 'board'"]),
+    ("typo in selector", GAZ + SRC + "    selectors: {titel: h1}\n",
+     ["sources[0].selectors.titel: unknown key"]),
+    ("not a url", GAZ + SRC.replace("http://127.0.0.1/rss.xml", "ftp://x/rss"),
+     ["sources[0].start_urls: 'ftp://x/rss' is not an http(s) URL"]),
+    ("bad id", GAZ + SRC.replace("id: news", "id: News Site"),
+     ["sources[0].id: must be lower-case letters, digits, '-' or '_'"]),
+    ("duplicate ids", GAZ + SRC + SRC.replace("sources:\n", ""),
+     ["(top level): duplicate source id 'news'"]),
+    ("zero interval", GAZ + SRC + "    interval_minutes: 0\n",
+     ["sources[0].interval_minutes: Input should be greater than or equal to 1"]),
+    ("port out of range", GAZ + "elasticsearch:\n  local:\n    port: 70000\n",
+     ["elasticsearch.local.port: Input should be less than or equal to 65535"]),
+    ("two problems at once", GAZ + "crawl:\n  retries: -1\n  obey_robot: true\n",
+     ["crawl.retries: Input should be greater than or equal to 0",
+      "crawl.obey_robot: unknown key"]),
+    ("township without name", GAZ + "  townships:\n    - leader: 王\n",
+     ["gazetteer.townships[0].name: required key is missing"]),
+    ("not a mapping", "- a\n- b\n", ["(top level): expected a mapping of keys"]),
+    ("broken yaml", GAZ + "sources: [\n",
+     ["line 4, column 1: invalid YAML: expected the node content, but found '<stream end>'"]),
+]
+
+
+@pytest.mark.parametrize(("yaml_text", "expected"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_config_errors_name_file_key_and_problem(tmp_path, yaml_text, expected):
+    path = tmp_path / "county.yaml"
+    path.write_text(textwrap.dedent(yaml_text), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.problems == expected
+    assert str(err.value).splitlines()[0].startswith(f"{path}: ")
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"nowhere\.yaml: cannot read file: No such file"):
+        load_config(tmp_path / "nowhere.yaml")
+
+
+def test_shipped_configurations_are_valid():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    assert load_config(None).gazetteer.county == "青禾县"
+    for example in sorted((root / "config").glob("*.yaml")):
+        load_config(example)
+
+
+def test_cli_check_config_reports_errors(tmp_path, capsys):
+    from yuqing.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GAZ + "sources: 3\n", encoding="utf-8")
+    assert main(["check-config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: sources: Input should be a valid list" in err
+    good = tmp_path / "good.yaml"
+    good.write_text(GAZ + SRC, encoding="utf-8")
+    assert main(["check-config", str(good)]) == 0
+    assert "ok: 1 sources" in capsys.readouterr().out
+
+
+def test_external_cluster_from_environment(monkeypatch):
+    from yuqing.config import ElasticsearchConfig
+
+    monkeypatch.setenv("YUQING_ES_URL", "http://10.0.0.5:9200, http://10.0.0.6:9200")
+    cfg = ElasticsearchConfig()
+    assert cfg.external and cfg.resolved_hosts() == ["http://10.0.0.5:9200",
+                                                     "http://10.0.0.6:9200"]
+    monkeypatch.delenv("YUQING_ES_URL")
+    assert not ElasticsearchConfig().external

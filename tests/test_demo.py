@@ -1,0 +1,26 @@
+"""`yuqing demo` end to end on its bundled web (isolated by index prefix and data dir)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, store):
+    env = {**os.environ, "YUQING_DATA_DIR": str(tmp_path / "var")}
+    proc = subprocess.run([sys.executable, "-m", "yuqing.cli", "demo"], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "qh-news    pages  14  items  12  indexed  12" in out
+    assert "qh-forum   pages  26  items  24  indexed  24" in out
+    assert "Indexed items: 36" in out
+    store.refresh()
+    from yuqing.demo.content import GROWING
+
+    water = store.search("自来水 发黄", size=50)
+    expected = [t for t, body in GROWING if all(w in t + body for w in ("自来水", "发黄"))]
+    assert sorted(h["title"] for h in water) == sorted(expected)
+    assert all("河口镇" in h["townships"] for h in water)
+    assert "yuqing search" in out and "河口" in out.split("Sample search")[1]

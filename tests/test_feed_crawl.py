@@ -1,0 +1,89 @@
+"""The feed spider, for real: `yuqing crawl` against a local site, results read from ES."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from sites import article, atom, rss
+
+from yuqing.demo.server import LocalSite
+
+PARAS = ["石桥镇新民村村民反映，村口道路年久失修，雨天积水严重，出行十分不便。",
+         "村民希望有关部门尽快安排维修，镇里表示已派人现场查看并制定维修方案。"]
+
+
+def write_config(tmp_path, site: LocalSite) -> str:
+    path = tmp_path / "county.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        data_dir: {tmp_path / 'var'}
+        crawl: {{download_delay: 0, autothrottle: false}}
+        gazetteer:
+          county: 测试县
+          townships:
+            - name: 石桥镇
+              places: [{{name: 新民村}}]
+        sources:
+          - id: rss-news
+            name: 测试新闻网
+            template: feed
+            kind: news
+            start_urls: ["{site.url('/rss.xml')}"]
+          - id: atom-news
+            name: 测试Atom
+            template: feed
+            kind: news
+            region: 石桥镇
+            start_urls: ["{site.url('/atom.xml')}"]
+        """), encoding="utf-8")
+    return str(path)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "yuqing.cli", *args], capture_output=True,
+                          text=True, timeout=180, env=os.environ.copy())
+
+
+def test_feed_spider_indexes_articles_and_counts_failures(tmp_path, prefix, store):
+    with LocalSite() as site:
+        site.add("/a/1.html", article("新民村道路年久失修", "2026-11-20 09:15", PARAS))
+        site.add("/a/2.html", article("县医院开通预约挂号", "2026-11-21 10:00",
+                                      ["县人民医院开通线上预约挂号服务，群众就医更加便捷。"] * 3))
+        site.add("/a/secret.html", article("不应抓取", "2026-11-21 10:00", PARAS))
+        site.add("/robots.txt", "User-agent: *\nDisallow: /a/secret.html\n", "text/plain")
+        site.add("/rss.xml", rss([
+            ("新民村道路年久失修", site.url("/a/1.html"), "Fri, 20 Nov 2026 09:15:00 +0800"),
+            ("县医院开通预约挂号", site.url("/a/2.html"), "Sat, 21 Nov 2026 10:00:00 +0800"),
+            ("已删除", site.url("/a/gone.html"), "Sat, 21 Nov 2026 11:00:00 +0800"),
+            ("禁止", site.url("/a/secret.html"), "Sat, 21 Nov 2026 11:00:00 +0800"),
+        ]), "application/rss+xml")
+        site.add("/atom.xml", atom([
+            ("新民村道路年久失修", site.url("/a/1.html?utm_source=atom"),
+             "2026-11-20T09:15:00+08:00")]), "application/atom+xml")
+        cfg = write_config(tmp_path, site)
+        proc = run_cli("--config", cfg, "crawl")
+        assert proc.returncode == 0, proc.stderr
+        assert site.hits["/a/secret.html"] == 0  # robots.txt obeyed
+    lines = {ln.split()[0]: ln.split() for ln in proc.stdout.splitlines()[1:]}
+    assert lines["rss-news"][1:5] == ["5", "2", "2", "0"]  # pages items indexed spooled
+    assert "http_404=1" in proc.stdout
+    store.refresh()
+    hits = {h["title"]: h for h in store.search("", size=10)}
+    assert set(hits) == {"新民村道路年久失修", "县医院开通预约挂号"}
+    road = hits["新民村道路年久失修"]
+    assert road["published_at"] == "2026-11-20T09:15:00+08:00"
+    assert "雨天积水严重" in road["text"] and "版权所有" not in road["text"]
+    assert "新民村" in road["places"] and road["townships"] == ["石桥镇"]
+    assert "新民村" in road["tokens"].split()
+    # The Atom entry is the same article behind a tracking parameter: still one document.
+    assert store.count() == 2
+    assert [h["title"] for h in store.search("积水")] == ["新民村道路年久失修"]
+
+
+def test_crawl_unknown_source_is_a_clear_error(tmp_path, prefix):
+    with LocalSite() as site:
+        proc = run_cli("--config", write_config(tmp_path, site), "crawl", "nope")
+    assert proc.returncode == 2
+    assert "unknown source 'nope'; configured: rss-news, atom-news" in proc.stderr

@@ -1,0 +1,73 @@
+"""Items index against the real node: round trip, exact-substring phrases, idempotence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from helpers import NOW, analyzed
+
+from storage.items import MAPPING_VERSION
+
+
+def test_index_and_search_round_trip_chinese(store):
+    docs = [
+        analyzed("http://a.test/1", "河口镇自来水发黄", "河口村的自来水发黄还有异味，没人管。",
+                 tokens=["河口镇", "自来水", "发黄", "河口村", "异味", "没人管"], sentiment=0.1),
+        analyzed("http://a.test/2", "夜市开市", "人民广场夜市正式开市，市民很高兴。",
+                 tokens=["人民广场", "夜市", "开市", "市民", "高兴"], sentiment=0.9),
+    ]
+    result = store.index(docs, NOW, refresh=True)
+    assert result.indexed == 2 and not result.failed
+    hits = store.search("自来水")
+    assert [h["title"] for h in hits] == ["河口镇自来水发黄"]
+    assert hits[0]["sentiment_label"] == "negative"
+    assert hits[0]["tokens"].split() == ["河口镇", "自来水", "发黄", "河口村", "异味", "没人管"]
+    assert store.search("-自来水 市") and all("自来水" not in h["title"]
+                                              for h in store.search("-自来水"))
+    assert {h["title"] for h in store.search("自来水|夜市")} == {"河口镇自来水发黄", "夜市开市"}
+
+
+def test_phrase_is_exact_substring_even_for_unknown_words(store):
+    # 垚鑫嘉苑 is no dictionary word: jieba splits it, the character field still matches.
+    doc = analyzed("http://a.test/3", "小区停电", "垚鑫嘉苑小区昨晚停电六个小时。",
+                   tokens=["垚", "鑫", "嘉苑", "小区", "昨晚", "停电"])
+    store.index([doc], NOW, refresh=True)
+    assert [h["id"] for h in store.search("垚鑫嘉苑")] == [doc.item.id]
+    # Same characters, other order: no match, because a phrase is an exact substring.
+    assert store.search("鑫垚嘉苑") == []
+
+
+def test_same_item_indexed_twice_is_one_document(store):
+    first = analyzed("http://a.test/4?utm_source=x", "标题", "正文一", sentiment=0.2)
+    again = analyzed("http://A.TEST/4#comments", "标题", "正文二（更新）", sentiment=0.3)
+    assert first.item.id == again.item.id  # canonical URL → same id
+    store.index([first], NOW, refresh=True)
+    store.index([again], NOW, refresh=True)
+    assert store.count() == 1
+    assert store.get(first.item.id)["text"] == "正文二（更新）"
+
+
+def test_monthly_indices_behind_alias_and_filters(store):
+    old = analyzed("http://a.test/5", "十月旧帖", "旧内容", source="bbs",
+                   published=NOW - timedelta(days=40))
+    new = analyzed("http://a.test/6", "十一月新帖", "新内容", source="news")
+    store.index([old, new], NOW, refresh=True)
+    names = set(store.es.indices.get_alias(name=store.alias))
+    assert names == {f"{store.prefix}-items-v{MAPPING_VERSION}-2026.10",
+                     f"{store.prefix}-items-v{MAPPING_VERSION}-2026.11"}
+    assert [h["title"] for h in store.search("", since=NOW - timedelta(days=7))] == ["十一月新帖"]
+    assert [h["title"] for h in store.search("", sources=["bbs"])] == ["十月旧帖"]
+
+
+def test_author_is_kept_for_citation_but_not_searchable(store):
+    from yuqing.records import Item
+
+    doc = analyzed("http://a.test/7", "通报", "正文")
+    item = Item(**{**doc.item.model_dump(), "author": "张记者"})
+    store.index([doc.model_copy(update={"item": item})], NOW, refresh=True)
+    import pytest
+    from elasticsearch import BadRequestError
+
+    with pytest.raises(BadRequestError, match="not indexed"):
+        store.es.search(index=store.alias, query={"term": {"author": "张记者"}})
+    assert store.get(doc.item.id)["author"] == "张记者"
