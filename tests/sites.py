@@ -8,7 +8,8 @@ ARTICLE = """<!DOCTYPE html><html><head><meta charset="{charset}">
 <title>{title}_测试新闻网</title>
 </head><body><div class="nav">首页 | 新闻 | 论坛</div><div class="article"><h1>{title}</h1>
 <div class="info">发布时间：{when} 来源：测试新闻网</div>
-<div class="content">{body}</div></div><div class="footer">版权所有 测试新闻网</div></body></html>"""
+<div class="content">{body}</div></div>
+<div class="footer">版权所有 测试新闻网</div></body></html>"""
 
 
 def article(title: str, when: str, paragraphs: list[str], charset: str = "utf-8") -> str:
