@@ -46,6 +46,7 @@ class LocalElasticsearch:
     def __init__(self, settings: LocalNode, home: Path, dist_root: Path | None = None,
                  jvm_dirs: tuple[Path, ...] = (Path("/usr/lib/jvm"),)):
         self.settings = settings
+        self.version = os.environ.get("YUQING_ES_VERSION") or settings.version
         self.jvm_dirs = jvm_dirs
         self.home = Path(os.environ.get("YUQING_ES_HOME") or home).resolve()
         # Several nodes (e.g. a test node) can share one unpacked distribution.
@@ -56,7 +57,7 @@ class LocalElasticsearch:
     # -- paths -----------------------------------------------------------------------------
     @property
     def dist(self) -> Path:
-        return self.dist_root / f"elasticsearch-{self.settings.version}"
+        return self.dist_root / f"elasticsearch-{self.version}"
 
     @property
     def pid_file(self) -> Path:
@@ -78,7 +79,7 @@ class LocalElasticsearch:
         body = self._get("/_cluster/health")
         return body.get("status") if body else None
 
-    def version(self) -> str | None:
+    def running_version(self) -> str | None:
         body = self._get("/_nodes/_local?filter_path=nodes.*.version")
         nodes = (body or {}).get("nodes") or {}
         return next((n.get("version") for n in nodes.values()), None)
@@ -100,7 +101,7 @@ class LocalElasticsearch:
         health = self.health()
         return NodeStatus(
             running=health is not None, url=self.url, health=health,
-            version=self.version() if health else None, pid=self._pid(),
+            version=self.running_version() if health else None, pid=self._pid(),
         )
 
     # -- fetch -----------------------------------------------------------------------------
@@ -114,10 +115,10 @@ class LocalElasticsearch:
                             "the Elasticsearch distribution can be fetched from Maven Central")
         target = self.dist_root
         target.mkdir(parents=True, exist_ok=True)
-        print(f"Fetching Elasticsearch {self.settings.version} from Maven Central "
+        print(f"Fetching Elasticsearch {self.version} from Maven Central "
               f"(first run only, ~100 MB)...", file=out, flush=True)
         cmd = [mvn, "-f", str(POM), "-Dstyle.color=never", "--no-transfer-progress",
-               f"-Des.version={self.settings.version}", f"-Des.unpack.dir={target}",
+               f"-Des.version={self.version}", f"-Des.unpack.dir={target}",
                "generate-resources"]
         # Maven prints one line per downloaded artefact: that is the progress display.
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -128,12 +129,12 @@ class LocalElasticsearch:
             tail = "\n".join(proc.stdout.splitlines()[-15:])
             raise NodeError(
                 f"Maven could not fetch org.elasticsearch.distribution.integ-test-zip:"
-                f"elasticsearch:{self.settings.version}: is Maven Central reachable "
+                f"elasticsearch:{self.version}: is Maven Central reachable "
                 f"(proxy settings in ~/.m2/settings.xml)?\n{tail}")
 
     # -- java ------------------------------------------------------------------------------
     def java_home(self) -> Path:
-        need = MIN_JAVA.get(int(self.settings.version.split(".")[0]), 21)
+        need = MIN_JAVA.get(int(self.version.split(".")[0]), 21)
         candidates: list[Path] = []
         for value in (self.settings.java_home, os.environ.get("ES_JAVA_HOME"),
                       os.environ.get("JAVA_HOME")):
@@ -147,7 +148,7 @@ class LocalElasticsearch:
                 return home
         seen = ", ".join(f"{c} (Java {_java_major(c) or '?'})" for c in candidates) or "none"
         raise NodeError(
-            f"Elasticsearch {self.settings.version} needs Java {need}+; found: {seen}. "
+            f"Elasticsearch {self.version} needs Java {need}+; found: {seen}. "
             f"Install one (e.g. apt-get install openjdk-{need}-jdk-headless) or set "
             f"elasticsearch.local.java_home / ES_JAVA_HOME")
 
@@ -186,7 +187,7 @@ class LocalElasticsearch:
                "-Ecluster.name=yuqing",
                "-Ecluster.routing.allocation.disk.threshold_enabled=false"]
         started = time.monotonic()
-        print(f"Starting Elasticsearch {self.settings.version} on {self.url} "
+        print(f"Starting Elasticsearch {self.version} on {self.url} "
               f"(Java {_java_major(java)}, heap {self.settings.heap})...", file=out, flush=True)
         console = self.home / "logs" / "console.log"
         with open(console, "ab") as log:

@@ -25,8 +25,7 @@ def node(es_url, base_config):
         pytest.skip("an external cluster is configured; no local node is managed")
     # Under var/ (world-searchable), not pytest's 0700 tmp dir: the node runs as its own user.
     home = ROOT / "var" / "test-nodes" / uuid.uuid4().hex[:8]
-    settings = LocalNode(port=_free_port(), heap="256m",
-                         version=base_config.elasticsearch.local.version)
+    settings = LocalNode(port=_free_port(), heap="256m")
     n = LocalElasticsearch(settings, home, dist_root=ROOT / "var" / "es" / "dist")
     yield n
     if n._pid():
@@ -38,7 +37,7 @@ def test_start_status_stop_and_idempotence(node, capsys):
     assert not node.status().running
     st = node.start()
     assert st.running and st.health in ("green", "yellow")
-    assert st.version == node.settings.version
+    assert st.version == node.version
     assert node.pid_file.exists()
     again = node.start()  # a second start finds it running and says so
     assert again.pid == st.pid
