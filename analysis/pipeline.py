@@ -1,43 +1,43 @@
-"""One pass of analysis per item: segment once, feed the same tokens to every stage."""
+"""One pass of analysis per item: segment once, feed the same tokens to every stage.
+
+``Analyzer.features`` is the per-document work (segmentation, keywords, sentiment,
+complaint, places, MinHash signature); it is independent per item, so batch runs spread
+it over processes. Event assignment is sequential and incremental (``EventClusterer``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
 
 from yuqing.config import Gazetteer
 from yuqing.records import Analysis, AnalyzedItem, Item, SentimentLabel
 
+from .dedup import signature
+from .events import EventClusterer, engagement
 from .keywords import tfidf_keywords
 from .places import PlaceIndex
 from .segment import Segmenter
+from .sentiment import SentimentModel, label_for
 
-NEGATIVE_BELOW = 0.4
-POSITIVE_ABOVE = 0.6
-
-
-@lru_cache(maxsize=1)
-def _snownlp_classifier():
-    from snownlp import sentiment  # loads its model once, on first use
-
-    return sentiment.classifier.classifier
+__all__ = ["Analyzer", "Features", "label_for"]
 
 
-def snownlp_on_tokens(tokens: list[str]) -> float:
-    """SnowNLP's Bayes classifier fed our jieba tokens instead of re-segmenting the text."""
-    from snownlp.normal import stop
-
-    words = [t for t in tokens if t not in stop]
-    label, prob = _snownlp_classifier().classify(words)
-    return prob if label == "pos" else 1.0 - prob
-
-
-def label_for(score: float) -> SentimentLabel:
-    if score < NEGATIVE_BELOW:
-        return SentimentLabel.negative
-    if score > POSITIVE_ABOVE:
-        return SentimentLabel.positive
-    return SentimentLabel.neutral
+@dataclass(frozen=True)
+class Features:
+    tokens: list[str]
+    keywords: list[str]
+    sentiment: float
+    sentiment_label: SentimentLabel
+    complaint: bool
+    complaint_score: float
+    category: str | None
+    places: list[str]
+    townships: list[str]
+    signature: np.ndarray
 
 
 class Analyzer:
@@ -48,21 +48,54 @@ class Analyzer:
         self.segmenter = Segmenter([*self.places.words(), *gazetteer.domain_words,
                                     *domain_words])
         self._boost = frozenset(self.places.words())
+        self.sentiment = SentimentModel.load()
+        self.complaints = _complaint_model()
+        self.events = EventClusterer()
 
-    def analyze(self, item: Item) -> AnalyzedItem:
-        tokens = self.segmenter.tokens(f"{item.title}\n{item.text}")
-        score = snownlp_on_tokens(tokens)
-        match = self.places.find([item.title, item.text])
-        analysis = Analysis(
+    def features(self, title: str, text: str, region: str | None = None) -> Features:
+        tokens = self.segmenter.tokens(f"{title}\n{text}")
+        score, label = self.sentiment.score(tokens, text)
+        is_complaint, c_score, category = self.complaints.predict(tokens, text, title)
+        match = self.places.find([title, text])
+        return Features(
             tokens=tokens,
             keywords=tfidf_keywords(tokens, boost=self._boost),
             sentiment=round(score, 4),
-            sentiment_label=label_for(score),
+            sentiment_label=SentimentLabel(label),
+            complaint=is_complaint,
+            complaint_score=round(c_score, 4),
+            category=category,
             places=match.places,
-            townships=match.townships or ([item.region] if item.region else []),
+            townships=match.townships or ([region] if region else []),
+            signature=signature(f"{title}\n{text}"),
         )
-        return AnalyzedItem(item=item, analysis=analysis)
 
-    def analyze_many(self, items: Iterable[Item]) -> Iterator[AnalyzedItem]:
-        for item in items:
-            yield self.analyze(item)
+    def assign_event(self, item_id: str, title: str, when: datetime, f: Features,
+                     engagement_score: float = 0.0) -> str:
+        return self.events.assign(
+            item_id, title, when, f.signature, f.keywords, f.townships,
+            negative=f.sentiment_label is SentimentLabel.negative,
+            engagement_score=engagement_score)
+
+    def analyze(self, item: Item) -> AnalyzedItem:
+        f = self.features(item.title, item.text, item.region)
+        m = item.metrics
+        event_id = self.assign_event(item.id, item.title, item.published_at or item.fetched_at,
+                                     f, engagement(m.replies, m.views, m.likes))
+        return AnalyzedItem(item=item, analysis=to_analysis(f, event_id))
+
+
+def to_analysis(f: Features, event_id: str | None) -> Analysis:
+    return Analysis(
+        tokens=f.tokens, keywords=f.keywords, sentiment=f.sentiment,
+        sentiment_label=f.sentiment_label, complaint=f.complaint,
+        complaint_score=f.complaint_score, category=f.category, places=f.places,
+        townships=f.townships, event_id=event_id,
+        simhash=None,
+    )
+
+
+def _complaint_model():
+    from .complaint import ComplaintModel
+
+    return ComplaintModel.load()

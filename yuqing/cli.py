@@ -134,6 +134,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("analyze")
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from yuqing.analyze_cmd import main_stdio
+
+    return main_stdio(getattr(args, "config", None), args.workers)
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     from yuqing.demo import run_demo
@@ -163,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cr = sub.add_parser("crawl", help="one crawl pass over the configured sources")
     cr.add_argument("sources", nargs="*", help="source ids (default: all enabled)")
+
+    an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
+    an.add_argument("--workers", type=int, help="processes (default: all cores)")
 
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")
     de.add_argument("--port", type=int, default=0, help="port for the demo web (default: any)")

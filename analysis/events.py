@@ -1,0 +1,136 @@
+"""Incremental event clustering: an item joins an existing event or starts a new one.
+
+An item joins the event of its nearest near-duplicate (reposts, near-copies). Otherwise it
+joins the best *same-issue* event: seen within the time window, sharing a township (or
+both without one), and sharing enough keywords. Nothing is recomputed for earlier items.
+Heat = number of items + engagement (log-damped replies, views and likes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from .dedup import NearDuplicates
+
+
+@dataclass
+class EventState:
+    id: str
+    first_seen: datetime
+    last_seen: datetime
+    title: str
+    item_ids: list[str] = field(default_factory=list)
+    keywords: Counter[str] = field(default_factory=Counter)
+    townships: set[str] = field(default_factory=set)
+    engagement: float = 0.0
+    negatives: int = 0
+    _top: list[str] | None = None
+
+    def add_keywords(self, words: list[str]) -> None:
+        self.keywords.update(words)
+        self._top = None
+
+    @property
+    def heat(self) -> float:
+        return round(len(self.item_ids) + self.engagement, 2)
+
+    def top_keywords(self, k: int = 12) -> list[str]:
+        if self._top is None:
+            self._top = [w for w, _ in sorted(self.keywords.items(),
+                                              key=lambda x: (-x[1], x[0]))[:12]]
+        return self._top[:k]
+
+
+def engagement(replies: int | None, views: int | None, likes: int | None) -> float:
+    # Views are cheap, replies cost effort: weigh them accordingly, damped by log.
+    return (math.log1p(replies or 0) + 0.25 * math.log1p(views or 0)
+            + 0.5 * math.log1p(likes or 0))
+
+
+def event_id_for(first_item_id: str) -> str:
+    return "e" + hashlib.sha1(first_item_id.encode()).hexdigest()[:15]
+
+
+class EventClusterer:
+    def __init__(self, window: timedelta = timedelta(days=7), dup_threshold: float = 0.6,
+                 min_shared_keywords: int = 3, min_overlap: float = 0.5):
+        self.window = window
+        self.min_shared = min_shared_keywords
+        self.min_overlap = min_overlap
+        self.dups = NearDuplicates(dup_threshold)
+        self.events: dict[str, EventState] = {}
+        self._event_of: dict[str, str] = {}
+        self._seen_at: dict[str, datetime] = {}
+        self._by_keyword: dict[str, set[str]] = {}
+        self._last_expiry: datetime | None = None
+
+    def assign(self, item_id: str, title: str, when: datetime, sig: np.ndarray,
+               keywords: list[str], townships: list[str], *, negative: bool = False,
+               engagement_score: float = 0.0) -> str:
+        """Put an item into an event and return the event id (idempotent per item id)."""
+        if item_id in self._event_of:
+            return self._event_of[item_id]
+        self._expire(when)
+        dup, _ = self.dups.match(sig)
+        event = self.events.get(self._event_of[dup]) if dup else None
+        if event is None:
+            event = self._same_issue(when, keywords, townships)
+        if event is None:
+            event = EventState(event_id_for(item_id), when, when, title)
+            self.events[event.id] = event
+        event.item_ids.append(item_id)
+        event.first_seen = min(event.first_seen, when)
+        event.last_seen = max(event.last_seen, when)
+        event.add_keywords(keywords)
+        for kw in keywords:
+            self._by_keyword.setdefault(kw, set()).add(event.id)
+        event.townships.update(townships)
+        event.engagement += engagement_score
+        event.negatives += int(negative)
+        self.dups.add(item_id, sig)
+        self._event_of[item_id] = event.id
+        self._seen_at[item_id] = when
+        return event.id
+
+    def _same_issue(self, when: datetime, keywords: list[str],
+                    townships: list[str]) -> EventState | None:
+        kws = set(keywords)
+        if len(kws) < self.min_shared:
+            return None
+        best, best_score = None, 0.0
+        places = set(townships)
+        candidates = set().union(*(self._by_keyword.get(k, set()) for k in kws))
+        for eid in sorted(candidates):
+            ev = self.events.get(eid)
+            if ev is None:
+                continue
+            if when - ev.last_seen > self.window or ev.last_seen - when > self.window:
+                continue
+            if places != ev.townships and not (places & ev.townships):
+                continue
+            shared = len(kws & set(ev.top_keywords()))
+            overlap = shared / min(len(kws), 12)
+            if shared >= self.min_shared and overlap >= self.min_overlap and overlap > best_score:
+                best, best_score = ev, overlap
+        return best
+
+    def _expire(self, now: datetime) -> None:
+        """Forget items and events older than twice the window: bounded memory on streams."""
+        if self._last_expiry and now - self._last_expiry < timedelta(hours=1):
+            return
+        self._last_expiry = now
+        horizon = now - 2 * self.window
+        old = [k for k, t in self._seen_at.items() if t < horizon]
+        for key in old:
+            self.dups.remove(key)
+            del self._seen_at[key]
+            self._event_of.pop(key, None)
+        for eid in [e.id for e in self.events.values() if e.last_seen < horizon]:
+            for kw in self.events.pop(eid).keywords:
+                self._by_keyword.get(kw, set()).discard(eid)
