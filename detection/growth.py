@@ -1,0 +1,147 @@
+"""Growing-complaint detection: is the current window significantly above its baseline?
+
+For each key (an event, a category × township, a monitoring scheme) the count of complaint
+items in the current window (24 h ending at ``now``) is compared with the same window on
+earlier days of the same day type (workday / weekend / official holiday) — like with like,
+so a holiday's quiet or a Monday's backlog is not news. Significance is the Poisson upper
+tail P(X ≥ count | λ = baseline mean); an alert needs a minimum count, a growth factor
+and a tail probability below the threshold, and then the key cools down. A key with no
+history (a brand-new event) gets a small prior rate, so an event that grows fast from
+nothing fires too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from watch.calendar import day_type
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Detection thresholds; the watch level scales them (holidays: more sensitive)."""
+
+    window: timedelta = timedelta(hours=24)
+    baseline_days: int = 56
+    baseline_windows: int = 8
+    min_count: int = 5
+    min_growth: float = 3.0
+    max_p: float = 1e-4
+    prior_rate: float = 0.3
+    cooldown: timedelta = timedelta(hours=72)
+    # Within a cool-down a key fires again only if its count reached this multiple.
+    reescalate: float = 2.0
+    critical_count: int = 12
+    critical_p: float = 1e-8
+
+    def scaled(self, factor: float) -> Sensitivity:
+        """factor < 1 lowers thresholds (more alerts), e.g. 0.6 during a holiday watch."""
+        return Sensitivity(
+            window=self.window, baseline_days=self.baseline_days,
+            baseline_windows=self.baseline_windows,
+            min_count=max(2, round(self.min_count * factor)),
+            min_growth=max(1.5, self.min_growth * factor),
+            max_p=min(0.05, self.max_p / max(factor, 1e-3) ** 4),
+            prior_rate=self.prior_rate, cooldown=self.cooldown, reescalate=self.reescalate,
+            critical_count=max(3, round(self.critical_count * factor)),
+            critical_p=self.critical_p,
+        )
+
+
+def poisson_tail(k: int, lam: float) -> float:
+    """P(X >= k) for X ~ Poisson(lam), computed stably in log space."""
+    if k <= 0:
+        return 1.0
+    if lam <= 0:
+        return 0.0
+    # 1 - CDF(k-1); for the small tails we care about, sum the upper terms directly.
+    log_term = k * math.log(lam) - lam - math.lgamma(k + 1)
+    total, term, i = 0.0, math.exp(log_term), k
+    while term > 1e-300 and i < k + 1000:
+        total += term
+        i += 1
+        term *= lam / i
+        if term < total * 1e-16:
+            break
+    return min(1.0, total)
+
+
+@dataclass
+class Series:
+    """Times of the complaint items under one key, kept sorted, with their item refs."""
+
+    times: list[datetime] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+
+    def add(self, when: datetime, ref: str) -> None:
+        i = bisect.bisect_right(self.times, when)
+        self.times.insert(i, when)
+        self.refs.insert(i, ref)
+
+    def count(self, start: datetime, end: datetime) -> int:
+        return bisect.bisect_right(self.times, end) - bisect.bisect_right(self.times, start)
+
+    def refs_in(self, start: datetime, end: datetime) -> list[str]:
+        lo = bisect.bisect_right(self.times, start)
+        hi = bisect.bisect_right(self.times, end)
+        return self.refs[lo:hi]
+
+    def prune(self, before: datetime) -> None:
+        cut = bisect.bisect_left(self.times, before)
+        if cut:
+            del self.times[:cut]
+            del self.refs[:cut]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    key: str
+    count: int
+    baseline: float
+    growth: float
+    p_value: float
+    score: float  # -log10(p)
+    critical: bool
+    refs: list[str]
+    window_start: datetime
+    history_windows: int
+
+
+def evaluate(series: Series, key: str, now: datetime, s: Sensitivity,
+             day_type_of: Callable[[date], str] = day_type) -> Verdict | None:
+    """The verdict for one key at ``now``, or None when it is not significantly growing."""
+    start = now - s.window
+    count = series.count(start, now)
+    if count < s.min_count:
+        return None
+    kind = day_type_of(now.date())
+    counts: list[int] = []
+    first_seen = series.times[0] if series.times else now
+    for back in range(1, s.baseline_days + 1):
+        end = now - timedelta(days=back)
+        if end - s.window < first_seen - timedelta(days=s.baseline_days):
+            break
+        if day_type_of(end.date()) != kind:
+            continue
+        counts.append(series.count(end - s.window, end))
+        if len(counts) >= s.baseline_windows:
+            break
+    # Windows before the key's first item count as zeros only if the key could have been
+    # seen then; a key with no history leans on the prior rate.
+    lam = max(s.prior_rate, sum(counts) / len(counts)) if counts else s.prior_rate
+    growth = count / lam
+    if growth < s.min_growth:
+        return None
+    p = poisson_tail(count, lam)
+    if p > s.max_p:
+        return None
+    score = -math.log10(max(p, 1e-300))
+    return Verdict(key=key, count=count, baseline=round(lam, 3), growth=round(growth, 2),
+                   p_value=p, score=round(score, 2),
+                   critical=count >= s.critical_count or p <= s.critical_p,
+                   refs=series.refs_in(start, now), window_start=start,
+                   history_windows=len(counts))

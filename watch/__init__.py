@@ -1,0 +1,1 @@
+"""The watch: official calendar, sensitive periods, watch levels (duty operations)."""
