@@ -29,7 +29,7 @@ _OFFSET = r"(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 
 # Year-month-day with -, /, . or 年月日 separators, optional time and ISO offset.
 _YMD = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*"
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年|\s)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*"
     r"(?P<d>\d{1,2})(?!\d)\s*日?" + _TIME + r"(?:\.\d+)?\s*" + _OFFSET
 )
 # Compact 20230512 (optionally 202305121430): only digit runs of exactly that length.
@@ -151,6 +151,15 @@ _META_KEYS = (
     "weibo:article:create_at", "date", "created", "firstpublishedtime", "releasedate",
 )
 _JSONLD_RE = re.compile(r'"(?:datePublished|dateCreated|uploadDate)"\s*:\s*"([^"]{6,40})"')
+# Inline scripts of Chinese CMSs carry the date in variables (var pubtime = "...") or in
+# calls that render it client-side (showDate("2020/04/17 01:43")).
+_SCRIPT_DATE_RE = re.compile(
+    r"""(?:pub_?(?:lish)?_?(?:date|time)|publish_?time|datePublished|create_?time|showDate)"""
+    r"""["']?\s*[:=(]\s*["']([^"']{6,40})["']""",
+    re.IGNORECASE,
+)
+_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dateupdate",
+                  "lastmod", "last-modified")
 # Labels that introduce the publish date in visible text (Discuz 发表于, CMS 发布时间).
 _LABEL_RE = re.compile(
     r"(?:发表于|發表於|发布于|發佈於|发布时间|發佈時間|发表时间|發表時間|发布日期|發佈日期|"
@@ -188,17 +197,27 @@ def _meta_candidates(tree: HtmlElement) -> list[str]:
 
 def _structured_candidates(tree: HtmlElement) -> list[str]:
     out: list[str] = []
-    for script in tree.iter("script"):
-        if "ld+json" in (script.get("type") or "").lower() and script.text:
-            out.extend(_JSONLD_RE.findall(script.text))
+    scripts = [script.text for script in tree.iter("script") if script.text]
+    for text in scripts:
+        out.extend(_JSONLD_RE.findall(text))
     for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if el.get("itemprop", "").lower() in ("datepublished", "datecreated"):
+        if isinstance(el.tag, str) and el.get("itemprop", "").lower() in (
+            "datepublished", "datecreated"
+        ):
             out.append(el.get("content") or el.get("datetime") or el.text_content())
-        elif el.tag == "time":
-            out.append(el.get("datetime") or el.text_content())
+    for text in scripts:
+        out.extend(_SCRIPT_DATE_RE.findall(text))
     return out
+
+
+def _modified_candidates(tree: HtmlElement) -> list[str]:
+    """Last-modified stamps: a weaker stand-in when nothing states the publish date."""
+    found: list[str] = []
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key in _MODIFIED_KEYS and el.get("content"):
+            found.append(el.get("content"))
+    return found
 
 
 def _in_chrome(el: HtmlElement) -> bool:
@@ -223,8 +242,9 @@ def _element_candidates(tree: HtmlElement, anchor: HtmlElement | None) -> list[s
         key = _attr_key(el)
         stamp = next((v for k, v in el.attrib.items()
                       if k.startswith("data-") and ("time" in k or "date" in k)), None)
-        if not (key and _DATEISH_ATTR.search(key)) and stamp is None:
+        if el.tag != "time" and not (key and _DATEISH_ATTR.search(key)) and stamp is None:
             continue
+        stamp = stamp or el.get("datetime")
         text = " ".join(el.text_content().split())
         if len(text) > 200 or _in_chrome(el):
             continue
@@ -272,6 +292,7 @@ def find_publish_date(doc: HtmlElement | str, now: datetime, url: str | None = N
         yield from _labelled_candidates(body_text)
         yield from _element_candidates(tree, anchor)
         yield from _url_candidates(url)
+        yield from _modified_candidates(tree)
         # Last resort: the first full date in the text right after the title.
         yield from (m.group(0) for m in _YMD.finditer(body_text))
 
