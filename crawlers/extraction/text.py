@@ -11,7 +11,6 @@ with a tie margin in trafilatura's favour because its output is usually cleaner.
 from __future__ import annotations
 
 import re
-from copy import deepcopy
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -21,7 +20,7 @@ from crawlers.extraction.density import density_text
 # A forum thread's replies are its content (complaints live in the replies), so comment
 # extraction is switched on there; on news pages comments are noise.
 _FORUM_URL = re.compile(
-    r"bbs|forum|thread|topic|tieba|question|answer|viewthread|discuss|club|/t/|/d/|/post",
+    r"bbs|forum|thread|topic|tieba|question|answer|viewthread|discuss|club|comments|post|/t/|/d/",
     re.IGNORECASE,
 )
 _SENTENCE_PUNCT = frozenset("，。！？；,!?;")
@@ -50,24 +49,29 @@ def prose_score(text: str) -> float:
     return score
 
 
-def _trafilatura(tree: HtmlElement, url: str | None, forum: bool) -> str:
+def _trafilatura(html: str, url: str | None, forum: bool) -> str:
     options = {"favor_recall": True, "include_comments": True} if forum else {
         "favor_precision": True, "include_comments": False}
     try:
-        # trafilatura prunes the tree it is given; keep ours intact for the other extractors.
-        text = trafilatura.extract(deepcopy(tree), url=url, deduplicate=False, include_tables=True,
+        # Given the markup rather than our tree: trafilatura prunes the tree it is handed and
+        # measured slightly better parsing the page itself.
+        text = trafilatura.extract(html, url=url, deduplicate=False, include_tables=True,
                                    **options)
     except Exception:  # noqa: BLE001 - a library failure on one page must not stop a crawl
         text = None
     return text or ""
 
 
-def main_text(tree: HtmlElement, url: str | None = None) -> str:
+def main_text(tree: HtmlElement, html: str, url: str | None = None) -> str:
     forum = looks_like_forum(url, tree)
-    primary = _trafilatura(tree, url, forum)
+    primary = _trafilatura(html, url, forum)
     dense = density_text(tree)
     if len("".join(primary.split())) < _MIN_CHARS:
-        return dense if prose_score(dense) >= prose_score(primary) else primary
+        # Precision mode found (almost) nothing: retry in recall mode with comments, which
+        # is what rescues user-generated pages (comment lists, Q&A), then compare.
+        if not forum:
+            primary = _trafilatura(html, url, forum=True)
+        return dense if prose_score(dense) > prose_score(primary) else primary
     if prose_score(dense) > _TIE_MARGIN * prose_score(primary):
         return dense
     return primary
