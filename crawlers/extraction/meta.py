@@ -15,7 +15,7 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜| - | – | — |--|——)\s*|(?<=\S)
 _NAME = r"[\u4e00-\u9fa5·]{2,4}"
 # Several names only when joined by 、 or a single space before a short name that ends
 # the byline; otherwise the capture runs into the following text.
-_NAMES = rf"({_NAME}(?:(?:、|\s)[\u4e00-\u9fa5]{{2,3}}(?![\u4e00-\u9fa5])){{0,3}})"
+_NAMES = rf"({_NAME}(?:(?:、|\s)[\u4e00-\u9fa5]{{2,3}}(?=[\s、)）】\]]|$)){{0,3}})"
 # Byline forms, strongest first. 来源 (the outlet), 责任编辑 and 编辑 (the editor) are not
 # authors and must never match.
 _BYLINE_RES = (
