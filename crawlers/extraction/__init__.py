@@ -1,16 +1,23 @@
-"""Page extraction (placeholder until the measured extractor lands): trafilatura + htmldate."""
+"""Pure page extraction: bytes of an HTML page in, title/text/date/author out.
+
+No network and no Scrapy here, so spiders, the CLI and tests share one implementation.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-import trafilatura
+from crawlers.extraction.dates import find_publish_date, parse_date
+from crawlers.extraction.dom import find_title_element, parse_html, visible_text_after
+from crawlers.extraction.encoding import decode_html
+from crawlers.extraction.meta import extract_author, extract_title
+from crawlers.extraction.text import main_text
 
-from yuqing.records import SHANGHAI
+__all__ = ["Extracted", "decode_html", "extract", "find_publish_date", "parse_date"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extracted:
     title: str
     text: str
@@ -21,16 +28,19 @@ class Extracted:
 
 def extract(body: bytes | str, url: str | None = None, *, fetched_at: datetime,
             header_encoding: str | None = None) -> Extracted:
+    """Extract one page. ``fetched_at`` resolves relative dates (3小时前, 昨天)."""
     if isinstance(body, bytes):
-        enc = header_encoding or "utf-8"
-        html = body.decode(enc, errors="replace")
+        html, encoding = decode_html(body, header_encoding)
     else:
-        enc, html = "utf-8", body
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-    title = (doc.title if doc else None) or ""
-    text = (doc.text if doc else None) or ""
-    published = None
-    if doc and doc.date:
-        published = datetime.fromisoformat(doc.date).replace(tzinfo=SHANGHAI)
-    return Extracted(title=title, text=text, published_at=published,
-                     author=(doc.author if doc else None), encoding=enc)
+        html, encoding = body, "utf-8"
+    tree = parse_html(html)
+    if tree is None:
+        return Extracted(title="", text="", published_at=None, author=None, encoding=encoding)
+    heading = find_title_element(tree)
+    title = extract_title(tree, heading)
+    text = main_text(tree, html, url)
+    published = find_publish_date(tree, fetched_at, url, anchor=heading)
+    header_text = visible_text_after(tree, heading, limit=800) if heading is not None else ""
+    author = extract_author(tree, header_text, text)
+    return Extracted(title=title, text=text, published_at=published, author=author,
+                     encoding=encoding)

@@ -1,0 +1,7 @@
+"""``python -m crawlers.extraction FILE...`` (same as ``yuqing extract``)."""
+
+import sys
+
+from crawlers.extraction.cli import main
+
+sys.exit(main(sys.argv[1:], sys.stdin, sys.stdout))

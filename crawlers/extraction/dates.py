@@ -1,0 +1,302 @@
+"""Parse the date forms Chinese sites print, resolved in Asia/Shanghai.
+
+``parse_date`` understands one date string (absolute, month-day without year, relative
+forms such as 3小时前 / 昨天 12:30, ISO 8601, Unix timestamps). Everything returned is
+tz-aware Asia/Shanghai and validated: a date in the future of the fetch time or before the
+Chinese web existed (1995) is treated as a mis-parse and rejected, so that callers can fall
+through to their next candidate.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from lxml.html import HtmlElement
+
+from crawlers.extraction.dom import find_title_element, parse_html, visible_text_after
+from yuqing.records import SHANGHAI
+
+EARLIEST = datetime(1995, 1, 1, tzinfo=SHANGHAI)
+# Clock skew between the site, the crawler and time zones of ISO strings without offset.
+FUTURE_SLACK = timedelta(hours=12)
+
+_TIME = (r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:时點点]\s*(?P<M>\d{1,2})"
+         r"(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?")
+_OFFSET = r"(?P<tz>Z|[+-]\d{2}:?\d{2})?"
+
+# Year-month-day with -, /, . or 年月日 separators, optional time and ISO offset.
+_YMD = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年|\s)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*"
+    r"(?P<d>\d{1,2})(?!\d)\s*日?" + _TIME + r"(?:\.\d+)?\s*" + _OFFSET
+)
+# Compact 20230512 (optionally 202305121430): only digit runs of exactly that length.
+_COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)"
+                      r"(?:(?P<H>[0-2]\d)(?P<M>[0-5]\d)(?P<S>[0-5]\d)?)?(?!\d)")
+# Month-day without a year: 11-18 14:56, 11/18, 11月18日 (the dash form needs a time, or a
+# bare "11-18" in running text would match scores, ranges and phone numbers).
+_MD_CN = re.compile(r"(?<![\d年/.-])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]" + _TIME)
+_MD_DASH = re.compile(
+    r"(?<![\d/.-])(?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?![\d/.-])\s+(?P<H>\d{1,2}):(?P<M>\d{2})"
+    r"(?::(?P<S>\d{2}))?"
+)
+_REL_UNIT = re.compile(
+    r"(?P<n>\d+|半|一|两|几)\s*(?:个)?\s*"
+    r"(?P<u>秒|分钟|分鐘|分|小时|小時|钟头|天|日|周|週|星期|月|年)\s*[以之]?前"
+)
+_DAY_WORD = re.compile(r"(?P<w>今天|今日|昨天|昨日|前天|前日)" + _TIME)
+_JUST_NOW = re.compile(r"刚刚|剛剛|刚才|剛才|just now")
+_TIMESTAMP = re.compile(r"^\s*(?P<ts>1\d{9}|1\d{12})\s*$")
+
+_UNIT_SECONDS = {
+    "秒": 1, "分钟": 60, "分鐘": 60, "分": 60, "小时": 3600, "小時": 3600, "钟头": 3600,
+    "天": 86400, "日": 86400, "周": 7 * 86400, "週": 7 * 86400, "星期": 7 * 86400,
+    "月": 30 * 86400, "年": 365 * 86400,
+}
+_SMALL_NUMBERS = {"半": 0.5, "一": 1, "两": 2, "几": 3}
+
+
+def _normalise(s: str) -> str:
+    # NFKC folds full-width digits, colons and spaces (２０１３－１１－１８) to ASCII.
+    return unicodedata.normalize("NFKC", s).strip()
+
+
+def _valid(dt: datetime | None, now: datetime) -> datetime | None:
+    if dt is None:
+        return None
+    dt = dt.astimezone(SHANGHAI)
+    if dt < EARLIEST or dt > now + FUTURE_SLACK:
+        return None
+    return dt
+
+
+def _build(y: int, m: int, d: int, hh: str | None, mm: str | None, ss: str | None,
+           tz: str | None = None) -> datetime | None:
+    try:
+        naive = datetime(y, m, d, int(hh or 0), int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
+    if not tz:
+        return naive.replace(tzinfo=SHANGHAI)
+    try:
+        offset = "+00:00" if tz == "Z" else tz
+        if len(offset) == 5:  # +0800 -> +08:00
+            offset = offset[:3] + ":" + offset[3:]
+        return datetime.fromisoformat(naive.isoformat() + offset)
+    except ValueError:
+        return naive.replace(tzinfo=SHANGHAI)
+
+
+def _now_sh(now: datetime) -> datetime:
+    return (now if now.tzinfo else now.replace(tzinfo=SHANGHAI)).astimezone(SHANGHAI)
+
+
+def parse_date(s: str, now: datetime) -> datetime | None:
+    """Parse the first date in ``s``; None if there is none or it is implausible."""
+    if not s:
+        return None
+    now = _now_sh(now)
+    text = _normalise(s)
+
+    if m := _TIMESTAMP.match(text):
+        ts = int(m["ts"])
+        seconds = ts / 1000 if ts > 10**11 else ts
+        return _valid(datetime.fromtimestamp(seconds, SHANGHAI), now)
+
+    if m := _YMD.search(text):
+        return _valid(_build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"],
+                             m["tz"]), now)
+    if m := _COMPACT.search(text):
+        return _valid(_build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"]), now)
+
+    for pattern in (_MD_CN, _MD_DASH):
+        if m := pattern.search(text):
+            return _month_day(int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"], now)
+
+    if m := _DAY_WORD.search(text):
+        back = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "前日": 2}[m["w"]]
+        day = now - timedelta(days=back)
+        return _valid(_build(day.year, day.month, day.day, m["H"], m["M"], m["S"]), now)
+    if m := _REL_UNIT.search(text):
+        n = _SMALL_NUMBERS.get(m["n"]) or float(m["n"])
+        return _valid(now - timedelta(seconds=n * _UNIT_SECONDS[m["u"]]), now)
+    if _JUST_NOW.search(text):
+        return now
+    return None
+
+
+def _month_day(month: int, day: int, hh: str | None, mm: str | None, ss: str | None,
+               now: datetime) -> datetime | None:
+    # No year printed means "this year" on the site; if that lies in the future the page
+    # is from last year (a December post read in January).
+    dt = _build(now.year, month, day, hh, mm, ss)
+    if dt is not None and dt > now + FUTURE_SLACK:
+        dt = _build(now.year - 1, month, day, hh, mm, ss)
+    elif dt is None and month == 2 and day == 29:  # leap day seen from a non-leap year
+        dt = _build(now.year - 1, month, day, hh, mm, ss)
+    return _valid(dt, now)
+
+
+# --- publish date of a page -------------------------------------------------------------
+
+# Meta keys that state the publish date, most trustworthy first. Modified/updated dates
+# are deliberately absent: an edit is not a publication.
+_META_KEYS = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "og:release_date", "datepublished", "pubdate", "publishdate", "publish_date",
+    "publish-date", "publishtime", "published_time", "article.published", "article_date_original",
+    "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "sailthru.date",
+    "weibo:article:create_at", "date", "created", "firstpublishedtime", "releasedate",
+)
+_JSONLD_RE = re.compile(r'"(?:datePublished|dateCreated|uploadDate)"\s*:\s*"([^"]{6,40})"')
+# Inline scripts of Chinese CMSs carry the date in variables (var pubtime = "...") or in
+# calls that render it client-side (showDate("2020/04/17 01:43")).
+_SCRIPT_DATE_RE = re.compile(
+    r"""(?:pub_?(?:lish)?_?(?:date|time)|publish_?time|datePublished|create_?time|showDate)"""
+    r"""["']?\s*[:=(]\s*["']([^"']{6,40})["']""",
+    re.IGNORECASE,
+)
+_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dateupdate",
+                  "lastmod", "last-modified")
+# Labels that introduce the publish date in visible text (Discuz 发表于, CMS 发布时间).
+_LABEL_RE = re.compile(
+    r"(?:发表于|發表於|发布于|發佈於|发布时间|發佈時間|发表时间|發表時間|发布日期|發佈日期|"
+    r"更新时间|时间|時間|日期|Posted on|Published)\s*[:：]?\s*(.{4,40})"
+)
+_DATEISH_ATTR = re.compile(
+    r"(?:^|[-_\s])(?:pub|post|publish|release|create|art|article|news|content)?[-_]?"
+    r"(?:time|date|datetime|tm)(?:$|[-_\s\d])|pubtime|pubdate|ptime|posttime|"
+    r"(?:^|[-_\s])(?:info|meta|source|byline|attr|authi)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+_URL_DATE_RES = (
+    re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?([01]\d)[-/_]?([0-3]\d)(?!\d)"),
+    re.compile(r"/((?:19|20)\d{2})[-/_]?([01]?\d)/([0-3]?\d)/"),
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+_CHROME_RE = re.compile(r"(?:^|[-_\s])(?:header|nav|top|topbar|footer|foot|copyright|"
+                        r"comment|reply|related|recommend|sidebar|side)(?:$|[-_\s])", re.I)
+
+
+def _attr_key(el: HtmlElement) -> str:
+    return " ".join(filter(None, (el.get("class"), el.get("id"))))
+
+
+def _meta_candidates(tree: HtmlElement) -> list[str]:
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop")
+               or meta.get("http-equiv") or "").strip().lower()
+        content = meta.get("content")
+        if key in _META_KEYS and content and key not in found:
+            found[key] = content
+    return [found[k] for k in _META_KEYS if k in found]
+
+
+def _structured_candidates(tree: HtmlElement) -> list[str]:
+    out: list[str] = []
+    scripts = [script.text for script in tree.iter("script") if script.text]
+    for text in scripts:
+        out.extend(_JSONLD_RE.findall(text))
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.get("itemprop", "").lower() in (
+            "datepublished", "datecreated"
+        ):
+            out.append(el.get("content") or el.get("datetime") or el.text_content())
+    for text in scripts:
+        out.extend(_SCRIPT_DATE_RE.findall(text))
+    return out
+
+
+def _modified_candidates(tree: HtmlElement) -> list[str]:
+    """Last-modified stamps: a weaker stand-in when nothing states the publish date."""
+    found: list[str] = []
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key in _MODIFIED_KEYS and el.get("content"):
+            found.append(el.get("content"))
+    return found
+
+
+def _in_chrome(el: HtmlElement) -> bool:
+    """Page header/footer/comments print today's date or other items' dates."""
+    for anc in el.iterancestors():
+        if anc.tag in ("header", "footer", "nav", "aside") or _CHROME_RE.search(_attr_key(anc)):
+            return True
+    return False
+
+
+def _element_candidates(tree: HtmlElement, anchor: HtmlElement | None) -> list[str]:
+    """Short texts of date-like elements; those after the article title come first."""
+    after: list[str] = []
+    before: list[str] = []
+    passed = anchor is None
+    for el in tree.iter():
+        if el is anchor:
+            passed = True
+            continue
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            continue
+        key = _attr_key(el)
+        stamp = next((v for k, v in el.attrib.items()
+                      if k.startswith("data-") and ("time" in k or "date" in k)), None)
+        if el.tag != "time" and not (key and _DATEISH_ATTR.search(key)) and stamp is None:
+            continue
+        stamp = stamp or el.get("datetime")
+        text = " ".join(el.text_content().split())
+        if len(text) > 200 or _in_chrome(el):
+            continue
+        bucket = after if passed else before
+        if stamp:
+            bucket.append(stamp)
+        if text:
+            bucket.append(text)
+    return after + before
+
+
+def _labelled_candidates(text: str) -> list[str]:
+    return [m.group(1) for m in _LABEL_RE.finditer(text)][:5]
+
+
+def _url_candidates(url: str | None) -> list[str]:
+    if not url:
+        return []
+    path = url.split("?", 1)[0].split("//", 1)[-1]
+    out: list[str] = []
+    for pattern in _URL_DATE_RES:
+        for y, m, d in pattern.findall(path):
+            out.append(f"{y}-{int(m):02d}-{int(d):02d}")
+    return out
+
+
+def find_publish_date(doc: HtmlElement | str, now: datetime, url: str | None = None,
+                      anchor: HtmlElement | None = None) -> datetime | None:
+    """Best publish date of a page: first plausible candidate in priority order.
+
+    ``anchor`` is the article title element if the caller already found it; dates printed
+    after it are the article's own, dates before it are usually site chrome.
+    """
+    tree = doc if isinstance(doc, HtmlElement) else parse_html(doc)
+    if tree is None:
+        return None
+    now = _now_sh(now)
+    if anchor is None:
+        anchor = find_title_element(tree)
+    body_text = visible_text_after(tree, anchor, limit=3000)
+
+    def candidates() -> Iterator[str]:
+        yield from _meta_candidates(tree)
+        yield from _structured_candidates(tree)
+        yield from _labelled_candidates(body_text)
+        yield from _element_candidates(tree, anchor)
+        yield from _url_candidates(url)
+        yield from _modified_candidates(tree)
+        # Last resort: the first full date in the text right after the title.
+        yield from (m.group(0) for m in _YMD.finditer(body_text))
+
+    for candidate in candidates():
+        if dt := parse_date(candidate, now):
+            return dt
+    return None

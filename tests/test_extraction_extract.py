@@ -1,0 +1,68 @@
+import io
+import json
+from datetime import datetime
+
+from crawlers.extraction import extract
+from crawlers.extraction.cli import main
+from crawlers.extraction.meta import clean_title
+from yuqing.records import SHANGHAI
+
+NOW = datetime(2024, 1, 10, 12, 0, tzinfo=SHANGHAI)
+PARAGRAPH = ("近日，县城南关街道多名居民反映，小区门口的道路施工已经持续三个月，"
+             "雨天积水严重，老人孩子出行十分不便。街道办事处表示，将督促施工单位加快进度，"
+             "并在本周内完成临时排水设施的安装。")
+PAGE = f"""<html><head><meta charset="gbk"><title>南关街道道路施工引居民不满_新浪网</title></head>
+<body><div class="nav"><a href="/">首页</a> <a href="/n">新闻</a></div>
+<h1>南关街道道路施工引居民不满</h1>
+<div class="info">2023-11-18 14:56 来源：县融媒体中心 作者：李明</div>
+<div class="content"><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>
+<div class="footer">版权所有 ICP备案号</div></body></html>"""
+
+
+def test_extract_article() -> None:
+    page = extract(PAGE.encode("gbk"), "http://news.example.cn/a/1.html", fetched_at=NOW)
+    assert page.encoding == "gb18030"
+    assert page.title == "南关街道道路施工引居民不满"
+    assert PARAGRAPH in page.text
+    assert "版权所有" not in page.text and "首页" not in page.text
+    assert page.published_at == datetime(2023, 11, 18, 14, 56, tzinfo=SHANGHAI)
+    assert page.author == "李明"
+
+
+def test_source_is_not_author() -> None:
+    html = PAGE.replace(" 作者：李明", "")
+    assert extract(html.encode("gbk"), fetched_at=NOW).author is None
+
+
+def test_title_suffixes() -> None:
+    assert clean_title("标题内容_滚动新闻_新浪网") == "标题内容"
+    assert clean_title("标题内容-人民网") == "标题内容"
+    assert clean_title("2023-2024赛季总结 | 澎湃新闻") == "2023-2024赛季总结"
+
+
+def test_empty_page() -> None:
+    page = extract(b"", fetched_at=NOW)
+    assert (page.title, page.text, page.published_at, page.author) == ("", "", None, None)
+
+
+def test_cli_files_in_order_with_error(tmp_path) -> None:
+    good = tmp_path / "a.html"
+    good.write_bytes(PAGE.encode("gbk"))
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(good), str(tmp_path / "missing.html"), str(good), "--now",
+                 "2024-01-10T12:00:00+08:00"], io.StringIO(), out, err)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert code != 0
+    assert [("error" in x) for x in lines] == [False, True, False]
+    assert lines[0]["published_at"] == "2023-11-18T14:56:00+08:00"
+    assert set(lines[0]) == {"title", "text", "published_at", "author", "encoding"}
+    assert "missing.html" in err.getvalue()
+
+
+def test_cli_stdin_jsonl(tmp_path) -> None:
+    good = tmp_path / "a.html"
+    good.write_bytes(PAGE.encode("gbk"))
+    stdin = io.StringIO(json.dumps({"path": str(good), "url": "http://x.cn/2023/11/18/a"}) + "\n")
+    out = io.StringIO()
+    assert main([], stdin, out, io.StringIO()) == 0
+    assert json.loads(out.getvalue())["title"] == "南关街道道路施工引居民不满"
