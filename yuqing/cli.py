@@ -134,6 +134,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("extract")
+def cmd_extract(args: argparse.Namespace) -> int:
+    from crawlers.extraction.cli import main as extract_main
+
+    return extract_main(args.extract_args, sys.stdin, sys.stdout, sys.stderr)
+
+
 @command("analyze")
 def cmd_analyze(args: argparse.Namespace) -> int:
     from yuqing.analyze_cmd import main_stdio
@@ -170,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     cr = sub.add_parser("crawl", help="one crawl pass over the configured sources")
     cr.add_argument("sources", nargs="*", help="source ids (default: all enabled)")
+
+    ex = sub.add_parser("extract", help="extract title/text/date/author/encoding from saved "
+                        "pages: FILE... [--url URL] [--now ISO]; no FILE reads JSON lines "
+                        "{path, url} from stdin", add_help=False)
+    ex.add_argument("extract_args", nargs=argparse.REMAINDER)
 
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
