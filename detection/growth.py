@@ -21,6 +21,9 @@ from datetime import date, datetime, timedelta
 from watch.calendar import day_type
 
 
+MIN_HISTORY = 3
+
+
 @dataclass(frozen=True)
 class Sensitivity:
     """Detection thresholds; the watch level scales them (holidays: more sensitive)."""
@@ -111,28 +114,35 @@ class Verdict:
     history_windows: int
 
 
-def evaluate(series: Series, key: str, now: datetime, s: Sensitivity,
+def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
+             known_since: datetime | None = None, needs_history: bool = True,
              day_type_of: Callable[[date], str] = day_type) -> Verdict | None:
-    """The verdict for one key at ``now``, or None when it is not significantly growing."""
+    """The verdict for one key at ``now``, or None when it is not significantly growing.
+
+    ``known_since`` is when observation began: earlier windows are unknown, not empty. A
+    key that ``needs_history`` (a place or a scheme, which exist before their complaints)
+    is not judged until it has ``MIN_HISTORY`` comparable windows; an event is new by
+    nature and is judged against the prior rate."""
     start = now - s.window
     count = series.count(start, now)
     if count < s.min_count:
         return None
     kind = day_type_of(now.date())
     counts: list[int] = []
-    first_seen = series.times[0] if series.times else now
     for back in range(1, s.baseline_days + 1):
         end = now - timedelta(days=back)
-        if end - s.window < first_seen - timedelta(days=s.baseline_days):
+        if known_since is not None and end - s.window < known_since:
             break
         if day_type_of(end.date()) != kind:
             continue
         counts.append(series.count(end - s.window, end))
         if len(counts) >= s.baseline_windows:
             break
-    # Windows before the key's first item count as zeros only if the key could have been
-    # seen then; a key with no history leans on the prior rate.
-    lam = max(s.prior_rate, sum(counts) / len(counts)) if counts else s.prior_rate
+    if needs_history and len(counts) < MIN_HISTORY:
+        return None
+    # One pseudo-window at the prior rate keeps a short, lucky-quiet history from making
+    # an ordinary day look like a burst.
+    lam = max(s.prior_rate, (sum(counts) + s.prior_rate) / (len(counts) + 1))
     growth = count / lam
     if growth < s.min_growth:
         return None

@@ -148,6 +148,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return main_stdio(getattr(args, "config", None), args.workers)
 
 
+@command("replay")
+def cmd_replay(args: argparse.Namespace) -> int:
+    from yuqing.replay_cmd import run
+
+    return run(args.file, getattr(args, "config", None), sys.stdout, sys.stderr, args.workers)
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     from yuqing.demo import run_demo
@@ -185,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
+
+    rp = sub.add_parser("replay", help="backtest detection and routing on a recorded stream "
+                        "of JSON lines (no crawling, no sending, no Elasticsearch)")
+    rp.add_argument("file", help="JSON lines as for `analyze`, or - for stdin")
+    rp.add_argument("--workers", type=int, help="processes for analysis (default: all cores)")
 
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")
     de.add_argument("--port", type=int, default=0, help="port for the demo web (default: any)")

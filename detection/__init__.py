@@ -1,0 +1,1 @@
+"""Detection of growing complaints: pure functions of (now, observed items)."""

@@ -1,0 +1,177 @@
+"""The detector: observes analysed items, evaluates the keys they touched, explains alerts.
+
+Keys: ``event:<id>`` (one event growing), ``place:<category>|<township>`` (complaints of a
+category in one grid cell), ``scheme:<name>`` (a monitoring scheme's matches). State is in
+memory and bounded by the baseline horizon; ``evaluate`` is a function of (now, what was
+observed), so the live scheduler, the backtest and tests drive the same code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from yuqing.records import Alert, Severity
+
+from .growth import Sensitivity, Series, Verdict, evaluate
+
+RULES = {"event": "growing_event", "place": "growing_place_category",
+         "scheme": "growing_scheme"}
+# Two alerts sharing more than this share of items are one story told twice.
+OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What detection needs of one analysed item."""
+
+    id: str
+    title: str
+    when: datetime
+    url: str = ""
+    complaint: bool = False
+    negative: bool = False
+    category: str | None = None
+    townships: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    event_id: str | None = None
+    keywords: tuple[str, ...] = ()
+    schemes: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass
+class _Fired:
+    key: str
+    at: datetime
+    count: int
+    refs: frozenset[str]
+
+
+@dataclass
+class Detector:
+    sensitivity: Sensitivity = field(default_factory=Sensitivity)
+    rules: frozenset[str] = frozenset(RULES)
+    series: dict[str, Series] = field(default_factory=dict)
+    items: dict[str, Observation] = field(default_factory=dict)
+    fired: dict[str, _Fired] = field(default_factory=dict)
+    recent: list[_Fired] = field(default_factory=list)
+    event_titles: dict[str, str] = field(default_factory=dict)
+    _pruned_at: datetime | None = None
+    # The stream's first moment: baseline windows before it are unknown, not zero.
+    started: datetime | None = None
+
+    def keys_for(self, o: Observation) -> list[str]:
+        keys: list[str] = []
+        concern = o.complaint or o.negative
+        if "event" in self.rules and o.event_id and concern:
+            keys.append(f"event:{o.event_id}")
+        if "place" in self.rules and o.complaint and o.category:
+            keys += [f"place:{o.category}|{t}" for t in o.townships]
+        if "scheme" in self.rules:
+            keys += [f"scheme:{s}" for s in o.schemes]
+        return keys
+
+    def observe(self, o: Observation) -> list[str]:
+        """Record an item; returns the keys whose counts it changed (idempotent by id)."""
+        if o.id in self.items:
+            return []
+        self.items[o.id] = o
+        if self.started is None or o.when < self.started:
+            self.started = o.when
+        if o.event_id and o.event_id not in self.event_titles:
+            self.event_titles[o.event_id] = o.title
+        keys = self.keys_for(o)
+        for key in keys:
+            self.series.setdefault(key, Series()).add(o.when, o.id)
+        return keys
+
+    def evaluate(self, now: datetime, keys: Iterable[str] | None = None,
+                 sensitivity: Sensitivity | None = None) -> list[Alert]:
+        s = sensitivity or self.sensitivity
+        self._prune(now, s)
+        verdicts: list[Verdict] = []
+        for key in sorted(set(keys) if keys is not None else self.series):
+            series = self.series.get(key)
+            if series is None:
+                continue
+            v = evaluate(series, key, now, s, known_since=self.started,
+                         needs_history=not key.startswith("event:"))
+            if v is not None and self._may_fire(v, now, s):
+                verdicts.append(v)
+        alerts: list[Alert] = []
+        for v in sorted(verdicts, key=lambda v: (-v.score, v.key)):
+            refs = frozenset(v.refs)
+            if any(_overlap(refs, f.refs) > OVERLAP for f in self.recent
+                   if now - f.at < s.cooldown and f.key != v.key):
+                continue  # the same story already fired under another key
+            fired = _Fired(v.key, now, v.count, refs)
+            self.fired[v.key] = fired
+            self.recent.append(fired)
+            alerts.append(self._alert(v, now))
+        return alerts
+
+    def _may_fire(self, v: Verdict, now: datetime, s: Sensitivity) -> bool:
+        last = self.fired.get(v.key)
+        if last is None or now - last.at >= s.cooldown:
+            return True
+        return v.count >= last.count * s.reescalate  # re-escalation within the cool-down
+
+    def _prune(self, now: datetime, s: Sensitivity) -> None:
+        # Once a simulated hour is enough: pruning is about memory, not correctness.
+        if self._pruned_at and abs(now - self._pruned_at) < timedelta(hours=1):
+            return
+        self._pruned_at = now
+        horizon = now - timedelta(days=s.baseline_days + 2) - s.window
+        for series in self.series.values():
+            series.prune(horizon)
+        self.items = {k: o for k, o in self.items.items() if o.when >= horizon}
+        self.series = {k: v for k, v in self.series.items() if v.times}
+        self.recent = [f for f in self.recent if now - f.at < s.cooldown]
+
+    def _alert(self, v: Verdict, now: datetime) -> Alert:
+        rule_kind, _, rest = v.key.partition(":")
+        obs = [self.items[r] for r in v.refs if r in self.items]
+        obs.sort(key=lambda o: o.when)
+        keywords = [w for w, _ in Counter(k for o in obs for k in o.keywords).most_common(8)]
+        places = list(dict.fromkeys(p for o in obs for p in (*o.townships, *o.places)))
+        cats = Counter(o.category for o in obs if o.category)
+        category = cats.most_common(1)[0][0] if cats else None
+        labels = {"rule": RULES[rule_kind], "severity": "", "key": v.key}
+        if rule_kind == "place":
+            category, _, township = rest.partition("|")
+            labels.update({"category": category, "township": township})
+            subject = f"{township}「{category}」类诉求"
+        elif rule_kind == "scheme":
+            labels["scheme"] = rest
+            subject = f"监测方案「{rest}」命中"
+        else:
+            labels["event"] = rest
+            subject = f"事件「{self.event_titles.get(rest, rest)[:30]}」"
+            if places:
+                labels["township"] = places[0]
+            if category:
+                labels["category"] = category
+        severity = Severity.critical if v.critical else Severity.warning
+        labels["severity"] = severity.value
+        hours = int(self.sensitivity.window.total_seconds() // 3600)
+        title = f"{subject}快速增长：{hours}小时内{v.count}条"
+        summary = (f"{subject}在{hours}小时内出现{v.count}条，同类时段基线{v.baseline:g}条，"
+                   f"增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。关键词：{'、'.join(keywords[:5])}。")
+        alert_id = hashlib.sha1(f"{v.key}|{now:%Y-%m-%dT%H}".encode()).hexdigest()[:20]
+        return Alert(
+            id=alert_id, rule=labels["rule"], severity=severity, title=title, summary=summary,
+            fired_at=now, labels=labels, item_ids=[o.id for o in obs],
+            urls=[o.url for o in obs if o.url], keywords=keywords, places=places,
+            category=category, count=v.count, baseline=v.baseline, score=v.score,
+            first_seen=obs[0].when if obs else None, last_seen=obs[-1].when if obs else None,
+        )
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))

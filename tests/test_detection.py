@@ -1,0 +1,144 @@
+"""Detection on constructed streams: bursts fire, like-for-like quiet stays silent."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from detection.detector import Detector, Observation
+from detection.growth import Sensitivity, poisson_tail
+from detection.sensitivity import sensitivity_at
+from yuqing.records import SHANGHAI
+
+START = datetime(2025, 9, 1, 0, 0, tzinfo=SHANGHAI)
+
+
+def stream(days: int, per_day: float, *, seed: int, township: str = "河口镇",
+           category: str = "城乡建设", start: datetime = START, prefix: str = "bg",
+           rate_for=None) -> list[Observation]:
+    """Poisson background: `per_day` complaints a day spread over waking hours."""
+    rng = random.Random(seed)
+    out = []
+    for d in range(days):
+        day = start + timedelta(days=d)
+        rate = rate_for(day.date()) if rate_for else per_day
+        n = _poisson(rng, rate)
+        for i in range(n):
+            when = day + timedelta(hours=rng.uniform(7, 22))
+            out.append(Observation(id=f"{prefix}-{d}-{i}", title=f"诉求{d}-{i}", when=when,
+                                   complaint=True, category=category,
+                                   townships=(township,), event_id=f"ev-{prefix}-{d}-{i}",
+                                   keywords=("物业", "小区")))
+    return out
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    # Knuth's method: fine for the small rates used here.
+    limit, k, p = pow(2.718281828459045, -lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def burst(at: datetime, n: int, *, event: str = "ev-water", hours: float = 10,
+          township: str = "河口镇") -> list[Observation]:
+    return [Observation(id=f"burst-{event}-{i}", title="河口镇自来水发黄有异味",
+                        when=at + timedelta(hours=hours * i / n), complaint=True,
+                        negative=True, category="城乡建设", townships=(township,),
+                        event_id=event, keywords=("自来水", "发黄", "异味"))
+            for i in range(n)]
+
+
+def run(items: list[Observation], detector: Detector | None = None):
+    det = detector or Detector()
+    fired = []
+    for o in sorted(items, key=lambda o: o.when):
+        keys = det.observe(o)
+        fired += det.evaluate(o.when, keys, sensitivity_at(o.when))
+    return fired
+
+
+def test_poisson_tail_matches_known_values():
+    assert poisson_tail(0, 2.0) == 1.0
+    assert poisson_tail(1, 2.0) == pytest.approx(1 - 0.1353352832, rel=1e-9)
+    assert poisson_tail(5, 1.0) == pytest.approx(0.0036598468, rel=1e-6)
+    assert poisson_tail(10, 0.3) == pytest.approx(1.2392e-12, rel=1e-3)
+
+
+def test_steady_background_with_burst_fires_once_and_explains_itself():
+    bg = stream(40, 1.0, seed=1)
+    b = burst(START + timedelta(days=38, hours=8), 9)
+    alerts = run(bg + b)
+    assert len(alerts) == 1, [a.title for a in alerts]
+    a = alerts[0]
+    assert a.rule == "growing_event" and a.labels["event"] == "ev-water"
+    assert set(a.item_ids) <= {o.id for o in b} and a.count == len(a.item_ids)
+    assert a.count >= Sensitivity().min_count and a.baseline == Sensitivity().prior_rate
+    assert a.keywords[:3] == ["自来水", "发黄", "异味"] and a.places == ["河口镇"]
+    assert a.first_seen == b[0].when and a.fired_at == b[a.count - 1].when
+    assert "基线" in a.summary and "增长" in a.summary
+
+
+def test_background_alone_stays_silent():
+    assert run(stream(60, 1.5, seed=2)) == []
+
+
+def test_holiday_shaped_background_without_burst_is_silent():
+    # The Golden Week: complaints quiet during the holiday, heavy on the make-up workdays
+    # and after it. Compared like with like, nothing of this is growth.
+    def rate(d: date) -> float:
+        from watch.calendar import day_info
+
+        info = day_info(d)
+        return 0.3 if info.holiday else (3.5 if info.makeup_workday else 2.5)
+
+    items = stream(60, 0, seed=3, rate_for=rate, start=datetime(2025, 8, 20, tzinfo=SHANGHAI))
+    assert run(items) == []
+
+
+def test_cool_down_is_respected_but_a_doubling_re_escalates():
+    bg = stream(30, 0.5, seed=4)
+    first = burst(START + timedelta(days=25), 6, event="ev-a")
+    again = burst(START + timedelta(days=26), 6, event="ev-a")  # same event, next day
+    alerts = run(bg + first + [o.__class__(**{**o.__dict__, "id": o.id + "x"})
+                               for o in again])
+    fired_for_a = [a for a in alerts if a.labels.get("event") == "ev-a"]
+    assert len(fired_for_a) == 1  # within the cool-down, 6 more is not a doubling
+    big = burst(START + timedelta(days=26, hours=2), 14, event="ev-b")
+    alerts_b = run(bg + big)
+    # 14 in a few hours: fires at 5 (warning), then re-escalates once doubled.
+    assert [a.severity.value for a in alerts_b if a.labels.get("event") == "ev-b"] == [
+        "warning", "critical"]
+
+
+def test_slow_growth_is_not_mistaken_for_noise_or_a_burst():
+    # A place whose complaints creep from 1 to 2 a day over six weeks: no alert. Then a
+    # real jump to 8 in a day on top: alert.
+    rng_rate = lambda d: 1.0 + (d - START.date()).days / 42  # noqa: E731
+    slow = stream(42, 0, seed=5, rate_for=rng_rate)
+    assert run(slow) == []
+    jump = [Observation(id=f"j{i}", title="物业乱收费", when=START + timedelta(
+        days=42, hours=8 + i), complaint=True, category="城乡建设", townships=("河口镇",),
+        event_id=f"ev-j{i}", keywords=("物业",)) for i in range(9)]
+    alerts = run(slow + jump)
+    assert [a.rule for a in alerts] == ["growing_place_category"]
+    assert alerts[0].labels["township"] == "河口镇" and alerts[0].count >= 9
+
+
+def test_the_same_story_under_two_keys_fires_once():
+    b = burst(START + timedelta(days=10), 8)  # an event AND its category × place
+    alerts = run(stream(12, 0.2, seed=6) + b)
+    assert [a.rule for a in alerts] == ["growing_event"]
+    # Without the event key, the place key would have fired on the same items.
+    only_place = Detector(rules=frozenset({"place"}))
+    assert [a.rule for a in run(stream(12, 0.2, seed=6) + b, only_place)] == [
+        "growing_place_category"]
+
+
+def test_detection_is_deterministic():
+    items = stream(40, 1.0, seed=7) + burst(START + timedelta(days=30), 10)
+    assert [a.model_dump() for a in run(items)] == [a.model_dump() for a in run(items)]
