@@ -44,18 +44,45 @@ def _norm_token(tok: str) -> str | None:
     return tok
 
 
-def extract(tokens: list[str], text: str, title: str = "") -> Features:
+def _char_bigrams(pieces: list[str], flags: list[bool], bag: set[str]) -> None:
+    last = ""
+    last_neg = False
+    for piece, negated in zip(pieces, flags, strict=True):
+        for ch in piece:
+            if "\u4e00" <= ch <= "\u9fff":
+                if last:
+                    bag.add(("c!" if negated or last_neg else "c:") + last + ch)
+                last, last_neg = ch, negated
+            else:
+                last = ""
+
+
+def extract(
+    tokens: list[str], text: str, title: str = "", title_prefix: str = "t:"
+) -> Features:
     """Sparse features of one document.
 
-    Bag features (token unigrams with negation marking, token bigrams, CJK char bigrams)
-    are binary and L2-normalised so long news articles and one-line posts sit on the
+    Bag features (token unigrams and CJK char bigrams, both negation-marked, and token
+    bigrams) are binary and L2-normalised so long news articles and one-line posts sit on the
     same scale. Lexicon features are log counts, deliberately not length-normalised.
+    ``text`` feeds the phrase lexicons; ``title`` adds its char bigrams under
+    ``title_prefix`` ("c:" merges them with the body's, for sources without titles).
     """
     bag: set[str] = set()
-    pos = neg = 0
+    pos = neg = notpos = notneg = 0
     negated_left = 0
     prev: str | None = None
+    # Characters of the token stream with a negation flag, for char bigrams: "不满意"
+    # must not fire the same "满意" bigram as "很满意".
+    chars: list[str] = []
+    flags: list[bool] = []
+    n_chars = 0
     for raw in tokens[:MAX_TOKENS]:
+        if n_chars < MAX_CHARS:
+            neg_here = negated_left > 0 and raw not in NEGATORS
+            chars.append(raw)
+            flags.append(neg_here)
+            n_chars += len(raw)
         if raw in CLAUSE_BREAKS or raw.strip() in CLAUSE_BREAKS:
             negated_left = 0
             prev = None
@@ -71,12 +98,12 @@ def extract(tokens: list[str], text: str, title: str = "") -> Features:
             bag.add(("w:!" if negated else "w:") + tok)
             if tok in POSITIVE_WORDS:
                 if negated:
-                    neg += 1
+                    notpos += 1
                 else:
                     pos += 1
             elif tok in NEGATIVE_WORDS:
                 if negated:
-                    pos += 1
+                    notneg += 1
                 else:
                     neg += 1
             if negated:
@@ -84,12 +111,10 @@ def extract(tokens: list[str], text: str, title: str = "") -> Features:
         if prev is not None:
             bag.add("b:" + prev + "_" + tok)
         prev = tok
-    for run in _CJK_RUN.findall(text[:MAX_CHARS]):
-        for i in range(len(run) - 1):
-            bag.add("c:" + run[i : i + 2])
+    _char_bigrams(chars, flags, bag)
     for run in _CJK_RUN.findall(title[:200]):
         for i in range(len(run) - 1):
-            bag.add("t:" + run[i : i + 2])
+            bag.add(title_prefix + run[i : i + 2])
 
     feats: Features = {}
     if bag:
@@ -102,6 +127,10 @@ def extract(tokens: list[str], text: str, title: str = "") -> Features:
         feats["lex:pos"] = math.log1p(pos)
     if neg:
         feats["lex:neg"] = math.log1p(neg)
+    if notpos:
+        feats["lex:notpos"] = math.log1p(notpos)
+    if notneg:
+        feats["lex:notneg"] = math.log1p(notneg)
     if griev:
         feats["lex:grievance"] = math.log1p(griev)
     if appeal:

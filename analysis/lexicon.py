@@ -25,8 +25,8 @@ CLAUSE_BREAKS: frozenset[str] = frozenset("，,。.！!？?；;：:、\n…~～"
 POSITIVE_WORDS: frozenset[str] = frozenset(
     {"好", "满意", "高兴", "开心", "感谢", "谢谢", "点赞", "赞", "支持", "喜欢", "不错", "优秀",
      "方便", "及时", "干净", "舒适", "热情", "周到", "快", "好吃", "美味", "放心", "温暖",
-     "感动", "幸福", "加油", "棒", "称赞", "表扬", "值得", "推荐", "完善", "改善", "解决",
-     "负责", "认真", "耐心", "安心", "顺利", "成功", "希望", "祝福", "平安", "健康", "美好",
+     "感动", "幸福", "加油", "棒", "称赞", "表扬", "值得", "推荐", "负责", "认真",
+     "耐心", "安心", "顺利", "成功", "祝福", "平安", "健康", "美好",
      "欣慰", "佩服", "致敬", "惠民", "便民", "到位", "有效", "划算", "实惠", "新鲜", "准时"}
 )
 NEGATIVE_WORDS: frozenset[str] = frozenset(
@@ -36,12 +36,13 @@ NEGATIVE_WORDS: frozenset[str] = frozenset(
      "欺骗", "霸王", "强制", "威胁", "难受", "伤心", "难过", "害怕", "恐惧", "担心", "焦虑",
      "无奈", "心寒", "寒心", "可怜", "悲哀", "痛心", "冷漠", "恶劣", "严重", "危险", "隐患",
      "事故", "死", "骂", "吵", "堵", "漏水", "积水", "停水", "停电", "破损", "塌", "损坏",
-     "坏", "问题", "困难", "麻烦", "不满", "不满意", "无语", "呵呵", "差评", "太差", "退款",
-     "凉", "硬", "咸", "淡", "少", "难", "苦", "累", "烦", "吐槽", "抱怨", "欺负", "刁难",
-     "索要", "贪污", "腐败", "黑", "克扣", "无人", "没人管", "不管", "不理", "不回复"}
+     "坏", "困难", "麻烦", "不满", "不满意", "无语", "呵呵", "差评", "太差", "退款",
+     "烦", "吐槽", "抱怨", "欺负", "刁难", "索要", "贪污", "腐败", "黑",
+     "克扣", "无人", "没人管", "不管", "不理", "不回复"}
 )
-# Reversed meaning when negated ("不差", "没问题") is only mildly positive; we still
-# count it as positive evidence because the reviewer chose to deny a complaint.
+# Negated lexicon words ("不满意", "不是很好", "不差") are separate features rather than
+# flipped counts: the corpora decide how strongly a denial weighs, and a denied
+# complaint ("不差") is usually weaker praise than a plain one.
 
 # Multi-token phrases matched on the raw text, because jieba splits them differently
 # depending on context ("还没 解决" vs "还 没 解决"). Grievances carry negative polarity.

@@ -112,7 +112,7 @@ def load_news() -> list[Doc]:
             text = (base / rec["gold_content_file"]).read_text(encoding="utf-8")
         if text and len(text) > 50:
             out.append(Doc(f"news:{rec['html']}", _WS.sub(" ", text).strip(), "not_complaint",
-                           title=rec.get("gold_title", ""), source="news"))
+                           title=rec.get("gold_title") or "", source="news"))
     return out
 
 

@@ -126,8 +126,56 @@ def main() -> None:
 
 
 def eval_complaint() -> None:
-    _ = complaint_splits
-    print("complaint evaluation: not yet implemented")
+    import csv
+
+    from weak_labels import category_scores, weak_label
+
+    from analysis.complaint import ComplaintModel
+
+    cache = TokenCache()
+    model = ComplaintModel.load()
+    splits = complaint_splits()
+    gold, pred = [], []
+    print("\n=== complaint detection, dev splits (threshold 0.5) ===")
+    for name, (_, dev) in splits.items():
+        g = [d.label for d in dev]
+        p = ["complaint" if model.complaint_score(cache.tokens(d.text), d.text, d.title) >= 0.5
+             else "not_complaint" for d in dev]
+        cache.save()
+        share = sum(1 for x in p if x == "complaint") / max(1, len(p))
+        print(f"  {name:<6} n={len(dev):<5} predicted complaint share {share:.3f}")
+        gold += g
+        pred += p
+    print_prf("complaint vs not (all dev sources pooled)", gold, pred,
+              ["complaint", "not_complaint"])
+
+    print("\n=== category (一级分类) on the hand-checked dev sample "
+          "(tools/category_handcheck.csv) ===")
+    board = {d.key: d for d in splits["board"][1]}
+    replies = __import__("corpus_data").load_board_replies()
+    rows = list(csv.DictReader((Path(__file__).parent / "category_handcheck.csv")
+                               .open(encoding="utf-8")))
+    keys = [f"board:{r['留言编号']}" for r in rows]
+    hand = [r["一级分类"] for r in rows]
+    ours = [model.category(cache.tokens(board[k].text), board[k].text, board[k].title)
+            for k in keys]
+
+    def rule(k: str, reply: str) -> str:
+        sc = category_scores(board[k].title, board[k].text, reply)
+        return max(sc, key=sc.__getitem__) if sc else "城乡建设"
+
+    labels = sorted(set(hand) | set(ours))
+    print_prf("ours (model on title+text)", hand, ours, labels)
+    print_prf("rules alone, title+text (argmax, default 城乡建设)", hand,
+              [rule(k, "") for k in keys], labels)
+    wl = [(h, weak_label(board[k].title, board[k].text, replies[k])) for h, k in zip(
+        hand, keys, strict=True)]
+    cov = [(h, w) for h, w in wl if w]
+    print(f"  weak training labels (rules + reply department): cover {len(cov)}/{len(wl)}, "
+          f"agree with hand labels on {sum(h == w for h, w in cov) / len(cov):.3f} of those")
+    clear = [i for i, r in enumerate(rows) if r["ambiguous"] == "0"]
+    print_prf("ours, unambiguous hand labels only", [hand[i] for i in clear],
+              [ours[i] for i in clear], labels)
 
 
 if __name__ == "__main__":
