@@ -30,8 +30,13 @@ def test_negation_flips(positive: str, negated: str) -> None:
     pos, pos_label = score(positive)
     neg, neg_label = score(negated)
     assert pos_label == "positive"
-    assert neg_label == "negative", (negated, neg)
-    assert pos - neg > 0.3
+    assert neg_label != "positive", (negated, neg)
+    assert neg < 0.45 and pos - neg > 0.3, (negated, neg)
+
+
+@pytest.mark.parametrize("text", ["我对处理结果很不满意", "服务不是很好", "房间不干净"])
+def test_negated_praise_is_negative(text: str) -> None:
+    assert score(text)[1] == "negative", score(text)
 
 
 @pytest.mark.parametrize(
@@ -120,4 +125,5 @@ def test_weibo_negative_f1_floor() -> None:
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", ["waimai", "hotel"])
 def test_review_negative_f1_floor(name: str) -> None:
-    assert _neg_f1(_dev(name)[:800]) >= 0.75
+    # The CSVs are sorted by label, so score the whole dev split, never a prefix.
+    assert _neg_f1(_dev(name)) >= 0.75

@@ -132,7 +132,7 @@ def train_category(cache: TokenCache) -> None:
                       "message_board_with_replies.csv with weak labels from "
                       "tools/weak_labels.py (no human labels exist for it)",
         "C": c, "classes_without_enough_data": sorted(set(counts) - set(classes)),
-        "script": "tools/train_category.py"}, min_abs=0.01, digits=3),
+        "script": "tools/train_category.py"}, min_abs=0.08, digits=3),
         "category_model.json.gz")
 
 
