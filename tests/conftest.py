@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,14 +13,21 @@ import pytest
 from yuqing.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("YUQING_CORPUS") or ROOT.parent / "shared" / "corpus")
+sys.path.insert(0, str(ROOT / "tools"))  # the corpus loaders shared with tools/
 
 
-def corpus_path(*parts: str) -> Path:
+def corpus_path() -> Path:
+    env = os.environ.get("YUQING_CORPUS")
+    return Path(env) if env else ROOT.parent / "shared" / "corpus"
+
+
+def require_corpus(*parts: str) -> Path:
     """A path in ../shared/corpus, or skip the test with the reason when it is absent."""
-    path = CORPUS.joinpath(*parts)
+    path = corpus_path().joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"development corpus not available at {path} (set YUQING_CORPUS)")
+        pytest.skip(f"development corpus not found at {path} "
+                    "(put it at ../shared/corpus or set YUQING_CORPUS)")
+    os.environ.setdefault("YUQING_CORPUS", str(corpus_path()))
     return path
 
 

@@ -1,0 +1,76 @@
+"""Small hand-written lexicons for negation and complaint language.
+
+The labelled corpora we train on (Weibo, delivery and hotel reviews) contain little
+government-complaint register ("没人管", "推诿", "拖了半年"), so these lists give the
+linear models a few dense, domain-general features whose weights *are* learnt from the
+corpora but which also fire on complaint phrasing the corpora never saw.
+Written by hand for this project; not derived from any corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Tokens that flip the polarity of the next few tokens ("不 满意", "没 解决", "不是 很 好").
+NEGATORS: frozenset[str] = frozenset(
+    {"不", "没", "没有", "无", "未", "非", "别", "莫", "勿", "毫不", "并不", "并非", "不是",
+     "不太", "不够", "不怎么", "从不", "从未", "尚未", "还没", "还未", "没能", "未能", "不能",
+     "不会", "不再", "难以", "绝不", "决不", "谈不上", "算不上", "不算"}
+)
+# How many following tokens a negator reaches; short because Chinese negation is local.
+NEGATION_WINDOW = 3
+# Negation scope ends at clause punctuation.
+CLAUSE_BREAKS: frozenset[str] = frozenset("，,。.！!？?；;：:、\n…~～")
+
+POSITIVE_WORDS: frozenset[str] = frozenset(
+    {"好", "满意", "高兴", "开心", "感谢", "谢谢", "点赞", "赞", "支持", "喜欢", "不错", "优秀",
+     "方便", "及时", "干净", "舒适", "热情", "周到", "快", "好吃", "美味", "放心", "温暖",
+     "感动", "幸福", "加油", "棒", "称赞", "表扬", "值得", "推荐", "负责", "认真",
+     "耐心", "安心", "顺利", "成功", "祝福", "平安", "健康", "美好",
+     "欣慰", "佩服", "致敬", "惠民", "便民", "到位", "有效", "划算", "实惠", "新鲜", "准时"}
+)
+NEGATIVE_WORDS: frozenset[str] = frozenset(
+    {"差", "脏", "乱", "慢", "贵", "难吃", "失望", "生气", "愤怒", "气愤", "恶心", "垃圾",
+     "糟糕", "投诉", "举报", "敷衍", "推诿", "扯皮", "不作为", "乱作为", "拖延", "拖欠",
+     "欠薪", "扰民", "噪音", "污染", "臭", "违规", "违法", "违建", "乱收费", "坑", "骗",
+     "欺骗", "霸王", "强制", "威胁", "难受", "伤心", "难过", "害怕", "恐惧", "担心", "焦虑",
+     "无奈", "心寒", "寒心", "可怜", "悲哀", "痛心", "冷漠", "恶劣", "严重", "危险", "隐患",
+     "事故", "死", "骂", "吵", "堵", "漏水", "积水", "停水", "停电", "破损", "塌", "损坏",
+     "坏", "困难", "麻烦", "不满", "不满意", "无语", "呵呵", "差评", "太差", "退款",
+     "烦", "吐槽", "抱怨", "欺负", "刁难", "索要", "贪污", "腐败", "黑",
+     "克扣", "无人", "没人管", "不管", "不理", "不回复"}
+)
+# Negated lexicon words ("不满意", "不是很好", "不差") are separate features rather than
+# flipped counts: the corpora decide how strongly a denial weighs, and a denied
+# complaint ("不差") is usually weaker praise than a plain one.
+
+# Multi-token phrases matched on the raw text, because jieba splits them differently
+# depending on context ("还没 解决" vs "还 没 解决"). Grievances carry negative polarity.
+GRIEVANCE_PHRASES: tuple[str, ...] = (
+    "没人管", "无人管", "没有人管", "无人问津", "不作为", "推诿", "扯皮", "踢皮球", "敷衍",
+    "还没解决", "还没有解决", "没有解决", "未解决", "得不到解决", "迟迟", "一直没", "至今没",
+    "至今未", "拖了", "拖欠", "欠薪", "讨薪", "不给退", "拒不", "乱收费", "乱搭", "乱建",
+    "乱停", "乱倒", "违章", "违建", "扰民", "噪音", "恶臭", "安全隐患", "强拆", "克扣",
+    "被骗", "严重影响", "苦不堪言", "怨声载道", "忍无可忍", "凭什么", "不满意", "不高兴",
+    "太差", "差评", "失望", "气愤", "愤怒", "心寒", "坑人", "骗人", "不负责任", "没人理",
+    "不理睬", "不回复", "石沉大海", "无人处理", "没有回应", "没有任何回应",
+)
+# Appeals to an authority: the mark of a 诉求 even when the tone is polite.
+APPEAL_PHRASES: tuple[str, ...] = (
+    "投诉", "举报", "反映", "请求", "恳请", "希望政府", "希望有关部门", "请有关部门",
+    "相关部门", "有关部门", "请领导", "领导", "尽快", "解决", "处理一下", "督促", "监管",
+    "整改", "整治", "怎么办", "为什么", "何时", "什么时候", "到底", "诉求", "维权", "上访",
+    "信访", "求助", "呼吁", "建议", "咨询", "请问", "能否", "是否", "市长", "书记", "政府",
+)
+_GRIEVANCE_RE = re.compile("|".join(re.escape(p) for p in GRIEVANCE_PHRASES))
+_APPEAL_RE = re.compile("|".join(re.escape(p) for p in APPEAL_PHRASES))
+
+
+def grievance_hits(text: str) -> int:
+    """Non-overlapping occurrences of grievance phrases in ``text``."""
+    return len(_GRIEVANCE_RE.findall(text))
+
+
+def appeal_hits(text: str) -> int:
+    """Non-overlapping occurrences of appeal-to-authority phrases in ``text``."""
+    return len(_APPEAL_RE.findall(text))

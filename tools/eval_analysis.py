@@ -1,0 +1,182 @@
+"""Measure the analysis models on the held-out dev splits (run by hand).
+
+    YUQING_CORPUS=/path/to/shared/corpus python tools/eval_analysis.py \
+        [--part sentiment|complaint|all] [--snownlp-limit N]
+
+Prints precision/recall/F1 per label and macro-F1 for our sentiment model and for the
+SnowNLP baseline per dataset (weibo / waimai / hotel), binary negative-vs-rest F1,
+complaint detection P/R/F1, category macro-F1 on the hand-checked sample, and speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus_data import TokenCache, complaint_splits, sentiment_splits  # noqa: E402
+
+from analysis.sentiment import SentimentModel, label_for, snownlp_baseline  # noqa: E402
+
+LABELS3 = ["negative", "neutral", "positive"]
+
+
+def prf(gold: list[str], pred: list[str], labels: list[str]) -> dict[str, tuple[float, ...]]:
+    out: dict[str, tuple[float, ...]] = {}
+    for lab in labels:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == lab and p == lab)
+        n_pred = sum(1 for p in pred if p == lab)
+        n_gold = sum(1 for g in gold if g == lab)
+        p = tp / n_pred if n_pred else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        out[lab] = (p, r, f, n_gold)
+    return out
+
+
+def print_prf(title: str, gold: list[str], pred: list[str], labels: list[str]) -> float:
+    res = prf(gold, pred, labels)
+    present = [lab for lab in labels if res[lab][3] > 0]
+    macro = sum(res[lab][2] for lab in present) / max(1, len(present))
+    acc = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / max(1, len(gold))
+    print(f"  {title}: macro-F1 {macro:.3f}  accuracy {acc:.3f}  (n={len(gold)})")
+    for lab in labels:
+        p, r, f, n = res[lab]
+        print(f"    {lab:<16} P {p:.3f}  R {r:.3f}  F1 {f:.3f}  support {n}")
+    return macro
+
+
+def neg_vs_rest(labels: list[str]) -> list[str]:
+    return ["negative" if x == "negative" else "rest" for x in labels]
+
+
+def eval_sentiment(limit: int | None) -> None:
+    from snownlp import SnowNLP
+
+    cache = TokenCache()
+    model = SentimentModel.load()
+    all_docs, all_toks = [], []
+    for name, (_, dev) in sentiment_splits().items():
+        toks = [cache.tokens(d.text) for d in dev]
+        cache.save()
+        all_docs += dev
+        all_toks += toks
+        gold = [d.label for d in dev]
+        ours = [model.score(t, d.text)[1] for t, d in zip(toks, dev, strict=True)]
+        base_tok = [label_for(snownlp_baseline(t)) for t in toks]
+        sub = dev[:limit] if limit else dev
+        snow = [label_for(SnowNLP(d.text).sentiments) for d in sub]
+        labels = LABELS3 if name == "weibo" else ["negative", "positive", "neutral"]
+        print(f"\n=== sentiment / {name} dev ({len(dev)} docs; gold labels "
+              f"{dict(Counter(gold))}) ===")
+        print_prf("ours 3-class", gold, ours, labels)
+        print_prf("SnowNLP(text).sentiments 3-class (<0.4 neg, >0.6 pos)", gold[: len(sub)],
+                  snow, labels)
+        print_prf("snownlp_baseline(tokens) 3-class", gold, base_tok, labels)
+        for title, pred, g in (("ours", ours, gold), ("SnowNLP(text)", snow, gold[: len(sub)]),
+                               ("snownlp_baseline(tokens)", base_tok, gold)):
+            f = prf(neg_vs_rest(g), neg_vs_rest(pred), ["negative"])["negative"]
+            print(f"  binary negative-vs-rest {title:<26} P {f[0]:.3f}  R {f[1]:.3f}  "
+                  f"F1 {f[2]:.3f}")
+        agree = sum(1 for a, b in zip(base_tok, snow, strict=False) if a == b) / len(snow)
+        print(f"  snownlp_baseline(tokens) label == SnowNLP(text) label on {agree:.1%} of docs")
+    speed(model, all_docs, all_toks)
+
+
+def speed(model: SentimentModel, docs: list, toks: list[list[str]]) -> None:
+    from snownlp import SnowNLP
+
+    n = len(docs)
+    t0 = time.perf_counter()
+    for t, d in zip(toks, docs, strict=True):
+        model.score(t, d.text)
+    ours = n / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for t in toks:
+        snownlp_baseline(t)
+    base = n / (time.perf_counter() - t0)
+    k = min(n, 1000)
+    t0 = time.perf_counter()
+    for d in docs[:k]:
+        _ = SnowNLP(d.text).sentiments
+    snow = k / (time.perf_counter() - t0)
+    mean_chars = sum(len(d.text) for d in docs) / n
+    print(f"\n=== speed (single core, all sentiment dev docs, mean {mean_chars:.0f} chars; "
+          "tokens precomputed) ===")
+    print(f"  ours SentimentModel.score          {ours:9.0f} docs/s")
+    print(f"  snownlp_baseline(tokens)           {base:9.0f} docs/s")
+    print(f"  SnowNLP(text).sentiments           {snow:9.0f} docs/s  (first {k} docs)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--part", choices=["sentiment", "complaint", "all"], default="all")
+    ap.add_argument("--snownlp-limit", type=int, default=None,
+                    help="score only the first N dev docs per set with SnowNLP(text)")
+    args = ap.parse_args()
+    if args.part in ("sentiment", "all"):
+        eval_sentiment(args.snownlp_limit)
+    if args.part in ("complaint", "all"):
+        eval_complaint()
+
+
+def eval_complaint() -> None:
+    import csv
+
+    from weak_labels import category_scores, weak_label
+
+    from analysis.complaint import ComplaintModel
+
+    cache = TokenCache()
+    model = ComplaintModel.load()
+    splits = complaint_splits()
+    gold, pred = [], []
+    print("\n=== complaint detection, dev splits (threshold 0.5) ===")
+    for name, (_, dev) in splits.items():
+        g = [d.label for d in dev]
+        p = ["complaint" if model.complaint_score(cache.tokens(d.text), d.text, d.title) >= 0.5
+             else "not_complaint" for d in dev]
+        cache.save()
+        share = sum(1 for x in p if x == "complaint") / max(1, len(p))
+        print(f"  {name:<6} n={len(dev):<5} predicted complaint share {share:.3f}")
+        gold += g
+        pred += p
+    print_prf("complaint vs not (all dev sources pooled)", gold, pred,
+              ["complaint", "not_complaint"])
+
+    print("\n=== category (一级分类) on the hand-checked dev sample "
+          "(tools/category_handcheck.csv) ===")
+    board = {d.key: d for d in splits["board"][1]}
+    replies = __import__("corpus_data").load_board_replies()
+    rows = list(csv.DictReader((Path(__file__).parent / "category_handcheck.csv")
+                               .open(encoding="utf-8")))
+    keys = [f"board:{r['留言编号']}" for r in rows]
+    hand = [r["一级分类"] for r in rows]
+    ours = [model.category(cache.tokens(board[k].text), board[k].text, board[k].title)
+            for k in keys]
+
+    def rule(k: str, reply: str) -> str:
+        sc = category_scores(board[k].title, board[k].text, reply)
+        return max(sc, key=sc.__getitem__) if sc else "城乡建设"
+
+    labels = sorted(set(hand) | set(ours))
+    print_prf("ours (model on title+text)", hand, ours, labels)
+    print_prf("rules alone, title+text (argmax, default 城乡建设)", hand,
+              [rule(k, "") for k in keys], labels)
+    wl = [(h, weak_label(board[k].title, board[k].text, replies[k])) for h, k in zip(
+        hand, keys, strict=True)]
+    cov = [(h, w) for h, w in wl if w]
+    print(f"  weak training labels (rules + reply department): cover {len(cov)}/{len(wl)}, "
+          f"agree with hand labels on {sum(h == w for h, w in cov) / len(cov):.3f} of those")
+    clear = [i for i, r in enumerate(rows) if r["ambiguous"] == "0"]
+    print_prf("ours, unambiguous hand labels only", [hand[i] for i in clear],
+              [ours[i] for i in clear], labels)
+
+
+if __name__ == "__main__":
+    main()
