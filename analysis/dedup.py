@@ -14,6 +14,8 @@ from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
 SHINGLE = 4
+# Pinned so that stored signatures stay comparable across datasketch upgrades.
+SCHEME = "affine32"
 # Whitespace and punctuation do not make two posts different.
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -22,7 +24,7 @@ def signature(text: str) -> np.ndarray:
     """MinHash signature (uint64 array) of the text's distinct character 4-grams."""
     norm = _NOISE.sub("", text)
     grams = {norm[i:i + SHINGLE] for i in range(max(1, len(norm) - SHINGLE + 1))}
-    mh = MinHash(num_perm=NUM_PERM, seed=1)
+    mh = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     mh.update_batch([g.encode("utf-8") for g in grams if g])
     return mh.hashvalues
 
@@ -44,7 +46,7 @@ class NearDuplicates:
         return len(self._sigs)
 
     def match(self, sig: np.ndarray) -> tuple[str | None, float]:
-        mh = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=sig)
+        mh = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=sig, scheme=SCHEME)
         best, best_sim = None, 0.0
         for key in self._lsh.query(mh):
             sim = similarity(sig, self._sigs[key])
@@ -56,7 +58,7 @@ class NearDuplicates:
         if key in self._sigs:
             return
         self._sigs[key] = sig
-        self._lsh.insert(key, MinHash(num_perm=NUM_PERM, seed=1, hashvalues=sig))
+        self._lsh.insert(key, MinHash(num_perm=NUM_PERM, seed=1, hashvalues=sig, scheme=SCHEME))
 
     def remove(self, key: str) -> None:
         if self._sigs.pop(key, None) is not None:
