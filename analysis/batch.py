@@ -13,9 +13,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from .events import engagement
@@ -51,7 +51,8 @@ def default_workers(n_docs_hint: int | None = None) -> int:
 
 
 def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int = 1,
-                 chunksize: int = 8, window_size: int = 2000) -> Iterator[tuple[Any, Features | None, str | None]]:
+                 chunksize: int = 8, window_size: int = 2000,
+                 ) -> Iterator[tuple[Any, Features | None, str | None]]:
     """Yield (doc, features, event_id) in input order. Items that are not a ``Doc``
     (e.g. an input error record) pass through untouched with (None, None)."""
     global _WORKER

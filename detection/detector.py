@@ -49,6 +49,7 @@ class _Fired:
     at: datetime
     count: int
     refs: frozenset[str]
+    critical: bool
 
 
 @dataclass
@@ -108,7 +109,7 @@ class Detector:
             if any(_overlap(refs, f.refs) > OVERLAP for f in self.recent
                    if now - f.at < s.cooldown and f.key != v.key):
                 continue  # the same story already fired under another key
-            fired = _Fired(v.key, now, v.count, refs)
+            fired = _Fired(v.key, now, v.count, refs, v.critical)
             self.fired[v.key] = fired
             self.recent.append(fired)
             alerts.append(self._alert(v, now))
@@ -118,7 +119,7 @@ class Detector:
         last = self.fired.get(v.key)
         if last is None or now - last.at >= s.cooldown:
             return True
-        return v.count >= last.count * s.reescalate  # re-escalation within the cool-down
+        return v.critical and not last.critical  # escalation within the cool-down
 
     def _prune(self, now: datetime, s: Sensitivity) -> None:
         # Once a simulated hour is enough: pruning is about memory, not correctness.
@@ -160,7 +161,8 @@ class Detector:
         hours = int(self.sensitivity.window.total_seconds() // 3600)
         title = f"{subject}快速增长：{hours}小时内{v.count}条"
         summary = (f"{subject}在{hours}小时内出现{v.count}条，同类时段基线{v.baseline:g}条，"
-                   f"增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。关键词：{'、'.join(keywords[:5])}。")
+                   f"增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。"
+                   f"关键词：{'、'.join(keywords[:5])}。")
         alert_id = hashlib.sha1(f"{v.key}|{now:%Y-%m-%dT%H}".encode()).hexdigest()[:20]
         return Alert(
             id=alert_id, rule=labels["rule"], severity=severity, title=title, summary=summary,

@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 
 from watch.calendar import day_type
 
-
 MIN_HISTORY = 3
 
 
@@ -35,11 +34,14 @@ class Sensitivity:
     min_growth: float = 3.0
     max_p: float = 1e-4
     prior_rate: float = 0.3
+    # A brand-new event has no history; the same complaint three times in a day from
+    # nothing is what a duty office wants to hear about.
+    event_min_count: int = 3
+    event_prior_rate: float = 0.05
     cooldown: timedelta = timedelta(hours=72)
-    # Within a cool-down a key fires again only if its count reached this multiple.
-    reescalate: float = 2.0
+    # At this many items in the window an alert is critical; within a cool-down a key
+    # fires again only to say it became critical.
     critical_count: int = 12
-    critical_p: float = 1e-8
 
     def scaled(self, factor: float) -> Sensitivity:
         """factor < 1 lowers thresholds (more alerts), e.g. 0.6 during a holiday watch."""
@@ -49,9 +51,10 @@ class Sensitivity:
             min_count=max(2, round(self.min_count * factor)),
             min_growth=max(1.5, self.min_growth * factor),
             max_p=min(0.05, self.max_p / max(factor, 1e-3) ** 4),
-            prior_rate=self.prior_rate, cooldown=self.cooldown, reescalate=self.reescalate,
+            prior_rate=self.prior_rate, event_min_count=max(2, round(self.event_min_count * factor)),
+            event_prior_rate=self.event_prior_rate,
+            cooldown=self.cooldown,
             critical_count=max(3, round(self.critical_count * factor)),
-            critical_p=self.critical_p,
         )
 
 
@@ -125,7 +128,7 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
     nature and is judged against the prior rate."""
     start = now - s.window
     count = series.count(start, now)
-    if count < s.min_count:
+    if count < (s.min_count if needs_history else s.event_min_count):
         return None
     kind = day_type_of(now.date())
     counts: list[int] = []
@@ -142,7 +145,8 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
         return None
     # One pseudo-window at the prior rate keeps a short, lucky-quiet history from making
     # an ordinary day look like a burst.
-    lam = max(s.prior_rate, (sum(counts) + s.prior_rate) / (len(counts) + 1))
+    prior = s.prior_rate if needs_history else s.event_prior_rate
+    lam = max(prior, (sum(counts) + prior) / (len(counts) + 1))
     growth = count / lam
     if growth < s.min_growth:
         return None
@@ -152,6 +156,6 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
     score = -math.log10(max(p, 1e-300))
     return Verdict(key=key, count=count, baseline=round(lam, 3), growth=round(growth, 2),
                    p_value=p, score=round(score, 2),
-                   critical=count >= s.critical_count or p <= s.critical_p,
+                   critical=count >= s.critical_count,
                    refs=series.refs_in(start, now), window_start=start,
                    history_windows=len(counts))

@@ -77,7 +77,8 @@ def test_steady_background_with_burst_fires_once_and_explains_itself():
     a = alerts[0]
     assert a.rule == "growing_event" and a.labels["event"] == "ev-water"
     assert set(a.item_ids) <= {o.id for o in b} and a.count == len(a.item_ids)
-    assert a.count >= Sensitivity().min_count and a.baseline == Sensitivity().prior_rate
+    assert a.count == Sensitivity().event_min_count
+    assert a.baseline == Sensitivity().event_prior_rate
     assert a.keywords[:3] == ["自来水", "发黄", "异味"] and a.places == ["河口镇"]
     assert a.first_seen == b[0].when and a.fired_at == b[a.count - 1].when
     assert "基线" in a.summary and "增长" in a.summary
@@ -100,17 +101,17 @@ def test_holiday_shaped_background_without_burst_is_silent():
     assert run(items) == []
 
 
-def test_cool_down_is_respected_but_a_doubling_re_escalates():
+def test_cool_down_is_respected_but_becoming_critical_escalates():
     bg = stream(30, 0.5, seed=4)
     first = burst(START + timedelta(days=25), 6, event="ev-a")
     again = burst(START + timedelta(days=26), 6, event="ev-a")  # same event, next day
     alerts = run(bg + first + [o.__class__(**{**o.__dict__, "id": o.id + "x"})
                                for o in again])
     fired_for_a = [a for a in alerts if a.labels.get("event") == "ev-a"]
-    assert len(fired_for_a) == 1  # within the cool-down, 6 more is not a doubling
+    assert len(fired_for_a) == 1  # within the cool-down, 6 more is not critical
     big = burst(START + timedelta(days=26, hours=2), 14, event="ev-b")
     alerts_b = run(bg + big)
-    # 14 in a few hours: fires at 5 (warning), then re-escalates once doubled.
+    # 14 in ten hours: fires at 3 (warning), then escalates once at the critical count.
     assert [a.severity.value for a in alerts_b if a.labels.get("event") == "ev-b"] == [
         "warning", "critical"]
 
