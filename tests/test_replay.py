@@ -9,8 +9,8 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
-
 from conftest import require_corpus
+
 from yuqing.demo.content import demo_posts
 from yuqing.records import SHANGHAI
 
