@@ -170,6 +170,33 @@ class ItemStore:
             return 0
         return int(self.es.count(index=self.alias, query=query or {"match_all": {}})["count"])
 
+    def iter_query(self, query: dict[str, Any], *, since: datetime | None = None,
+                   until: datetime | None = None, page: int = 1000,
+                   fields: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every document matching ``query`` in the time range, oldest first (search_after
+        pages, so there is no 10,000-hit ceiling)."""
+        if not self.es.indices.exists_alias(name=self.alias):
+            return
+        rng: dict[str, str] = {}
+        if since:
+            rng["gte"] = since.isoformat()
+        if until:
+            rng["lt"] = until.isoformat()
+        full = {"bool": {"must": [query], "filter": [{"range": {"published_at": rng}}]
+                         if rng else []}}
+        after: list[Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {"search_after": after} if after else {}
+            resp = self.es.search(index=self.alias, query=full, size=page,
+                                  sort=[{"published_at": "asc"}, {"id": "asc"}],
+                                  source=fields if fields else True, **kwargs)
+            hits = resp["hits"]["hits"]
+            for hit in hits:
+                yield hit["_source"]
+            if len(hits) < page:
+                return
+            after = hits[-1]["sort"]
+
     def search(self, query: str = "", *, since: datetime | None = None,
                until: datetime | None = None, sources: list[str] | None = None,
                kinds: list[str] | None = None, size: int = 20,

@@ -142,6 +142,32 @@ class Gazetteer(_Model):
     domain_words: list[str] = Field(default_factory=list)
 
 
+class SchemeConfig(_Model):
+    """A monitoring scheme (监测方案): word groups, or a boolean ``expression``."""
+
+    name: str = Field(min_length=1)
+    regions: list[str] = Field(default_factory=list)  # 地域词
+    subjects: list[str] = Field(default_factory=list)  # 主体词
+    events: list[str] = Field(default_factory=list)  # 事件词
+    exclude: list[str] = Field(default_factory=list)  # 排除词
+    expression: str | None = None
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _compiles(self) -> SchemeConfig:
+        if self.expression and (self.regions or self.subjects or self.events):
+            raise ValueError("give either expression or word groups, not both")
+        self.compile()
+        return self
+
+    def compile(self):  # -> detection.schemes.CompiledScheme
+        from detection.schemes import CompiledScheme, from_groups, parse
+
+        node = (parse(self.expression) if self.expression else
+                from_groups(self.regions, self.subjects, self.events, self.exclude))
+        return CompiledScheme(self.name, node)
+
+
 class CrawlConfig(_Model):
     user_agent: str = "yuqing-monitor/0.1 (+county online-opinion office)"
     concurrent_per_domain: int = Field(2, ge=1, le=32)
@@ -159,14 +185,17 @@ class Config(_Model):
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     gazetteer: Gazetteer
     sources: list[Source] = Field(default_factory=list)
+    schemes: list[SchemeConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_sources(self) -> Config:
-        seen: set[str] = set()
-        for s in self.sources:
-            if s.id in seen:
-                raise ValueError(f"duplicate source id {s.id!r}")
-            seen.add(s.id)
+    def _unique_names(self) -> Config:
+        for what, names in (("source id", [s.id for s in self.sources]),
+                            ("scheme name", [s.name for s in self.schemes])):
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"duplicate {what} {name!r}")
+                seen.add(name)
         return self
 
     def source(self, source_id: str) -> Source:
