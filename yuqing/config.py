@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from alerts.config import AlertingConfig
 from yuqing.records import SourceKind
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "default.yaml"
@@ -159,6 +160,7 @@ class Config(_Model):
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     gazetteer: Gazetteer
     sources: list[Source] = Field(default_factory=list)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Config:
@@ -208,10 +210,15 @@ def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(path, ["(top level): expected a mapping of keys"])
     try:
-        return Config.model_validate(raw)
+        cfg = Config.model_validate(raw)
     except ValidationError as exc:
         problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
         raise ConfigError(path, problems) from None
+    # Checks that span keys (receiver names, fallback cycles) name their own key paths.
+    problems = cfg.alerting.problems("alerting")
+    if problems:
+        raise ConfigError(path, problems)
+    return cfg
 
 
 def load_config(path: Path | str | None = None) -> Config:
