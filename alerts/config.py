@@ -13,7 +13,14 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 from .matchers import KNOWN_LABELS, Matcher, MatcherError, parse_matcher
 
@@ -36,7 +43,17 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=total)
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+def format_duration(value: timedelta) -> str:
+    """The inverse of ``parse_duration`` (so a dumped configuration loads again)."""
+    seconds, out = int(value.total_seconds()), ""
+    for unit, n in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= n:
+            out += f"{seconds // n}{unit}"
+            seconds %= n
+    return out or "0s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration)]
 
 
 def _positive(v: timedelta | None) -> timedelta | None:
