@@ -220,3 +220,30 @@ def test_killed_mid_delivery_is_delivered_after_restart_not_twice(tmp_path, rece
     # Another restart and delivery pass: nothing more goes out.
     deliver_due(cfg, Outbox(db), now + timedelta(hours=1))
     assert len(hook.accepted) == 1 and len(hook.seen) == 2
+
+
+def test_every_channel_type_builds_a_url_apprise_accepts(monkeypatch):
+    import apprise
+
+    from alerts.channels import apprise_url
+
+    monkeypatch.setenv("DT_TOKEN", "abcdef0123456789")
+    monkeypatch.setenv("DT_SECRET", "SEC0123abcd")
+    monkeypatch.setenv("WECOM_KEY", "693axxx6-7aoc-4bc4-97a0-0ec2sifa5aaa")
+    monkeypatch.setenv("FEISHU_TOKEN", "0b0c1a1e-1234-4d5f-8a9b-abcdef012345")
+    monkeypatch.setenv("SMTP_PW", "p@ss:word/中")
+    monkeypatch.setenv("HOOK", "https://hooks.example.cn/yq?team=duty")
+    cfg = AlertingConfig.model_validate({"receivers": [{"name": "r", "channels": [
+        {"type": "dingtalk", "token_env": "DT_TOKEN", "secret_env": "DT_SECRET"},
+        {"type": "wecom", "key_env": "WECOM_KEY"},
+        {"type": "feishu", "token_env": "FEISHU_TOKEN"},
+        {"type": "lark", "token_env": "FEISHU_TOKEN"},
+        {"type": "email", "host": "smtp.example.cn", "port": 465, "user": "yq",
+         "password_env": "SMTP_PW", "sender": "yq@example.cn", "to": ["a@example.cn"]},
+        {"type": "webhook", "url_env": "HOOK"}]}], "route": {"receiver": "r"}})
+    urls = [apprise_url(ch) for ch in cfg.receivers[0].channels]
+    assert [u.split("://")[0] for u in urls] == ["dingtalk", "wecombot", "feishu", "lark",
+                                                "mailtos", "jsons"]
+    for u in urls:
+        assert apprise.Apprise().add(u), u
+    assert urls[5].startswith("jsons://hooks.example.cn/yq?team=duty&")
