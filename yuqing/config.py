@@ -64,7 +64,9 @@ class ElasticsearchConfig(_Model):
             return [h.strip() for h in env.split(",") if h.strip()]
         if self.hosts:
             return list(self.hosts)
-        return [f"http://127.0.0.1:{self.local.port}"]
+        # Same override as storage.node.LocalElasticsearch, so clients reach the node it runs.
+        port = os.environ.get("YUQING_ES_PORT", "").strip() or self.local.port
+        return [f"http://127.0.0.1:{port}"]
 
     @property
     def prefix(self) -> str:
