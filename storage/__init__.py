@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from yuqing.config import Config
 
+from .alerts_store import AlertStore, SilenceStore
 from .client import StorageUnavailable, connect
 from .items import ItemStore
 
@@ -14,4 +15,16 @@ def open_store(cfg: Config) -> ItemStore:
                      replicas=es_cfg.replicas)
 
 
-__all__ = ["ItemStore", "StorageUnavailable", "connect", "open_store"]
+def open_alert_stores(cfg: Config) -> tuple[AlertStore, SilenceStore]:
+    """The alert-state and silence indices, created on first use."""
+    es_cfg = cfg.elasticsearch
+    es = connect(es_cfg)
+    stores = (AlertStore(es, es_cfg.prefix, shards=es_cfg.shards, replicas=es_cfg.replicas),
+              SilenceStore(es, es_cfg.prefix, shards=es_cfg.shards, replicas=es_cfg.replicas))
+    for s in stores:
+        s.ensure()
+    return stores
+
+
+__all__ = ["AlertStore", "ItemStore", "SilenceStore", "StorageUnavailable", "connect",
+           "open_alert_stores", "open_store"]

@@ -162,6 +162,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+@command("alerts")
+def cmd_alerts(args: argparse.Namespace) -> int:
+    # The alerts package owns its sub-commands; see alerts/cli.py.
+    from alerts.cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuqing", description="County public-opinion monitoring")
     p.add_argument("--config", "-c", help="YAML configuration (default: $YUQING_CONFIG or the "
@@ -201,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")
     de.add_argument("--port", type=int, default=0, help="port for the demo web (default: any)")
     de.add_argument("--keep-es", action="store_true", help="leave the local node running")
+
+    from alerts.cli import add_parser as add_alerts_parser
+
+    add_alerts_parser(sub)
     return p
 
 

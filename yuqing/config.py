@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from alerts.config import AlertingConfig
 from yuqing.records import SourceKind
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "default.yaml"
@@ -63,7 +64,9 @@ class ElasticsearchConfig(_Model):
             return [h.strip() for h in env.split(",") if h.strip()]
         if self.hosts:
             return list(self.hosts)
-        return [f"http://127.0.0.1:{self.local.port}"]
+        # Same override as storage.node.LocalElasticsearch, so clients reach the node it runs.
+        port = os.environ.get("YUQING_ES_PORT", "").strip() or self.local.port
+        return [f"http://127.0.0.1:{port}"]
 
     @property
     def prefix(self) -> str:
@@ -186,6 +189,7 @@ class Config(_Model):
     gazetteer: Gazetteer
     sources: list[Source] = Field(default_factory=list)
     schemes: list[SchemeConfig] = Field(default_factory=list)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -237,10 +241,15 @@ def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(path, ["(top level): expected a mapping of keys"])
     try:
-        return Config.model_validate(raw)
+        cfg = Config.model_validate(raw)
     except ValidationError as exc:
         problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
         raise ConfigError(path, problems) from None
+    # Checks that span keys (receiver names, fallback cycles) name their own key paths.
+    problems = cfg.alerting.problems("alerting")
+    if problems:
+        raise ConfigError(path, problems)
+    return cfg
 
 
 def load_config(path: Path | str | None = None) -> Config:

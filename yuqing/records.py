@@ -162,6 +162,15 @@ class AlertStatus(StrEnum):
     resolved = "resolved"
 
 
+class AlertItem(_Record):
+    """One piece of evidence quoted in an alert message: a title and its link."""
+
+    title: str
+    url: str
+    published_at: datetime | None = None
+    source_id: str | None = None
+
+
 class Alert(_Record):
     """Something a person must look at, with the evidence that made it fire."""
 
@@ -183,6 +192,9 @@ class Alert(_Record):
     status: AlertStatus = AlertStatus.firing
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    # The most telling items (detection picks them), so a message can quote titles without
+    # a round trip to Elasticsearch at send time.
+    top_items: list[AlertItem] = Field(default_factory=list)
 
 
 class Notification(_Record):

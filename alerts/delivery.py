@@ -1,0 +1,129 @@
+"""Delivering the outbox: retries with exponential backoff, then the fallback receiver.
+
+Guarantee: at least once, and exactly once except in one window. A notification is marked
+``sent`` only after every channel of its receiver accepted it, and its id is unique, so
+it is never planned or delivered twice. The window: the process dies after a channel
+answered 200 but before SQLite recorded it. The row is then found in ``sending`` at the
+next start; we cannot know whether the robot showed the message, so we send it again
+rather than risk losing it, and mark the repeat ``[可能重复]`` so the duty officer knows.
+The ``sending`` state (committed before the request) is what makes such a repeat rare
+and visible instead of silent; per-channel progress is committed after each channel so
+a receiver with several channels only repeats the one that was in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from .channels import limit_for, send
+from .config import AlertingConfig, Delivery
+from .message import render
+from .outbox import Outbox, OutboxRow
+
+log = logging.getLogger(__name__)
+
+MAYBE_DUPLICATE = "[可能重复] "
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed_attempts: int = 0
+    failed_over: int = 0
+    recovered: int = 0
+    blackholed: int = 0  # receivers without channels
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"sent={self.sent} failed_attempts={self.failed_attempts} "
+                f"failed_over={self.failed_over} recovered={self.recovered} "
+                f"no_channels={self.blackholed}")
+
+
+def backoff(attempts: int, d: Delivery) -> timedelta:
+    """Wait after the ``attempts``-th failure: initial, 2×, 4×, … capped at backoff_max."""
+    return min(d.backoff_initial * (2 ** max(0, attempts - 1)), d.backoff_max)
+
+
+def fallback_id(nid: str, receiver: str) -> str:
+    return hashlib.sha256(f"{nid}\x1ffallback\x1f{receiver}".encode()).hexdigest()[:32]
+
+
+def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
+             report: DeliveryReport) -> None:
+    try:
+        receiver = cfg.receiver(row.receiver)
+    except KeyError:
+        receiver = None
+    outbox.mark_sending(row.id, now)
+    attempts = row.attempts + 1
+    if receiver is None:
+        errors = [f"receiver {row.receiver!r} is no longer configured"]
+    elif not receiver.channels:
+        outbox.mark_sent(row.id, now, note="receiver has no channels; nothing sent")
+        report.blackholed += 1
+        log.warning("notification %s: receiver %s has no channels; nothing sent",
+                    row.id, row.receiver)
+        return
+    else:
+        done = list(row.channels_done)
+        errors = []
+        for idx, ch in enumerate(receiver.channels):
+            if idx in done:
+                continue
+            title, body = render(row.alerts, kind=row.kind, limit=limit_for(ch))
+            if row.maybe_duplicate:
+                title = MAYBE_DUPLICATE + title
+            result = send(ch, title, body, timeout=cfg.delivery.timeout_seconds)
+            if result.ok:
+                done.append(idx)
+                outbox.mark_channel_done(row.id, done, now)
+            else:
+                errors.append(f"channel {idx} ({ch.type}): {result.error}")
+        if not errors:
+            outbox.mark_sent(row.id, now)
+            report.sent += 1
+            log.info("notification %s sent to %s (attempt %d)", row.id, row.receiver,
+                     attempts)
+            return
+    error = "; ".join(errors)
+    report.failed_attempts += 1
+    report.errors.append(f"{row.id} → {row.receiver}: {error}")
+    fallback = receiver.fallback if receiver else None
+    if attempts >= cfg.delivery.max_attempts and fallback:
+        outbox.fail_over(row, fallback, fallback_id(row.id, fallback), error, now)
+        report.failed_over += 1
+        log.error("notification %s to %s failed %d times (%s); handed to fallback %s",
+                  row.id, row.receiver, attempts, error, fallback)
+        return
+    # Without a fallback we keep trying at the capped interval: never drop an alert.
+    wait = backoff(attempts, cfg.delivery)
+    outbox.mark_retry(row.id, error, now + wait, now)
+    level = logging.ERROR if attempts >= cfg.delivery.max_attempts else logging.WARNING
+    log.log(level, "notification %s to %s failed (attempt %d): %s; retry in %s",
+            row.id, row.receiver, attempts, error, wait)
+
+
+def deliver_due(cfg: AlertingConfig, outbox: Outbox, now: datetime | None = None, *,
+                max_rounds: int = 5) -> DeliveryReport:
+    """Attempt every notification that is due; fallback notifications created on the way
+    are attempted in the same call (up to ``max_rounds`` passes)."""
+    now = now or datetime.now(UTC)
+    report = DeliveryReport()
+    recovered = outbox.recover(now)
+    report.recovered = len(recovered)
+    for nid in recovered:
+        log.warning("notification %s was interrupted mid-delivery; sending again, marked "
+                    "as possibly duplicate", nid)
+    for _ in range(max_rounds):
+        rows = outbox.due(now)
+        if not rows:
+            break
+        for row in rows:
+            _attempt(cfg, outbox, row, now, report)
+    if report.sent or report.failed_attempts or report.recovered:
+        log.info("delivery: %s", report.summary())
+    return report

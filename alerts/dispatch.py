@@ -1,0 +1,48 @@
+"""One dispatch cycle, as the scheduler runs it every minute after detection.
+
+Detection hands over the currently firing ``Alert`` records and ``now``; silences come from
+Elasticsearch (the caller passes them so that this module needs no cluster and an ES
+outage does not stop alerts).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from yuqing.records import Alert
+
+from .config import AlertingConfig
+from .delivery import DeliveryReport, deliver_due
+from .outbox import Outbox
+from .routing import IntervalCheck, Plan, plan
+from .silences import Silence
+
+log = logging.getLogger(__name__)
+
+
+def outbox_path(cfg) -> Path:
+    """Where the outbox lives for a full ``yuqing.config.Config``."""
+    return cfg.data_path("state", "outbox.sqlite")
+
+
+@dataclass
+class DispatchResult:
+    plan: Plan
+    enqueued: int
+    delivery: DeliveryReport | None
+
+
+def dispatch(cfg: AlertingConfig, alerts: Iterable[Alert], now: datetime, outbox: Outbox,
+             silences: Iterable[Silence] = (), *, intervals: IntervalCheck | None = None,
+             deliver: bool = True) -> DispatchResult:
+    """Plan what is due at ``now``, store it durably, then (optionally) deliver the outbox."""
+    p = plan(cfg, alerts, now, outbox.group_state(), silences, intervals)
+    enqueued = outbox.commit_plan(p, now)
+    for aid, why in sorted(p.muted.items()):
+        log.info("alert %s muted: %s", aid, why)
+    report = deliver_due(cfg, outbox, now) if deliver else None
+    return DispatchResult(p, enqueued, report)

@@ -1,0 +1,249 @@
+"""Delivery through apprise to a real local webhook: retries, fallback, crash recovery."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from alerts.config import AlertingConfig
+from alerts.delivery import deliver_due
+from alerts.dispatch import dispatch
+from alerts.outbox import Outbox
+from yuqing.records import SHANGHAI, Alert, AlertItem
+
+ROOT = Path(__file__).resolve().parents[1]
+T0 = datetime(2026, 10, 1, 9, 0, tzinfo=SHANGHAI)
+
+
+class Receiver:
+    """A webhook on 127.0.0.1 that fails the first ``fail_first`` requests (HTTP 500),
+    or every request (``down``), or holds requests until ``release`` is set (``slow``)."""
+
+    def __init__(self, fail_first: int = 0, down: bool = False, slow: bool = False):
+        self.fail_first, self.down, self.slow = fail_first, down, slow
+        self.seen: list[dict] = []
+        self.accepted: list[dict] = []
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with outer.lock:
+                    outer.seen.append(body)
+                    n = len(outer.seen)
+                    held = outer.slow
+                if held:
+                    # Never answered while held: the sender is killed meanwhile.
+                    outer.release.wait(60)
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                if outer.down or n <= outer.fail_first:
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                with outer.lock:
+                    outer.accepted.append(body)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receivers():
+    made: list[Receiver] = []
+
+    def make(**kw) -> Receiver:
+        r = Receiver(**kw)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        r.stop()
+
+
+def config(max_attempts: int = 5, timeout: float = 5.0) -> AlertingConfig:
+    return AlertingConfig.model_validate({
+        "receivers": [
+            {"name": "duty", "fallback": "backup",
+             "channels": [{"type": "webhook", "url_env": "YQ_TEST_HOOK"}]},
+            {"name": "backup", "channels": [{"type": "webhook", "url_env": "YQ_TEST_BACKUP"}]},
+        ],
+        "route": {"receiver": "duty", "group_by": ["township"], "group_wait": "30s"},
+        "delivery": {"max_attempts": max_attempts, "backoff_initial": "30s",
+                     "backoff_max": "10m", "timeout_seconds": timeout},
+    })
+
+
+def water_alert() -> Alert:
+    return Alert(id="hekou-water", rule="growing", severity="critical",
+                 title="河口镇自来水发黄投诉增长", summary="6 小时内 30 条投诉", fired_at=T0,
+                 labels={"township": "河口镇"}, count=30, baseline=4.0, category="供水",
+                 keywords=["自来水", "发黄"], places=["河口镇"],
+                 top_items=[AlertItem(title="自来水又黄了", url="http://bbs.example/t/1")])
+
+
+def enqueue(cfg: AlertingConfig, outbox: Outbox) -> str:
+    dispatch(cfg, [water_alert()], T0, outbox, deliver=False)
+    result = dispatch(cfg, [water_alert()], T0 + timedelta(seconds=30), outbox, deliver=False)
+    assert result.enqueued == 1
+    return result.plan.notifications[0].notification.id
+
+
+def test_receiver_failing_first_times_gets_it_exactly_once(tmp_path, receivers, monkeypatch):
+    hook = receivers(fail_first=2)
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url)
+    cfg = config()
+    outbox = Outbox(tmp_path / "state" / "outbox.sqlite")
+    nid = enqueue(cfg, outbox)
+    now = T0 + timedelta(seconds=30)
+    reports = []
+    for _ in range(40):  # ten minutes of scheduler ticks every 15 s
+        reports.append(deliver_due(cfg, outbox, now))
+        now += timedelta(seconds=15)
+    assert len(hook.seen) == 3 and len(hook.accepted) == 1
+    assert sum(r.failed_attempts for r in reports) == 2 and sum(r.sent for r in reports) == 1
+    row = outbox.get(nid)
+    assert row.status == "sent" and row.attempts == 3
+    msg = hook.accepted[0]
+    assert msg["title"].startswith("【舆情严重】河口镇自来水发黄投诉增长")
+    assert "数量：30 条，基线 4.0 条" in msg["message"]
+    assert "自来水又黄了" in msg["message"] and "http://bbs.example/t/1" in msg["message"]
+    # Re-planning the same decision (e.g. after a restart) inserts nothing new.
+    again = dispatch(cfg, [water_alert()], T0 + timedelta(seconds=30), outbox, deliver=False)
+    assert again.enqueued == 0
+
+
+def test_receiver_down_for_good_goes_to_fallback(tmp_path, receivers, monkeypatch):
+    primary, backup = receivers(down=True), receivers()
+    monkeypatch.setenv("YQ_TEST_HOOK", primary.url)
+    monkeypatch.setenv("YQ_TEST_BACKUP", backup.url)
+    cfg = config(max_attempts=3)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    nid = enqueue(cfg, outbox)
+    now = T0 + timedelta(seconds=30)
+    for _ in range(60):
+        deliver_due(cfg, outbox, now)
+        now += timedelta(seconds=15)
+    assert len(primary.seen) == 3 and not primary.accepted
+    assert len(backup.accepted) == 1
+    row = outbox.get(nid)
+    assert row.status == "failed_over" and row.fallback_to == "backup"
+    assert "HTTP" in (row.last_error or "") or "500" in (row.last_error or "")
+    [fb] = [r for r in outbox.rows() if r.fallback_of == nid]
+    assert fb.receiver == "backup" and fb.status == "sent"
+
+
+def test_missing_secret_is_a_failed_attempt_naming_the_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("YQ_TEST_HOOK", raising=False)
+    cfg = AlertingConfig.model_validate({
+        "receivers": [{"name": "duty", "channels": [{"type": "webhook",
+                                                     "url_env": "YQ_TEST_HOOK"}]}],
+        "route": {"receiver": "duty"}})
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    nid = enqueue(cfg, outbox)
+    report = deliver_due(cfg, outbox, T0 + timedelta(seconds=30))
+    assert report.failed_attempts == 1
+    row = outbox.get(nid)
+    assert row.status == "pending"  # never dropped: retried later
+    assert "YQ_TEST_HOOK is not set" in row.last_error
+
+
+DELIVER_SCRIPT = textwrap.dedent("""
+    import sys
+    from datetime import datetime
+    from alerts.config import AlertingConfig
+    from alerts.delivery import deliver_due
+    from alerts.outbox import Outbox
+    import json
+    cfg = AlertingConfig.model_validate(json.loads(sys.argv[2]))
+    deliver_due(cfg, Outbox(sys.argv[1]), datetime.fromisoformat(sys.argv[3]))
+""")
+
+
+def test_killed_mid_delivery_is_delivered_after_restart_not_twice(tmp_path, receivers,
+                                                                  monkeypatch):
+    hook = receivers(slow=True)
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url)
+    cfg = config(timeout=30.0)
+    db = tmp_path / "outbox.sqlite"
+    outbox = Outbox(db)
+    nid = enqueue(cfg, outbox)
+    now = T0 + timedelta(seconds=30)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DELIVER_SCRIPT, str(db), cfg.model_dump_json(by_alias=True),
+         now.isoformat()], cwd=ROOT, env={**os.environ})
+    deadline = time.monotonic() + 30
+    while not hook.seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hook.seen, "the delivery subprocess never reached the receiver"
+    assert outbox.get(nid).status == "sending"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    hook.slow = False
+    hook.release.set()
+
+    report = deliver_due(cfg, Outbox(db), now + timedelta(seconds=1))
+    assert report.recovered == 1 and report.sent == 1
+    assert len(hook.accepted) == 1
+    assert hook.accepted[0]["title"].startswith("[可能重复] ")
+    row = outbox.get(nid)
+    assert row.status == "sent" and row.attempts == 2 and row.maybe_duplicate
+    # Another restart and delivery pass: nothing more goes out.
+    deliver_due(cfg, Outbox(db), now + timedelta(hours=1))
+    assert len(hook.accepted) == 1 and len(hook.seen) == 2
+
+
+def test_every_channel_type_builds_a_url_apprise_accepts(monkeypatch):
+    import apprise
+
+    from alerts.channels import apprise_url
+
+    monkeypatch.setenv("DT_TOKEN", "abcdef0123456789")
+    monkeypatch.setenv("DT_SECRET", "SEC0123abcd")
+    monkeypatch.setenv("WECOM_KEY", "693axxx6-7aoc-4bc4-97a0-0ec2sifa5aaa")
+    monkeypatch.setenv("FEISHU_TOKEN", "0b0c1a1e-1234-4d5f-8a9b-abcdef012345")
+    monkeypatch.setenv("SMTP_PW", "p@ss:word/中")
+    monkeypatch.setenv("HOOK", "https://hooks.example.cn/yq?team=duty")
+    cfg = AlertingConfig.model_validate({"receivers": [{"name": "r", "channels": [
+        {"type": "dingtalk", "token_env": "DT_TOKEN", "secret_env": "DT_SECRET"},
+        {"type": "wecom", "key_env": "WECOM_KEY"},
+        {"type": "feishu", "token_env": "FEISHU_TOKEN"},
+        {"type": "lark", "token_env": "FEISHU_TOKEN"},
+        {"type": "email", "host": "smtp.example.cn", "port": 465, "user": "yq",
+         "password_env": "SMTP_PW", "sender": "yq@example.cn", "to": ["a@example.cn"]},
+        {"type": "webhook", "url_env": "HOOK"}]}], "route": {"receiver": "r"}})
+    urls = [apprise_url(ch) for ch in cfg.receivers[0].channels]
+    assert [u.split("://")[0] for u in urls] == ["dingtalk", "wecombot", "feishu", "lark",
+                                                "mailtos", "jsons"]
+    for u in urls:
+        assert apprise.Apprise().add(u), u
+    assert urls[5].startswith("jsons://hooks.example.cn/yq?team=duty&")
