@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from yuqing.records import Alert, Severity
+from yuqing.records import Alert, AlertItem, Severity
 
 from .growth import Sensitivity, Series, Verdict, evaluate
 
@@ -115,6 +115,19 @@ class Detector:
             alerts.append(self._alert(v, now))
         return alerts
 
+    def remember(self, alert: Alert) -> None:
+        """Seed the cool-down from an alert fired earlier (e.g. read back after a restart),
+        so a restarted detector neither re-fires nor forgets what it already said."""
+        key = alert.labels.get("key")
+        if not key:
+            return
+        fired = _Fired(key, alert.fired_at, alert.count, frozenset(alert.item_ids),
+                       alert.severity is Severity.critical)
+        last = self.fired.get(key)
+        if last is None or last.at <= fired.at:
+            self.fired[key] = fired
+        self.recent.append(fired)
+
     def _may_fire(self, v: Verdict, now: datetime, s: Sensitivity) -> bool:
         last = self.fired.get(v.key)
         if last is None or now - last.at >= s.cooldown:
@@ -169,6 +182,8 @@ class Detector:
             fired_at=now, labels=labels, item_ids=[o.id for o in obs],
             urls=[o.url for o in obs if o.url], keywords=keywords, places=places,
             category=category, count=v.count, baseline=v.baseline, score=v.score,
+            top_items=[AlertItem(title=o.title, url=o.url, published_at=o.when,
+                                 source_id=o.source or None) for o in reversed(obs[-10:])],
             first_seen=obs[0].when if obs else None, last_seen=obs[-1].when if obs else None,
         )
 

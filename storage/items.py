@@ -170,6 +170,15 @@ class ItemStore:
             return 0
         return int(self.es.count(index=self.alias, query=query or {"match_all": {}})["count"])
 
+    def earliest(self) -> datetime | None:
+        """When the collected data begins (the oldest published_at indexed)."""
+        if not self.es.indices.exists_alias(name=self.alias):
+            return None
+        resp = self.es.search(index=self.alias, size=0,
+                              aggs={"first": {"min": {"field": "published_at"}}})
+        value = resp["aggregations"]["first"].get("value_as_string")
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
     def iter_query(self, query: dict[str, Any], *, since: datetime | None = None,
                    until: datetime | None = None, page: int = 1000,
                    fields: list[str] | None = None) -> Iterator[dict[str, Any]]:

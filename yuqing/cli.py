@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -148,6 +149,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return main_stdio(getattr(args, "config", None), args.workers)
 
 
+@command("detect")
+def cmd_detect(args: argparse.Namespace) -> int:
+    from yuqing.jobs import detect_cycle
+
+    cfg = _config(args)
+    now = (datetime.fromisoformat(args.at).astimezone(SHANGHAI) if args.at
+           else datetime.now(SHANGHAI))
+    report = detect_cycle(cfg, now, deliver=not args.no_deliver)
+    for a in report.fired:
+        print(f"FIRED {a.id} [{a.severity.value}] {a.title}\n  {a.summary}")
+    print(f"observed {report.observed} items; fired {len(report.fired)}, firing "
+          f"{report.firing}, resolved {report.resolved}; notifications queued "
+          f"{report.enqueued}, delivered {report.delivered}")
+    return 0
+
+
 @command("replay")
 def cmd_replay(args: argparse.Namespace) -> int:
     from yuqing.replay_cmd import run
@@ -201,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
 
+    dt = sub.add_parser("detect", help="one detection + alerting cycle (what `run` does "
+                        "every minute)")
+    dt.add_argument("--at", help="ISO time to evaluate at (default: now)")
+    dt.add_argument("--no-deliver", action="store_true", help="queue, but do not send")
+
     rp = sub.add_parser("replay", help="backtest detection and routing on a recorded stream "
                         "of JSON lines (no crawling, no sending, no Elasticsearch)")
     rp.add_argument("file", help="JSON lines as for `analyze`, or - for stdin")
@@ -226,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
     docs.sort(key=lambda d: d.when)
     analyzer = Analyzer(cfg.gazetteer)
     detector = Detector()
-    route = receivers_for or (lambda a: [])
+    schemes = [sc.compile() for sc in cfg.schemes if sc.enabled]
+    route = receivers_for or _router(cfg)
     for doc, f, event_id in analyze_docs(analyzer, docs, workers=workers):
         assert f is not None
         stats.items += 1
@@ -77,7 +78,8 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
             id=doc.id, title=doc.title, when=doc.when, complaint=f.complaint,
             negative=f.sentiment_label.value == "negative", category=f.category,
             townships=tuple(f.townships), places=tuple(f.places), event_id=event_id,
-            keywords=tuple(f.keywords))
+            keywords=tuple(f.keywords),
+            schemes=tuple(sc.name for sc in schemes if sc.match(doc.title, doc.text)))
         keys = detector.observe(obs)
         if not keys:
             continue
@@ -86,6 +88,18 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
             yield alert, route(alert)
     print(f"replay: {stats.items} items, {stats.alerts} alerts, {stats.bad_lines} bad lines, "
           f"{stats.out_of_order} out of order (sorted)", file=stderr)
+
+
+def _router(cfg) -> Callable[[Alert], list[str]]:
+    """Receivers from the configured route tree, as a dry run (silences are live state
+    and do not apply to a backtest)."""
+    from alerts.routing import dry_run
+
+    def receivers(alert: Alert) -> list[str]:
+        decisions = dry_run(cfg.alerting, [alert], alert.fired_at)
+        return list(decisions[0].receivers) if decisions else []
+
+    return receivers
 
 
 def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
