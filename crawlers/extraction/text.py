@@ -29,6 +29,7 @@ _JUNK_WEIGHT = 0.5
 _TIE_MARGIN = 1.2
 _MIN_CHARS = 50
 _POSTS_COVER = 0.5
+_SEEN_SHARE = 0.8
 
 
 def looks_like_forum(url: str | None, tree: HtmlElement) -> bool:
@@ -68,6 +69,15 @@ def _squeeze(text: str) -> str:
     return "".join(text.split())
 
 
+def _contained(post: str, seen: str) -> bool:
+    """Whether (nearly) all lines of ``post`` are already in ``seen``: extractors render
+    the same post with a line more or less, so whole-text containment is too strict."""
+    lines = [_squeeze(line) for line in post.split("\n")]
+    size = sum(len(line) for line in lines)
+    found = sum(len(line) for line in lines if line in seen)
+    return found >= _SEEN_SHARE * max(1, size)
+
+
 def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
     """Title, opening post and replies.
 
@@ -77,11 +87,11 @@ def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
     already, and its remainder is the page furniture around them.
     """
     seen = _squeeze(main)
-    covered = sum(len(_squeeze(p)) for p in posts if _squeeze(p) in seen)
+    covered = sum(len(_squeeze(p)) for p in posts if _contained(p, seen))
     if engine or covered >= _POSTS_COVER * max(1, len(seen)):
         parts = posts
     else:
-        parts = [main, *(p for p in posts if _squeeze(p) not in seen)]
+        parts = [main, *(p for p in posts if not _contained(p, seen))]
     if title and not any(_squeeze(title) in _squeeze(p) for p in parts[:1]):
         parts = [title, *parts]
     return "\n".join(p for p in parts if p)
