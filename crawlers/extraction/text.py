@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
 
 from crawlers.extraction.density import density_text
 from crawlers.extraction.forum import forum_posts
+from crawlers.extraction.prune import drop_recommendations
 
 # A forum thread's replies are its content (complaints live in the replies), so comment
 # extraction is switched on there; on news pages comments are noise.
@@ -97,8 +99,12 @@ def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str = "") -> str:
+def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str = "",
+              heading: HtmlElement | None = None) -> str:
     forum = looks_like_forum(url, tree)
+    pruned = drop_recommendations(tree, heading)
+    if pruned is not None:
+        tree, html = pruned, lxml.html.tostring(pruned, encoding="unicode")
     text = _article_text(tree, html, url, forum)
     if not forum:
         return text
