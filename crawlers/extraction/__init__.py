@@ -38,8 +38,8 @@ def extract(body: bytes | str, url: str | None = None, *, fetched_at: datetime,
         return Extracted(title="", text="", published_at=None, author=None, encoding=encoding)
     heading = find_title_element(tree)
     title = extract_title(tree, heading)
-    text = main_text(tree, html, url)
-    published = find_publish_date(tree, fetched_at, url, anchor=heading)
+    text = main_text(tree, html, url, title, heading)
+    published = find_publish_date(tree, fetched_at, url, anchor=heading, html=html)
     header_text = visible_text_after(tree, heading, limit=800) if heading is not None else ""
     author = extract_author(tree, header_text, text)
     return Extracted(title=title, text=text, published_at=published, author=author,

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import htmldate
 from lxml.html import HtmlElement
 
 from crawlers.extraction.dom import find_title_element, parse_html, visible_text_after
@@ -158,12 +159,15 @@ _SCRIPT_DATE_RE = re.compile(
     r"""["']?\s*[:=(]\s*["']([^"']{6,40})["']""",
     re.IGNORECASE,
 )
+_DAY_RE = re.compile(r"(?:19|20)\d{2}\D{1,3}\d{1,2}\D{1,3}\d{1,2}")
+_MAX_SCRIPT_DAYS = 1
+_HTMLDATE_EXTENSIVE = True
 _MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dateupdate",
                   "lastmod", "last-modified")
 # Labels that introduce the publish date in visible text (Discuz 发表于, CMS 发布时间).
 _LABEL_RE = re.compile(
     r"(?:发表于|發表於|发布于|發佈於|发布时间|發佈時間|发表时间|發表時間|发布日期|發佈日期|"
-    r"更新时间|时间|時間|日期|Posted on|Published)\s*[:：]?\s*(.{4,40})"
+    r"更新时间|时间|時間|(?<!出生)日期|Posted on|Published)\s*[:：]?\s*(.{4,40})"
 )
 _DATEISH_ATTR = re.compile(
     r"(?:^|[-_\s])(?:pub|post|publish|release|create|art|article|news|content)?[-_]?"
@@ -205,8 +209,12 @@ def _structured_candidates(tree: HtmlElement) -> list[str]:
             "datepublished", "datecreated"
         ):
             out.append(el.get("content") or el.get("datetime") or el.text_content())
-    for text in scripts:
-        out.extend(_SCRIPT_DATE_RE.findall(text))
+    # A script that names many different publish dates is a list (related items, cited
+    # sources), not this page's metadata: taking its first entry would be a guess.
+    scripted = [found for text in scripts for found in _SCRIPT_DATE_RE.findall(text)]
+    days = {day for found in scripted for day in _DAY_RE.findall(found)}
+    if len(days) <= _MAX_SCRIPT_DAYS:
+        out.extend(scripted)
     return out
 
 
@@ -271,13 +279,28 @@ def _url_candidates(url: str | None) -> list[str]:
     return out
 
 
+def _htmldate(html: str | None, url: str | None, now: datetime) -> list[str]:
+    """htmldate's guess from its own heuristics: a last resort after ours."""
+    if not html:
+        return []
+    try:
+        found = htmldate.find_date(html, url=url, extensive_search=_HTMLDATE_EXTENSIVE,
+                                   original_date=True, max_date=now.strftime("%Y-%m-%d"))
+    except Exception:  # noqa: BLE001 - a library failure must not lose the page
+        return []
+    return [found] if found else []
+
+
 def find_publish_date(doc: HtmlElement | str, now: datetime, url: str | None = None,
-                      anchor: HtmlElement | None = None) -> datetime | None:
+                      anchor: HtmlElement | None = None,
+                      html: str | None = None) -> datetime | None:
     """Best publish date of a page: first plausible candidate in priority order.
 
     ``anchor`` is the article title element if the caller already found it; dates printed
     after it are the article's own, dates before it are usually site chrome.
     """
+    if isinstance(doc, str):
+        html = html or doc
     tree = doc if isinstance(doc, HtmlElement) else parse_html(doc)
     if tree is None:
         return None
@@ -295,6 +318,7 @@ def find_publish_date(doc: HtmlElement | str, now: datetime, url: str | None = N
         yield from _modified_candidates(tree)
         # Last resort: the first full date in the text right after the title.
         yield from (m.group(0) for m in _YMD.finditer(body_text))
+        yield from _htmldate(html, url, now)
 
     for candidate in candidates():
         if dt := parse_date(candidate, now):

@@ -136,15 +136,20 @@ def _paragraph_votes(body: HtmlElement) -> dict[HtmlElement, float]:
     return votes
 
 
+def drop_boilerplate(body: HtmlElement) -> HtmlElement:
+    """Remove scripts, forms and page chrome from ``body`` in place; returns it."""
+    for el in list(body.iter(*_DROP)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    return body
+
+
 def density_text(tree: HtmlElement) -> str:
     """Main text of the best prose container, or "" when the page has none."""
     body = tree.find("body")
     if body is None:
         return ""
-    body = deepcopy(body)
-    for el in list(body.iter(*_DROP)):
-        if el.getparent() is not None:
-            el.drop_tree()
+    body = drop_boilerplate(deepcopy(body))
     try:
         stats = _collect(body)
     except RecursionError:  # absurdly deep DOMs: give up on this fallback, not the page

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
 
 from crawlers.extraction.density import density_text
+from crawlers.extraction.forum import forum_posts
+from crawlers.extraction.prune import drop_recommendations
 
 # A forum thread's replies are its content (complaints live in the replies), so comment
 # extraction is switched on there; on news pages comments are noise.
@@ -27,6 +30,8 @@ _SENTENCE_PUNCT = frozenset("，。！？；,!?;")
 _JUNK_WEIGHT = 0.5
 _TIE_MARGIN = 1.2
 _MIN_CHARS = 50
+_POSTS_COVER = 0.5
+_SEEN_SHARE = 0.8
 
 
 def looks_like_forum(url: str | None, tree: HtmlElement) -> bool:
@@ -62,8 +67,54 @@ def _trafilatura(html: str, url: str | None, forum: bool) -> str:
     return text or ""
 
 
-def main_text(tree: HtmlElement, html: str, url: str | None = None) -> str:
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def _contained(post: str, seen: str) -> bool:
+    """Whether (nearly) all lines of ``post`` are already in ``seen``: extractors render
+    the same post with a line more or less, so whole-text containment is too strict."""
+    lines = [_squeeze(line) for line in post.split("\n")]
+    size = sum(len(line) for line in lines)
+    found = sum(len(line) for line in lines if line in seen)
+    return found >= _SEEN_SHARE * max(1, size)
+
+
+def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
+    """Title, opening post and replies.
+
+    Engine markup marks every post, so its posts are the whole thread. A generic repeated
+    group may miss the opening post, which the article extractor (``main``) usually
+    found, so unseen posts are added to ``main`` - unless ``main`` is mostly those posts
+    already, and its remainder is the page furniture around them.
+    """
+    seen = _squeeze(main)
+    covered = sum(len(_squeeze(p)) for p in posts if _contained(p, seen))
+    if engine or covered >= _POSTS_COVER * max(1, len(seen)):
+        parts = posts
+    else:
+        parts = [main, *(p for p in posts if not _contained(p, seen))]
+    if title and not any(_squeeze(title) in _squeeze(p) for p in parts[:1]):
+        parts = [title, *parts]
+    return "\n".join(p for p in parts if p)
+
+
+def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str = "",
+              heading: HtmlElement | None = None) -> str:
     forum = looks_like_forum(url, tree)
+    pruned = drop_recommendations(tree, heading)
+    if pruned is not None:
+        tree, html = pruned, lxml.html.tostring(pruned, encoding="unicode")
+    text = _article_text(tree, html, url, forum)
+    if not forum:
+        return text
+    posts, engine = forum_posts(tree)
+    if not posts:
+        return text
+    return _thread_text(title, text, posts, engine)
+
+
+def _article_text(tree: HtmlElement, html: str, url: str | None, forum: bool) -> str:
     primary = _trafilatura(html, url, forum)
     dense = density_text(tree)
     if len("".join(primary.split())) < _MIN_CHARS:
