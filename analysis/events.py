@@ -59,8 +59,12 @@ def event_id_for(first_item_id: str) -> str:
 
 class EventClusterer:
     def __init__(self, window: timedelta = timedelta(days=7), dup_threshold: float = 0.6,
-                 min_shared_keywords: int = 3, min_overlap: float = 0.5):
+                 min_shared_keywords: int = 2, min_overlap: float = 0.3,
+                 place_words: frozenset[str] = frozenset()):
         self.window = window
+        # Place names say *where*, not *what*: two complaints in one township share them
+        # whatever they are about, so they never count as shared topic words.
+        self.place_words = place_words
         self.min_shared = min_shared_keywords
         self.min_overlap = min_overlap
         self.dups = NearDuplicates(dup_threshold)
@@ -100,7 +104,7 @@ class EventClusterer:
 
     def _same_issue(self, when: datetime, keywords: list[str],
                     townships: list[str]) -> EventState | None:
-        kws = set(keywords)
+        kws = set(keywords) - self.place_words
         if len(kws) < self.min_shared:
             return None
         best, best_score = None, 0.0
@@ -114,9 +118,12 @@ class EventClusterer:
                 continue
             if places != ev.townships and not (places & ev.townships):
                 continue
-            shared = len(kws & set(ev.top_keywords()))
+            shared = len(kws & (set(ev.top_keywords()) - self.place_words))
             overlap = shared / min(len(kws), 12)
-            if shared >= self.min_shared and overlap >= self.min_overlap and overlap > best_score:
+            # Without a place in common, topic words alone must carry the match: stricter.
+            need_shared, need_overlap = ((self.min_shared, self.min_overlap) if places
+                                         else (self.min_shared + 1, self.min_overlap + 0.2))
+            if shared >= need_shared and overlap >= need_overlap and overlap > best_score:
                 best, best_score = ev, overlap
         return best
 

@@ -50,7 +50,7 @@ class Analyzer:
         self._boost = frozenset(self.places.words())
         self.sentiment = SentimentModel.load()
         self.complaints = _complaint_model()
-        self.events = EventClusterer()
+        self.events = EventClusterer(place_words=frozenset(self.places.words()))
 
     def features(self, title: str, text: str, region: str | None = None) -> Features:
         tokens = self.segmenter.tokens(f"{title}\n{text}")

@@ -58,15 +58,9 @@ def prefix(es_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("YUQING_INDEX_PREFIX", name)
     monkeypatch.setenv("YUQING_ES_URL", es_url)
     yield name
-    es = Elasticsearch(es_url)
-    # The cluster refuses wildcard deletes (destructive_requires_name): name each index.
-    names = list(es.options(ignore_status=404).indices.get(index=f"{name}-*",
-                                                           expand_wildcards="all"))
-    if names:
-        es.indices.delete(index=",".join(names))
-    for tpl in es.options(ignore_status=404).indices.get_index_template(
-            name=f"{name}-*").get("index_templates", []):
-        es.indices.delete_index_template(name=tpl["name"])
+    from storage.admin import drop_prefix
+
+    drop_prefix(Elasticsearch(es_url), name)
 
 
 @pytest.fixture

@@ -24,3 +24,8 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, s
     assert sorted(h["title"] for h in water) == sorted(expected)
     assert all("河口镇" in h["townships"] for h in water)
     assert "yuqing search" in out and "河口" in out.split("Sample search")[1]
+    # The growing complaint fires, is explained, and reaches the local webhook.
+    detection = out.split("Detection:")[1]
+    assert "alert(s) fired" in detection and "[warning] 事件" in detection
+    assert "自来水" in detection and "基线" in detection
+    assert "Delivered to the duty office's webhook (/hook)" in detection

@@ -45,7 +45,7 @@ def test_replay_fires_on_the_growing_complaint_with_the_contract_fields(demo_str
     assert alerts, proc.stderr
     first = alerts[0]
     assert list(first) == FIELDS
-    assert first["rule"] == "growing_event" and "河口镇" in first["places"]
+    assert first["rule"] in ("growing_event", "growing_scheme") and "河口镇" in first["places"]
     assert all(i.startswith("forum-1") for i in first["item_ids"])  # the water posts
     assert first["count"] == len(first["item_ids"]) >= 3
     assert datetime.fromisoformat(first["fired_at"]).utcoffset().total_seconds() == 8 * 3600

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
 import socket
 import sys
+import time
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
+import yaml
+
+from alerts.config import AlertingConfig
 from yuqing.config import Config, Source, load_config
 from yuqing.records import SHANGHAI, SourceKind
 
@@ -32,16 +40,42 @@ def demo_sources(site: LocalSite) -> list[Source]:
     ]
 
 
+DEMO_PREFIX = "demo"
+DEMO_WEBHOOK_ENV = "YUQING_DEMO_WEBHOOK"
+
+
+def demo_alerting() -> AlertingConfig:
+    """The duty office's robot, played by a local webhook receiver the demo starts."""
+    return AlertingConfig.model_validate({
+        "route": {"receiver": "duty-office", "group_by": ["rule", "township"],
+                  "group_wait": "1s", "group_interval": "5m", "repeat_interval": "4h"},
+        "receivers": [{"name": "duty-office",
+                       "channels": [{"type": "webhook", "url_env": DEMO_WEBHOOK_ENV}]}],
+    })
+
+
 def demo_config(base: Config, site: LocalSite) -> Config:
+    """Isolated from real work: its own index prefix and data directory, reset each run."""
     crawl = base.crawl.model_copy(update={"download_delay": 0.0, "autothrottle": False,
                                           "concurrent_per_domain": 8})
-    return base.model_copy(update={"sources": demo_sources(site), "crawl": crawl})
+    es = base.elasticsearch.model_copy(update={"index_prefix": DEMO_PREFIX})
+    return base.model_copy(update={
+        "sources": demo_sources(site), "crawl": crawl, "elasticsearch": es,
+        "data_dir": str(Path(base.data_dir) / "demo"), "alerting": demo_alerting()})
+
+
+def reset(cfg: Config) -> None:
+    from storage import connect
+    from storage.admin import drop_prefix
+
+    drop_prefix(connect(cfg.elasticsearch), cfg.elasticsearch.prefix)
+    shutil.rmtree(cfg.data_path(), ignore_errors=True)
 
 
 def run_demo(args: argparse.Namespace) -> int:
     from crawlers.runner import run_crawl
-    from storage import open_store
     from storage.node import LocalElasticsearch, NodeError
+    from yuqing.jobs import detect_cycle
 
     base = load_config(getattr(args, "config", None))
     out = sys.stdout
@@ -55,11 +89,35 @@ def run_demo(args: argparse.Namespace) -> int:
     now = datetime.now(SHANGHAI)
     posts = demo_posts(now)
     with LocalSite(port=port) as site:
+        cfg = demo_config(base, site)
+        reset(cfg)
+        published = time.time()
         publish(site, posts)
+        os.environ[DEMO_WEBHOOK_ENV] = site.url("/hook")
         print(f"Demo web of {base.gazetteer.county} at {site.base} "
               f"({len(posts)} posts over the last two weeks)", file=out)
-        cfg = demo_config(base, site)
         summaries = run_crawl(cfg, cfg.sources, log_level=args.log_level)
+        _print_crawl(summaries, cfg, out)
+        # Detection as the scheduler runs it every minute: the first cycle fires and
+        # queues (group_wait), the next one delivers to the duty office's robot.
+        first = detect_cycle(cfg, datetime.now(SHANGHAI))
+        time.sleep(1.2)
+        detect_cycle(cfg, datetime.now(SHANGHAI))
+        site.received_event.wait(5)
+        _print_alerts(first.fired, site, published, out)
+    dump = cfg.data_path("demo.yaml")
+    dump.parent.mkdir(parents=True, exist_ok=True)
+    dump.write_text(yaml.safe_dump(cfg.model_dump(mode="json", by_alias=True,
+                                                  exclude={"sources"}),
+                                   allow_unicode=True, sort_keys=False), encoding="utf-8")
+    print(f"\nThe local Elasticsearch keeps running. Search the demo data with "
+          f"`yuqing -c {dump} search 噪音`; stop the node with `yuqing es stop`.", file=out)
+    return 0
+
+
+def _print_crawl(summaries, cfg: Config, out) -> None:
+    from storage import open_store
+
     print("\nCrawl summary", file=out)
     for s in summaries:
         dropped = f" dropped {s.dropped}" if s.dropped else ""
@@ -67,15 +125,32 @@ def run_demo(args: argparse.Namespace) -> int:
               f"indexed {s.indexed:>3}  spooled {s.spooled:>3}{dropped}", file=out)
     store = open_store(cfg)
     store.refresh()
-    total = store.count()
     labels = Counter(h["sentiment_label"] for h in store.search("", size=500))
-    print(f"\nIndexed items: {total} (sentiment: "
+    print(f"\nIndexed items: {store.count()} (sentiment: "
           + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())) + ")", file=out)
     query = "自来水 发黄"
     print(f"\nSample search: yuqing search {query}", file=out)
     for h in store.search(query, size=5):
         when = (h.get("published_at") or "")[:16].replace("T", " ")
         print(f"  {when}  {h['source_id']:<9} {h['sentiment']:.2f}  {h['title']}", file=out)
-    print("\nThe local Elasticsearch keeps running: try `yuqing search 噪音`; "
-          "stop it with `yuqing es stop`.", file=out)
-    return 0
+
+
+def _print_alerts(fired, site: LocalSite, published: float, out) -> None:
+    print(f"\nDetection: {len(fired)} alert(s) fired", file=out)
+    for a in fired:
+        print(f"  [{a.severity.value}] {a.title}\n    {a.summary}", file=out)
+        for it in a.top_items[:5]:
+            print(f"    - {it.title}  {it.url}", file=out)
+    for path, body, at in site.received:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = {"title": "(unreadable)", "message": body[:200].decode(errors="replace")}
+        print(f"\nDelivered to the duty office's webhook ({path}) "
+              f"{at - published:.1f}s after the posts appeared:\n"
+              f"  {payload.get('title', '')}\n"
+              + "\n".join("  " + line
+                          for line in str(payload.get("message", "")).splitlines()[:12]),
+              file=out)
+    if not site.received:
+        print("\n(no notification reached the webhook)", file=out)

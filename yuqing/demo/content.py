@@ -117,8 +117,8 @@ def demo_posts(now: datetime, seed: int = 7) -> list[DemoPost]:
         when = now - timedelta(days=13.8 - i * 13.0 / len(FORUM), minutes=rng.randint(0, 400))
         posts.append(DemoPost("forum", f"{i + 1:03d}", title, [body], when,
                               replies=rng.randint(0, 12), views=rng.randint(30, 400)))
-    # One post seven days ago, then the complaint snowballs in the last two days.
-    offsets_hours = [168, 46, 40, 30, 26, 20, 15, 11, 8, 5, 3, 1.5]
+    # One post a week ago, one three days ago, then the complaint snowballs today.
+    offsets_hours = [168, 70, 22, 19, 16, 13, 10, 8, 6, 4, 2.5, 1]
     for j, ((title, body), hours) in enumerate(zip(GROWING, offsets_hours, strict=True)):
         when = now - timedelta(hours=hours, minutes=rng.randint(0, 40))
         posts.append(DemoPost("forum", f"{100 + j:03d}", title, [body], when,

@@ -7,6 +7,7 @@ crawls. Every request is recorded, so tests can assert what was (not) fetched ag
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,9 @@ class LocalSite:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.pages: dict[str, Page] = {}
         self.hits: Counter[str] = Counter()
+        # Webhook side: every POST body received, with its path and arrival time.
+        self.received: list[tuple[str, bytes, float]] = []
+        self.received_event = threading.Event()
         self._lock = threading.Lock()
         site = self
 
@@ -48,6 +52,16 @@ class LocalSite:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(page.body)
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with site._lock:
+                    site.received.append((self.path, body, time.time()))
+                site.received_event.set()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
