@@ -13,9 +13,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from .events import engagement

@@ -20,6 +20,7 @@ import gzip
 import json
 import math
 import random
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -33,16 +34,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_data import (  # noqa: E402
     SEED,
+    Doc,
     TokenCache,
     complaint_splits,
     corpus_dir,
     load_board_replies,
 )
 from train_sentiment import matrix  # noqa: E402
-from weak_labels import weak_label  # noqa: E402
 
 from analysis.complaint import complaint_features  # noqa: E402
-from analysis.features import extract  # noqa: E402
 from analysis.linear import to_json  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "analysis" / "data"
@@ -85,8 +85,49 @@ def fit_best(x, y, w, cs, average, n_tune=None) -> tuple[LogisticRegression, flo
     return LogisticRegression(C=best_c, max_iter=3000).fit(x, y, sample_weight=w), best_c
 
 
+_SENT_END = re.compile(r"(?<=[。！？!?；;])")
+
+
+def snippets(text: str, max_chars: int = 90, limit: int = 1) -> list[str]:
+    """Up to ``limit`` leading runs of whole sentences, each at most ``max_chars`` long."""
+    out, cur = [], ""
+    for sent in _SENT_END.split(text):
+        if cur and len(cur) + len(sent) > max_chars:
+            out.append(cur)
+            cur = ""
+            if len(out) >= limit:
+                break
+        cur += sent
+    if cur and len(out) < limit:
+        out.append(cur[:max_chars * 2])
+    return [x.strip() for x in out if len(x.strip()) >= 12]
+
+
+def short_docs(train: dict[str, list[Doc]], replies: dict[str, str]) -> list[Doc]:
+    """One-to-three-sentence excerpts without title, as their own sources.
+
+    Board messages are long and titled, most negatives are short and untitled, so without
+    these the detector learns "short means not a complaint" and misses a one-line
+    grievance. News excerpts keep short news-register sentences on the negative side.
+    """
+    out = [Doc(d.key + ":head", s, d.label, "", "board_short")
+           for d in train["board"] for s in snippets(d.text)]
+    out += [Doc(f"{d.key}:s{i}", s, d.label, "", "news_short")
+            for d in train["news"] for i, s in enumerate(snippets(d.text, limit=6))]
+    # Official replies: government register on exactly the board's topics (pollution
+    # checks, road works, notices) that is not itself an appeal. The opening snippet, which
+    # quotes the message, and snippets addressing the writer are skipped.
+    for d in train["board"]:
+        for i, s in enumerate(snippets(replies.get(d.key, ""), limit=4)[1:3]):
+            if not any(w in s for w in ("您", "你", "反映", "网友", "来信")):
+                out.append(Doc(f"{d.key}:r{i}", s, "not_complaint", "", "reply_short"))
+    return out
+
+
 def train_complaint(cache: TokenCache) -> None:
-    docs = [d for _, (tr, _) in sorted(complaint_splits().items()) for d in tr]
+    train = {name: tr for name, (tr, _) in sorted(complaint_splits().items())}
+    docs = [d for _, tr in sorted(train.items()) for d in tr]
+    docs += short_docs(train, load_board_replies())
     random.Random(f"{SEED}:complaint-tune").shuffle(docs)
     feats = [complaint_features(cache.tokens(d.text), d.text, d.title) for d in docs]
     cache.save()
@@ -94,16 +135,22 @@ def train_complaint(cache: TokenCache) -> None:
     vocab = sorted(n for n, c in df.items() if c >= MIN_DF)
     x = matrix(feats, {n: i for i, n in enumerate(vocab)})
     y = np.array([1 if d.label == "complaint" else 0 for d in docs])
-    # Each source weighs the same in total, so 1,700 Weibo posts do not outvote 90 news
-    # articles: news register is what the detector most needs to get right.
+    y_names = ("complaint", "not_complaint")
+    # Within a class each source weighs the same in total, so 1,700 Weibo posts do not
+    # outvote 90 news articles: news register is what the detector most needs to get right.
+    # Complaints and non-complaints weigh half each (otherwise five negative sources
+    # outvote two positive ones and a terse grievance falls below 0.5).
     per = Counter(d.source for d in docs)
-    w = np.array([len(docs) / (len(per) * per[d.source]) for d in docs])
+    n_src = {lab: len({d.source for d in docs if d.label == lab}) for lab in y_names}
+    w = np.array([len(docs) / (2 * n_src[d.label] * per[d.source]) for d in docs])
     print(f"complaint: {len(docs)} docs {dict(per)}; {len(vocab)} features")
     clf, c = fit_best(x, y, w, (0.25, 1.0, 4.0), "binary")
     write_model(to_json(["not_complaint", "complaint"], clf.coef_, clf.intercept_, vocab, meta={
         "trained_on": f"train splits (seed {SEED}) of ../shared/corpus: complaints/"
-                      "message_board_with_replies.csv (positives); extraction/ article gold "
-                      "texts, sentiment/ Weibo neutral+happy, hotel positive (negatives)",
+                      "message_board_with_replies.csv (positives, plus untitled leading-"
+                      "sentence excerpts); extraction/ article gold texts (plus excerpts), "
+                      "sentiment/ Weibo neutral+happy, hotel positive, excerpts of the board's "
+                      "official replies that do not address the writer (negatives)",
         "C": c, "script": "tools/train_category.py"}, min_abs=0.01, digits=3),
         "complaint_model.json.gz")
 
