@@ -50,8 +50,10 @@ def default_workers(n_docs_hint: int | None = None) -> int:
     return max(1, cores or 1)
 
 
-def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int = 1,
-                 chunksize: int = 8, window_size: int = 2000) -> Iterator[tuple[Any, Features | None, str | None]]:
+def analyze_docs(
+    analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int = 1, chunksize: int = 8,
+    window_size: int = 2000,
+) -> Iterator[tuple[Any, Features | None, str | None]]:
     """Yield (doc, features, event_id) in input order. Items that are not a ``Doc``
     (e.g. an input error record) pass through untouched with (None, None)."""
     global _WORKER

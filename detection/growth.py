@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 
 from watch.calendar import day_type
 
-
 MIN_HISTORY = 3
 
 

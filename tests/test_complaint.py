@@ -128,5 +128,6 @@ def test_category_accuracy_on_hand_checked_sample() -> None:
     for r in rows:
         d = board[f"board:{r['留言编号']}"]
         hits += model.category(jieba.lcut(d.text), d.text, d.title) == r["一级分类"]
-    # Measured 0.62 (macro-F1 0.38): below the 0.70 target, see the report. Regression floor.
-    assert hits / len(rows) >= 0.55
+    # Measured 0.709 on 265 hand labels (macro-F1 0.476): macro-F1 is below the 0.70
+    # target, see analysis/data/README.md. Regression floor.
+    assert hits / len(rows) >= 0.65
