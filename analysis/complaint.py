@@ -17,6 +17,7 @@ import json
 from functools import cache
 from importlib import resources
 
+from analysis.category_rules import CategoryLexicon
 from analysis.features import Features, extract
 from analysis.linear import LinearModel
 
@@ -29,6 +30,14 @@ def complaint_features(tokens: list[str], text: str, title: str = "") -> Feature
     # Title bigrams share the body's namespace: most negatives (Weibo, reviews) have no
     # title, and "has a title" must not itself become evidence of a complaint.
     return extract(tokens, text, title, title_prefix="c:")
+
+
+def category_features(tokens: list[str], text: str, title: str = "",
+                      lexicon: CategoryLexicon | None = None) -> Features:
+    """Bag features plus the category lexicon's per-class scores (see category_rules)."""
+    feats = extract(tokens, text, title)
+    feats.update((lexicon or CategoryLexicon.load()).features(title, text))
+    return feats
 
 
 class ComplaintModel:
@@ -47,7 +56,7 @@ class ComplaintModel:
         return self.detector.proba(complaint_features(tokens, text, title))["complaint"]
 
     def category_proba(self, tokens: list[str], text: str, title: str = "") -> dict[str, float]:
-        return self.categories.proba(extract(tokens, text, title))
+        return self.categories.proba(category_features(tokens, text, title))
 
     def category(self, tokens: list[str], text: str, title: str = "") -> str:
         p = self.category_proba(tokens, text, title)

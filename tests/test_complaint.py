@@ -49,8 +49,6 @@ def test_appeals_are_complaints_with_category(title: str, text: str, category: s
     assert cat == category
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a grievance stated without an explicit "
-                   "appeal phrase (希望/解决/投诉...) scores below 0.5 (measured 0.16)")
 def test_grievance_without_explicit_appeal() -> None:
     text = "村旁边的化工厂每天晚上偷偷排放废气，气味刺鼻，村民头晕恶心，请环保部门来查一查。"
     assert predict(text, "化工厂排放废气")[0]
@@ -59,13 +57,40 @@ def test_grievance_without_explicit_appeal() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "11月30日，县委召开常委会会议，传达学习全省经济工作会议精神，研究部署明年重点工作。"
-        "会议强调，要坚持稳中求进工作总基调，推动高质量发展。",
-        "酒店位置很好，房间干净，服务热情，早餐丰富，下次还会再来。",
-        "今天天气真好，和朋友一起去公园散步，开心！",
+        "村旁边的化工厂每天晚上偷偷排放废气，气味刺鼻，村民头晕恶心。",
+        "小区楼下的烧烤摊每天营业到凌晨三点，油烟和吵闹声让我们根本无法入睡。",
+        "工地晚上十一点还在施工，噪音太大，老人小孩都睡不着。",
+        "我们村的路坑坑洼洼，一下雨就全是泥，孩子上学摔了好几次。",
+        "公司已经拖欠我们三个月工资了，老板电话也打不通。",
     ],
 )
-def test_news_reviews_and_chat_are_not_complaints(text: str) -> None:
+def test_bare_grievances_are_complaints(text: str) -> None:
+    is_c, score, _ = predict(text)
+    assert is_c, (text, score)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a terse grievance with everyday words "
+                   "and no pollution/nuisance/arrears cue scores below 0.5 (measured 0.27)")
+def test_terse_property_grievance() -> None:
+    assert predict("物业费年年涨，电梯却经常坏，物业公司根本不管。")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # news register, including local-government news on complaint topics
+        "据新华社电，国务院常务会议部署进一步做好稳就业工作，要求各地落实援企稳岗政策。",
+        "近日，市生态环境局组织开展大气污染防治专项检查，共检查企业120家，督促整改问题35个。",
+        "今年以来，我县累计新建改建农村公路86公里，群众出行条件明显改善。",
+        # praise
+        "社区志愿者上门为独居老人送去米面油，老人们连声道谢，社区真是太暖心了。",
+        "点赞！我们小区新装的电梯运行平稳，物业服务也越来越好了。",
+        # neutral notices
+        "通知：因管道检修，本周六上午8时至12时城东片区暂停供水，请居民提前做好储水准备。",
+        "县图书馆将于国庆期间正常开放，开放时间为上午9点至下午5点。",
+    ],
+)
+def test_news_praise_and_notices_are_not_complaints(text: str) -> None:
     is_c, score, cat = predict(text)
     assert not is_c, (text, score)
     assert cat is None
@@ -103,5 +128,6 @@ def test_category_accuracy_on_hand_checked_sample() -> None:
     for r in rows:
         d = board[f"board:{r['留言编号']}"]
         hits += model.category(jieba.lcut(d.text), d.text, d.title) == r["一级分类"]
-    # Measured 0.62 (macro-F1 0.38): below the 0.70 target, see the report. Regression floor.
-    assert hits / len(rows) >= 0.55
+    # Measured 0.709 on 265 hand labels (macro-F1 0.476): macro-F1 is below the 0.70
+    # target, see analysis/data/README.md. Regression floor.
+    assert hits / len(rows) >= 0.65
