@@ -88,6 +88,25 @@ class EventClusterer:
         if event is None:
             event = EventState(event_id_for(item_id), when, when, title)
             self.events[event.id] = event
+        self._join(event, item_id, when, sig, keywords, townships, negative, engagement_score)
+        return event.id
+
+    def restore(self, item_id: str, event_id: str, title: str, when: datetime,
+                sig: np.ndarray, keywords: list[str], townships: list[str], *,
+                negative: bool = False, engagement_score: float = 0.0) -> None:
+        """Put back an item whose event was decided in an earlier run (warm start), so a
+        new item joins the event it belongs to instead of starting a duplicate."""
+        if item_id in self._event_of:
+            return
+        event = self.events.get(event_id)
+        if event is None:
+            event = EventState(event_id, when, when, title)
+            self.events[event_id] = event
+        self._join(event, item_id, when, sig, keywords, townships, negative, engagement_score)
+
+    def _join(self, event: EventState, item_id: str, when: datetime, sig: np.ndarray,
+              keywords: list[str], townships: list[str], negative: bool,
+              engagement_score: float) -> None:
         event.item_ids.append(item_id)
         event.first_seen = min(event.first_seen, when)
         event.last_seen = max(event.last_seen, when)
@@ -100,7 +119,17 @@ class EventClusterer:
         self.dups.add(item_id, sig)
         self._event_of[item_id] = event.id
         self._seen_at[item_id] = when
-        return event.id
+
+    def record(self, event_id: str, category: str | None = None):  # -> yuqing Event
+        """The public record of one event, as stored and shown."""
+        from yuqing.records import Event
+
+        ev = self.events[event_id]
+        return Event(id=ev.id, title=ev.title, first_seen=ev.first_seen,
+                     last_seen=ev.last_seen, item_ids=list(ev.item_ids), heat=ev.heat,
+                     keywords=ev.top_keywords(8), places=sorted(ev.townships),
+                     category=category,
+                     negative_share=round(ev.negatives / max(1, len(ev.item_ids)), 3))
 
     def _same_issue(self, when: datetime, keywords: list[str],
                     townships: list[str]) -> EventState | None:

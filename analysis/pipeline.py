@@ -77,6 +77,24 @@ class Analyzer:
             negative=f.sentiment_label is SentimentLabel.negative,
             engagement_score=engagement_score)
 
+    def warm(self, docs: Iterable[dict]) -> int:
+        """Restore the events of recently analysed items (stored documents with
+        ``event_id``), oldest first, so that this process continues them."""
+        n = 0
+        for d in docs:
+            if not d.get("event_id"):
+                continue
+            when = datetime.fromisoformat(d.get("published_at") or d["fetched_at"])
+            m = d.get("metrics") or {}
+            self.events.restore(
+                d["id"], d["event_id"], d.get("title", ""), when,
+                signature(f"{d.get('title', '')}\n{d.get('text', '')}"),
+                list(d.get("keywords") or []), list(d.get("townships") or []),
+                negative=d.get("sentiment_label") == "negative",
+                engagement_score=engagement(m.get("replies"), m.get("views"), m.get("likes")))
+            n += 1
+        return n
+
     def analyze(self, item: Item) -> AnalyzedItem:
         f = self.features(item.title, item.text, item.region)
         m = item.metrics

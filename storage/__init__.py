@@ -15,6 +15,16 @@ def open_store(cfg: Config) -> ItemStore:
                      replicas=es_cfg.replicas)
 
 
+def open_event_store(cfg: Config):
+    from .events import EventStore
+
+    es_cfg = cfg.elasticsearch
+    store = EventStore(connect(es_cfg), es_cfg.prefix, shards=es_cfg.shards,
+                       replicas=es_cfg.replicas)
+    store.ensure()
+    return store
+
+
 def open_alert_stores(cfg: Config) -> tuple[AlertStore, SilenceStore]:
     """The alert-state and silence indices, created on first use."""
     es_cfg = cfg.elasticsearch
