@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 
 from analysis.category_rules import CategoryLexicon
-from analysis.features import Features, extract
+from analysis.features import Base, Features, extract
 from analysis.linear import LinearModel
 
 # P(complaint) at or above which an item counts as a complaint. 0.5 is the model's own
@@ -26,16 +26,18 @@ from analysis.linear import LinearModel
 COMPLAINT_THRESHOLD = 0.5
 
 
-def complaint_features(tokens: list[str], text: str, title: str = "") -> Features:
+def complaint_features(tokens: list[str], text: str, title: str = "",
+                       base: Base | None = None) -> Features:
     # Title bigrams share the body's namespace: most negatives (Weibo, reviews) have no
     # title, and "has a title" must not itself become evidence of a complaint.
-    return extract(tokens, text, title, title_prefix="c:")
+    return extract(tokens, text, title, title_prefix="c:", base=base)
 
 
 def category_features(tokens: list[str], text: str, title: str = "",
-                      lexicon: CategoryLexicon | None = None) -> Features:
+                      lexicon: CategoryLexicon | None = None,
+                      base: Base | None = None) -> Features:
     """Bag features plus the category lexicon's per-class scores (see category_rules)."""
-    feats = extract(tokens, text, title)
+    feats = extract(tokens, text, title, base=base)
     feats.update((lexicon or CategoryLexicon.load()).features(title, text))
     return feats
 
@@ -52,24 +54,28 @@ class ComplaintModel:
         """The packaged models, read from disk once per process."""
         return _load_cached()
 
-    def complaint_score(self, tokens: list[str], text: str, title: str = "") -> float:
-        return self.detector.proba(complaint_features(tokens, text, title))["complaint"]
+    def complaint_score(self, tokens: list[str], text: str, title: str = "",
+                        base: Base | None = None) -> float:
+        feats = complaint_features(tokens, text, title, base)
+        return self.detector.proba(feats)["complaint"]
 
-    def category_proba(self, tokens: list[str], text: str, title: str = "") -> dict[str, float]:
-        return self.categories.proba(category_features(tokens, text, title))
+    def category_proba(self, tokens: list[str], text: str, title: str = "",
+                       base: Base | None = None) -> dict[str, float]:
+        return self.categories.proba(category_features(tokens, text, title, base=base))
 
-    def category(self, tokens: list[str], text: str, title: str = "") -> str:
-        p = self.category_proba(tokens, text, title)
+    def category(self, tokens: list[str], text: str, title: str = "",
+                 base: Base | None = None) -> str:
+        p = self.category_proba(tokens, text, title, base)
         return max(p, key=p.__getitem__)
 
     def predict(
-        self, tokens: list[str], text: str, title: str = ""
+        self, tokens: list[str], text: str, title: str = "", base: Base | None = None
     ) -> tuple[bool, float, str | None]:
         """(is complaint, P(complaint), 一级分类 or None when not a complaint)."""
-        score = self.complaint_score(tokens, text, title)
+        score = self.complaint_score(tokens, text, title, base)
         if score < COMPLAINT_THRESHOLD:
             return False, score, None
-        return True, score, self.category(tokens, text, title)
+        return True, score, self.category(tokens, text, title, base)
 
 
 def load_taxonomy() -> dict[str, dict[str, list[str]]]:

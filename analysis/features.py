@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from analysis.lexicon import (
     CLAUSE_BREAKS,
@@ -57,17 +58,18 @@ def _char_bigrams(pieces: list[str], flags: list[bool], bag: set[str]) -> None:
                 last = ""
 
 
-def extract(
-    tokens: list[str], text: str, title: str = "", title_prefix: str = "t:"
-) -> Features:
-    """Sparse features of one document.
+@dataclass(frozen=True)
+class Base:
+    """The title-independent part of a document's features: computed once per document
+    and shared by every model (sentiment, complaint, category)."""
 
-    Bag features (token unigrams and CJK char bigrams, both negation-marked, and token
-    bigrams) are binary and L2-normalised so long news articles and one-line posts sit on the
-    same scale. Lexicon features are log counts, deliberately not length-normalised.
-    ``text`` feeds the phrase lexicons; ``title`` adds its char bigrams under
-    ``title_prefix`` ("c:" merges them with the body's, for sources without titles).
-    """
+    bag: frozenset[str]
+    lex: dict[str, float]
+    grievance: int
+    appeal: int
+
+
+def base_features(tokens: list[str], text: str) -> Base:
     bag: set[str] = set()
     pos = neg = notpos = notneg = 0
     negated_left = 0
@@ -112,6 +114,31 @@ def extract(
             bag.add("b:" + prev + "_" + tok)
         prev = tok
     _char_bigrams(chars, flags, bag)
+    lex: dict[str, float] = {}
+    for name, count in (("lex:pos", pos), ("lex:neg", neg), ("lex:notpos", notpos),
+                        ("lex:notneg", notneg)):
+        if count:
+            lex[name] = math.log1p(count)
+    head = text[:MAX_CHARS]
+    return Base(frozenset(bag), lex, grievance_hits(head), appeal_hits(head))
+
+
+def extract(
+    tokens: list[str], text: str, title: str = "", title_prefix: str = "t:",
+    base: Base | None = None,
+) -> Features:
+    """Sparse features of one document.
+
+    Bag features (token unigrams and CJK char bigrams, both negation-marked, and token
+    bigrams) are binary and L2-normalised so long news articles and one-line posts sit on the
+    same scale. Lexicon features are log counts, deliberately not length-normalised.
+    ``text`` feeds the phrase lexicons; ``title`` adds its char bigrams under
+    ``title_prefix`` ("c:" merges them with the body's, for sources without titles).
+    ``base`` (from ``base_features`` of the same tokens and text) saves recomputing the
+    title-independent part when several models score one document.
+    """
+    b = base or base_features(tokens, text)
+    bag = set(b.bag)
     for run in _CJK_RUN.findall(title[:200]):
         for i in range(len(run) - 1):
             bag.add(title_prefix + run[i : i + 2])
@@ -120,17 +147,9 @@ def extract(
     if bag:
         v = 1.0 / math.sqrt(len(bag))
         feats = dict.fromkeys(bag, v)
-    head = text[:MAX_CHARS]
-    griev = grievance_hits(head) + grievance_hits(title)
-    appeal = appeal_hits(head) + appeal_hits(title)
-    if pos:
-        feats["lex:pos"] = math.log1p(pos)
-    if neg:
-        feats["lex:neg"] = math.log1p(neg)
-    if notpos:
-        feats["lex:notpos"] = math.log1p(notpos)
-    if notneg:
-        feats["lex:notneg"] = math.log1p(notneg)
+    feats.update(b.lex)
+    griev = b.grievance + grievance_hits(title)
+    appeal = b.appeal + appeal_hits(title)
     if griev:
         feats["lex:grievance"] = math.log1p(griev)
     if appeal:

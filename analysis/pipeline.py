@@ -18,10 +18,12 @@ from yuqing.records import Analysis, AnalyzedItem, Item, SentimentLabel
 
 from .dedup import signature
 from .events import EventClusterer, engagement
+from .features import base_features
 from .keywords import tfidf_keywords
 from .places import PlaceIndex
+from .scoring import JointScorer
 from .segment import Segmenter
-from .sentiment import SentimentModel, label_for
+from .sentiment import label_for
 
 __all__ = ["Analyzer", "Features", "label_for"]
 
@@ -43,28 +45,31 @@ class Features:
 class Analyzer:
     """Holds the loaded models; build once per process and reuse for every item."""
 
-    def __init__(self, gazetteer: Gazetteer, domain_words: Iterable[str] = ()):
+    def __init__(self, gazetteer: Gazetteer, domain_words: Iterable[str] = (),
+                 segmenter: str = "rjieba"):
         self.places = PlaceIndex(gazetteer)
         self.segmenter = Segmenter([*self.places.words(), *gazetteer.domain_words,
-                                    *domain_words])
+                                    *domain_words], backend=segmenter)
         self._boost = frozenset(self.places.words())
-        self.sentiment = SentimentModel.load()
-        self.complaints = _complaint_model()
+        self.scorer = JointScorer.load()
         self.events = EventClusterer(place_words=frozenset(self.places.words()))
+
+    @classmethod
+    def from_config(cls, cfg) -> Analyzer:  # cfg: yuqing.config.Config
+        return cls(cfg.gazetteer, cfg.analysis.user_words, segmenter=cfg.analysis.segmenter)
 
     def features(self, title: str, text: str, region: str | None = None) -> Features:
         tokens = self.segmenter.tokens(f"{title}\n{text}")
-        score, label = self.sentiment.score(tokens, text)
-        is_complaint, c_score, category = self.complaints.predict(tokens, text, title)
+        sc = self.scorer.score(base_features(tokens, text), title, text)
         match = self.places.find([title, text])
         return Features(
             tokens=tokens,
             keywords=tfidf_keywords(tokens, boost=self._boost),
-            sentiment=round(score, 4),
-            sentiment_label=SentimentLabel(label),
-            complaint=is_complaint,
-            complaint_score=round(c_score, 4),
-            category=category,
+            sentiment=round(sc.sentiment, 4),
+            sentiment_label=SentimentLabel(sc.sentiment_label),
+            complaint=sc.complaint,
+            complaint_score=round(sc.complaint_score, 4),
+            category=sc.category,
             places=match.places,
             townships=match.townships or ([region] if region else []),
             signature=signature(f"{title}\n{text}"),
@@ -111,9 +116,3 @@ def to_analysis(f: Features, event_id: str | None) -> Analysis:
         townships=f.townships, event_id=event_id,
         simhash=None,
     )
-
-
-def _complaint_model():
-    from .complaint import ComplaintModel
-
-    return ComplaintModel.load()

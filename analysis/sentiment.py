@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from analysis.features import extract
+from analysis.features import Base, extract
 from analysis.linear import LinearModel
 
 NEGATIVE_BELOW = 0.4
@@ -43,12 +43,14 @@ class SentimentModel:
         """The packaged model, read from disk once per process."""
         return _load_cached()
 
-    def proba(self, tokens: list[str], text: str) -> dict[str, float]:
-        return self.linear.proba(extract(tokens, text))
+    def proba(self, tokens: list[str], text: str,
+              base: Base | None = None) -> dict[str, float]:
+        return self.linear.proba(extract(tokens, text, base=base))
 
-    def score(self, tokens: list[str], text: str) -> tuple[float, str]:
+    def score(self, tokens: list[str], text: str,
+              base: Base | None = None) -> tuple[float, str]:
         """(P(positive) in [0, 1], label) for pre-segmented ``tokens`` of ``text``."""
-        p = self.proba(tokens, text)
+        p = self.proba(tokens, text, base)
         s = p["positive"] + 0.5 * p["neutral"]
         return s, label_for(s)
 

@@ -24,7 +24,7 @@ def shared_analyzer(cfg: Config) -> Analyzer:
     """One Analyzer (jieba + models) per process, shared by every spider in it."""
     key = id(cfg.gazetteer)
     if key not in _ANALYZERS:
-        _ANALYZERS[key] = Analyzer(cfg.gazetteer)
+        _ANALYZERS[key] = Analyzer.from_config(cfg)
     return _ANALYZERS[key]
 
 

@@ -71,7 +71,7 @@ def run(config_path: str | None, stdin: TextIO, stdout: TextIO, stderr: TextIO,
     from yuqing.config import load_config
 
     cfg = load_config(config_path)
-    analyzer = Analyzer(cfg.gazetteer)
+    analyzer = Analyzer.from_config(cfg)
     now = datetime.now(SHANGHAI)
     pairs = read_docs(stdin, now)
     raws: dict[int, dict[str, Any]] = {}

@@ -171,6 +171,13 @@ class SchemeConfig(_Model):
         return CompiledScheme(self.name, node)
 
 
+class AnalysisConfig(_Model):
+    # rjieba (jieba in Rust, same dictionary) is the fast default; jieba is the reference.
+    segmenter: Literal["rjieba", "jieba"] = "rjieba"
+    # Extra words for the segmenter beyond the gazetteer's (office titles, local slang).
+    user_words: list[str] = Field(default_factory=list)
+
+
 class CrawlConfig(_Model):
     user_agent: str = "yuqing-monitor/0.1 (+county online-opinion office)"
     concurrent_per_domain: int = Field(2, ge=1, le=32)
@@ -186,6 +193,7 @@ class Config(_Model):
     data_dir: str = "var"
     elasticsearch: ElasticsearchConfig = Field(default_factory=ElasticsearchConfig)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     gazetteer: Gazetteer
     sources: list[Source] = Field(default_factory=list)
     schemes: list[SchemeConfig] = Field(default_factory=list)

@@ -67,7 +67,7 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
         docs.append(doc)
     # A recorded stream is replayed in time order; ties keep their input order.
     docs.sort(key=lambda d: d.when)
-    analyzer = Analyzer(cfg.gazetteer)
+    analyzer = Analyzer.from_config(cfg)
     detector = Detector()
     schemes = [sc.compile() for sc in cfg.schemes if sc.enabled]
     route = receivers_for or _router(cfg)
