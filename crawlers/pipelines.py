@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,14 @@ def shared_analyzer(cfg: Config) -> Analyzer:
 
 
 class AnalyzeIndexPipeline:
-    BATCH = 200
-
     def __init__(self, crawler: Crawler, cfg: Config):
         self.crawler = crawler
         self.cfg = cfg
+        self.batch_size = cfg.crawl.index_batch
+        # A slow crawl still makes its items searchable within seconds, and loses no more
+        # than one small batch's worth of work to the spool if storage fails mid-crawl.
+        self.flush_seconds = cfg.crawl.flush_seconds
+        self.last_flush = time.monotonic()
         self.analyzer = shared_analyzer(cfg)
         self.store = open_store(cfg)
         self.spool = Spool(cfg.data_path("spool", "items"))
@@ -69,11 +73,13 @@ class AnalyzeIndexPipeline:
                 self._stat("yuqing/dropped/analysis_error")
                 log.error("analysis failed for %s: %r", item.url, exc)
                 return item
-            if len(self.buffer) >= self.BATCH:
+            if (len(self.buffer) >= self.batch_size
+                    or time.monotonic() - self.last_flush >= self.flush_seconds):
                 self.flush()
         return item
 
     def flush(self) -> None:
+        self.last_flush = time.monotonic()
         batch, self.buffer = self.buffer, []
         if not batch:
             return

@@ -42,6 +42,7 @@ def scrapy_settings(cfg: Config, *, log_level: str = "INFO") -> Settings:
         "ROBOTSTXT_OBEY": c.obey_robots,
         "DOWNLOAD_TIMEOUT": c.timeout_seconds,
         "RETRY_TIMES": c.retries,
+        "RETRY_BACKOFF_SECONDS": c.retry_backoff_seconds,
         "LOG_LEVEL": log_level,
         "LOGSTATS_INTERVAL": 10.0,
         "LOG_INSTALL_ROOT_HANDLER": False,  # yuqing configures logging itself

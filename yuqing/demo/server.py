@@ -7,6 +7,7 @@ crawls. Every request is recorded, so tests can assert what was (not) fetched ag
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,8 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering: a slow site
+    fail_first: int = 0  # answer 503 to this many requests first: a flaky site
 
 
 class LocalSite:
@@ -32,13 +35,25 @@ class LocalSite:
                 with site._lock:
                     site.hits[self.path] += 1
                     page = site.pages.get(self.path)
+                    flaky = page is not None and page.fail_first > 0
+                    if flaky:
+                        page.fail_first -= 1
                 if page is None:
                     self.send_error(404, "Not Found")
                     return
+                if page.delay:
+                    time.sleep(page.delay)
+                if flaky:
+                    self.send_error(503, "Service Unavailable")
+                    return
                 etag = page.headers.get("ETag")
-                if etag and self.headers.get("If-None-Match") == etag:
+                modified = page.headers.get("Last-Modified")
+                if (etag and self.headers.get("If-None-Match") == etag) or (
+                        not etag and modified
+                        and self.headers.get("If-Modified-Since") == modified):
                     self.send_response(304)
-                    self.send_header("ETag", etag)
+                    if etag:
+                        self.send_header("ETag", etag)
                     self.end_headers()
                     return
                 self.send_response(page.status)
@@ -59,11 +74,13 @@ class LocalSite:
         self._thread: threading.Thread | None = None
 
     def add(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8",
-            *, status: int = 200, encoding: str = "utf-8", **headers: str) -> str:
+            *, status: int = 200, encoding: str = "utf-8", delay: float = 0.0,
+            fail_first: int = 0, **headers: str) -> str:
         data = body.encode(encoding) if isinstance(body, str) else body
         with self._lock:
             self.pages[path] = Page(data, content_type, status,
-                                    {k.replace("_", "-"): v for k, v in headers.items()})
+                                    {k.replace("_", "-"): v for k, v in headers.items()},
+                                    delay, fail_first)
         return self.url(path)
 
     def url(self, path: str) -> str:
