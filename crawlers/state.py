@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS pages (
     published_at TEXT,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,  -- consecutive failed fetches (404, robots, 5xx...)
+    last_error TEXT,
     PRIMARY KEY (source_id, key)
 );
 CREATE INDEX IF NOT EXISTS pages_published ON pages (source_id, published_at);
@@ -60,7 +62,15 @@ class Decision(StrEnum):
     new = "new"              # never seen: fetch
     changed = "changed"      # the list says it changed: fetch again (conditionally)
     recheck = "recheck"      # may have changed without the list saying so: fetch conditionally
+    retry = "retry"          # failed before and its back-off has passed: try again
     unchanged = "unchanged"  # skip
+    failing = "failing"      # failed before, back-off not over (or given up): skip
+
+
+# A page that failed is tried again after 1 h, 4 h, 16 h, 64 h, then no more: a 404 or a
+# robots.txt ban is usually permanent, and a polite crawler does not ask every run.
+RETRY_AFTER = timedelta(hours=1)
+MAX_FAILURES = 5
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class Seen:
     replied: bool | None
     digest: str | None
     first_seen: datetime
+    last_seen: datetime
+    failures: int
 
     def conditional_headers(self) -> dict[str, str]:
         headers = {}
@@ -113,13 +125,13 @@ class CrawlState:
     def seen(self, source_id: str, url: str) -> Seen | None:
         row = self.db.execute(
             "SELECT url, item_id, etag, last_modified, lastmod, replies, replied, digest, "
-            "first_seen FROM pages WHERE source_id=? AND key=?",
+            "first_seen, last_seen, failures FROM pages WHERE source_id=? AND key=?",
             (source_id, item_id_for(url))).fetchone()
         if row is None:
             return None
         return Seen(row[0], row[1], row[2], row[3], row[4], row[5],
                     None if row[6] is None else bool(row[6]), row[7],
-                    datetime.fromisoformat(row[8]))
+                    datetime.fromisoformat(row[8]), datetime.fromisoformat(row[9]), row[10])
 
     def decide(self, source_id: str, url: str, now: datetime, *, replies: int | None = None,
                lastmod: str | None = None, replied: bool | None = None,
@@ -128,6 +140,11 @@ class CrawlState:
         seen = self.seen(source_id, url)
         if seen is None:
             return Decision.new, None
+        if seen.item_id is None and seen.failures:
+            wait = RETRY_AFTER * 4 ** (seen.failures - 1)
+            if seen.failures >= MAX_FAILURES or now - seen.last_seen < wait:
+                return Decision.failing, seen
+            return Decision.retry, seen
         if replies is not None and (seen.replies is None or replies > seen.replies):
             return Decision.changed, seen
         if lastmod and (seen.lastmod is None or _newer(lastmod, seen.lastmod)):
@@ -161,7 +178,8 @@ class CrawlState:
             "item_id=excluded.item_id, etag=excluded.etag, "
             "last_modified=excluded.last_modified, lastmod=COALESCE(excluded.lastmod, lastmod), "
             "replies=excluded.replies, replied=excluded.replied, digest=excluded.digest, "
-            "published_at=excluded.published_at, last_seen=excluded.last_seen",
+            "published_at=excluded.published_at, last_seen=excluded.last_seen, failures=0, "
+            "last_error=NULL",
             (source_id, item_id_for(url), url, item.id, etag, last_modified, lastmod, replies,
              None if item.replied is None else int(item.replied), new_digest,
              item.published_at.isoformat() if item.published_at else None,
@@ -169,6 +187,14 @@ class CrawlState:
         if seen is None:
             return Decision.new
         return Decision.unchanged if seen.digest == new_digest else Decision.changed
+
+    def fail(self, source_id: str, url: str, reason: str, now: datetime) -> None:
+        """A detail page we gave up on this run; a page already indexed keeps its item."""
+        self.db.execute(
+            "INSERT INTO pages (source_id, key, url, first_seen, last_seen, failures, "
+            "last_error) VALUES (?,?,?,?,?,1,?) ON CONFLICT (source_id, key) DO UPDATE SET "
+            "failures=failures+1, last_error=excluded.last_error, last_seen=excluded.last_seen",
+            (source_id, item_id_for(url), url, now.isoformat(), now.isoformat(), reason))
 
     def touch(self, source_id: str, url: str, now: datetime) -> None:
         """A conditional request answered 304: still there, nothing new."""

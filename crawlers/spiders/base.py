@@ -134,9 +134,12 @@ class SourceSpider(scrapy.Spider):
         if decision is Decision.unchanged:
             self.stat("yuqing/unchanged")
             return None
+        if decision is Decision.failing:
+            self.stat("yuqing/failing_skipped")
+            return None
         return scrapy.Request(
             url, callback=self._detail, errback=self.on_error,
-            headers=seen.conditional_headers() if seen else None,
+            headers=seen.conditional_headers() if seen and seen.item_id else None,
             meta={"yuqing_key": url, "yuqing_replies": replies, "yuqing_lastmod": lastmod,
                   "yuqing_decision": decision, "handle_httpstatus_list": [304]},
             cb_kwargs={"handler": handler, **cb_kwargs})
@@ -202,6 +205,8 @@ class SourceSpider(scrapy.Spider):
         else:
             reason = type(failure.value).__name__
         self.drop(request.url, reason, str(failure.value)[:200])
+        if "yuqing_key" in request.meta and self.state is not None:
+            self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now())
 
     # -- items -----------------------------------------------------------------------------
     def article_item(self, response: Response, *, date_hint: datetime | None = None,
