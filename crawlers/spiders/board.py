@@ -39,6 +39,10 @@ _LABEL_OF = {label: field for field, labels in _LABELS.items() for label in labe
 _LABEL_LINE = re.compile(
     r"^\s*[【\[]?(" + "|".join(sorted(_LABEL_OF, key=len, reverse=True)) + r")[】\]]?"
     r"\s*(?:[:：]\s*(.*)|$)")
+# Lines that end a field although they are no label we know: page furniture and the
+# footer, or an unknown label standing alone on its line ("附件：").
+_END = re.compile(r"^(主办|承办|协办|版权所有|Copyright|©|联系电话|联系我们|.*ICP备|网站标识码|"
+                  r"技术支持|返回|关闭|打印|上一篇|下一篇)|^[\u4e00-\u9fff]{2,6}[:：]$", re.I)
 _REPLIED = re.compile(r"已回复|已答复|已办结|已处理|已反馈|已回应")
 _PENDING = re.compile(r"未回复|待回复|未答复|待答复|办理中|处理中|受理中|未办结|待处理")
 _NO_REPLY = re.compile(r"^(暂无(回复|答复)?|尚未(回复|答复)|等待(回复|答复)|无)\W*$")
@@ -60,7 +64,9 @@ def labelled_fields(html: str) -> dict[str, str]:
             if current:
                 fields[current] = [m.group(2)] if m.group(2) else []
             continue
-        if current and current != "other":
+        if _END.match(line):
+            current = None
+        elif current and current != "other":
             fields[current].append(line)
     return {k: "\n".join(v).strip() for k, v in fields.items() if k != "other"}
 
