@@ -36,9 +36,10 @@ _LABELS: dict[str, tuple[str, ...]] = {
               "类型", "留言类型", "浏览次数", "点击", "所属地区", "地区", "附件"),
 }
 _LABEL_OF = {label: field for field, labels in _LABELS.items() for label in labels}
-_LABEL_LINE = re.compile(
-    r"^\s*[【\[]?(" + "|".join(sorted(_LABEL_OF, key=len, reverse=True)) + r")[】\]]?"
-    r"\s*(?:[:：]\s*(.*)|$)")
+_ALT = "|".join(sorted(_LABEL_OF, key=len, reverse=True))
+# "留言内容：..." or "留言内容" alone on its line, or "【答复】..." (brackets need no colon).
+_LABEL_LINE = re.compile(rf"^\s*(?:[【\[](?P<b>{_ALT})[】\]]\s*[:：]?\s*(?P<bv>.*)"
+                         rf"|(?P<l>{_ALT})\s*(?:[:：]\s*(?P<lv>.*)|$))")
 # Lines that end a field although they are no label we know: page furniture and the
 # footer, or an unknown label standing alone on its line ("附件：").
 _END = re.compile(r"^(主办|承办|协办|版权所有|Copyright|©|联系电话|联系我们|.*ICP备|网站标识码|"
@@ -58,11 +59,12 @@ def labelled_fields(html: str) -> dict[str, str]:
     for line in lines:
         m = _LABEL_LINE.match(line)
         if m:
-            field = _LABEL_OF[m.group(1)]
+            field = _LABEL_OF[m.group("b") or m.group("l")]
+            value = m.group("bv") or m.group("lv")
             # A field keeps its first occurrence; a later "回复" inside a reply is text.
             current = field if field not in fields else None
             if current:
-                fields[current] = [m.group(2)] if m.group(2) else []
+                fields[current] = [value] if value else []
             continue
         if _END.match(line):
             current = None
