@@ -54,6 +54,7 @@ class AnalyzeIndexPipeline:
 
     def open_spider(self) -> None:
         now = datetime.now(SHANGHAI)
+        self._warm_up(now)
         try:
             self.store.ensure_template()
             drained, pending = self.spool.drain(self.store, now, self.quarantine)
@@ -64,6 +65,16 @@ class AnalyzeIndexPipeline:
             log.warning("Elasticsearch unavailable at start, items will be spooled: %s", exc)
         except Exception as exc:  # noqa: BLE001 - storage trouble must not stop the crawl
             log.warning("could not prepare the items index: %s", exc)
+
+    def _warm_up(self, now: datetime) -> None:
+        # Load the models (dictionary, sentiment) now: loaded lazily at the first item they
+        # stall the reactor, and with it every download in flight, for seconds.
+        try:
+            self.analyzer.analyze(Item.from_url(
+                "http://warm-up.invalid/", source_id="warm-up", source_kind="news",
+                title="预热", text="加载分词词典和情感模型。", fetched_at=now))
+        except Exception as exc:  # noqa: BLE001 - a real item will report the problem
+            log.debug("analyzer warm-up failed: %r", exc)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Item):

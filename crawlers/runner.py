@@ -109,7 +109,8 @@ def _summarise(source: Source, stats: dict[str, Any], reason: str = "") -> Sourc
 
 
 def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO",
-              progress: TextIO | None = sys.stderr) -> list[SourceSummary]:
+              progress: TextIO | None = sys.stderr, progress_seconds: float = 30.0
+              ) -> list[SourceSummary]:
     """Crawl the given sources once, concurrently, and return one summary per source.
 
     Each finished source prints a progress line and its run goes into the crawl state
@@ -133,6 +134,8 @@ def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO",
                       f"unchanged, {summary.dropped_total} dropped ({summary.finish_reason})",
                       file=progress, flush=True)
 
+        if progress is not None and progress_seconds:
+            _progress_ticker(crawler, source, progress, progress_seconds)
         # weak=False: the dispatcher holds receivers weakly and these closures have no
         # other owner, so all but the last would be collected before the spiders close.
         crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
@@ -141,6 +144,29 @@ def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO",
     sync_crawlstats(cfg, state, touched)
     state.close()
     return [summaries.get(s.id, SourceSummary(s.id, finish_reason="not run")) for s in sources]
+
+
+def _progress_ticker(crawler: Any, source: Source, out: TextIO, every: float) -> None:
+    """A line every ``every`` seconds while a source is crawling, so long crawls show life."""
+    from twisted.internet import task
+
+    def tick() -> None:
+        st = crawler.stats.get_stats()
+        print(f"... {source.id}: {st.get('response_received_count', 0)} pages, "
+              f"{st.get('yuqing/new', 0)} new, {st.get('yuqing/updated', 0)} updated, "
+              f"{st.get('yuqing/unchanged', 0)} unchanged so far", file=out, flush=True)
+
+    loop = task.LoopingCall(tick)
+
+    def opened(spider: Any) -> None:
+        loop.start(every, now=False)
+
+    def closed(spider: Any, reason: str) -> None:
+        if loop.running:
+            loop.stop()
+
+    crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
 
 
 def sync_crawlstats(cfg: Config, state: CrawlState, source_ids: list[str]) -> bool:
