@@ -65,7 +65,9 @@ def scrapy_settings(cfg: Config, *, log_level: str = "INFO") -> Settings:
     s.setdict({
         "USER_AGENT": c.user_agent,
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrent_per_domain,
-        "DOWNLOAD_DELAY": c.download_delay,
+        # Scrapy 2.19 starts every queued request of a slot at once when the delay is 0,
+        # ignoring the per-domain concurrency; any delay > 0 restores the limit.
+        "DOWNLOAD_DELAY": max(c.download_delay, 0.001),
         "AUTOTHROTTLE_ENABLED": c.autothrottle,
         "ROBOTSTXT_OBEY": c.obey_robots,
         "DOWNLOAD_TIMEOUT": c.timeout_seconds,
@@ -148,7 +150,7 @@ def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO",
 
 def _progress_ticker(crawler: Any, source: Source, out: TextIO, every: float) -> None:
     """A line every ``every`` seconds while a source is crawling, so long crawls show life."""
-    from twisted.internet import task
+    loops: list[Any] = []
 
     def tick() -> None:
         st = crawler.stats.get_stats()
@@ -156,14 +158,16 @@ def _progress_ticker(crawler: Any, source: Source, out: TextIO, every: float) ->
               f"{st.get('yuqing/new', 0)} new, {st.get('yuqing/updated', 0)} updated, "
               f"{st.get('yuqing/unchanged', 0)} unchanged so far", file=out, flush=True)
 
-    loop = task.LoopingCall(tick)
-
     def opened(spider: Any) -> None:
-        loop.start(every, now=False)
+        # Imported here: importing twisted.internet.task early installs the wrong reactor.
+        from twisted.internet import task
+
+        loops.append(task.LoopingCall(tick))
+        loops[0].start(every, now=False)
 
     def closed(spider: Any, reason: str) -> None:
-        if loop.running:
-            loop.stop()
+        if loops and loops[0].running:
+            loops[0].stop()
 
     crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)

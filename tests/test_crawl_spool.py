@@ -93,6 +93,7 @@ def test_es_down_mid_crawl_items_spooled_then_indexed_exactly_once(tmp_path, nod
         assert first["new"] == N
         assert first["spooled"] > 0 and first["indexed"] + first["spooled"] == N, out
         assert all(site.hits[path] == 1 for path, _, _ in rows)
+        assert site.max_in_flight == 1  # concurrent_per_domain: 1
 
         # Back up: the next crawl (a new process) drains the spool and fetches nothing new.
         node.start()

@@ -133,6 +133,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(f"{s.source_id:<16}{s.pages:>7}{s.items:>7}{s.indexed:>9}{s.spooled:>9}{s.new:>6}"
               f"{s.updated:>9}{s.unchanged:>11}{s.dropped_total:>9}  "
               f"{', '.join(f'{k}={v}' for k, v in s.dropped.items())}")
+    failed = [s.source_id for s in summaries if s.finish_reason == "not run"]
+    if failed:
+        print(f"error: these sources did not run (see the log): {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -27,6 +27,9 @@ class LocalSite:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.pages: dict[str, Page] = {}
         self.hits: Counter[str] = Counter()
+        # Concurrent requests for slow (delayed) pages: what a polite crawler keeps low.
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         site = self
 
@@ -42,7 +45,12 @@ class LocalSite:
                     self.send_error(404, "Not Found")
                     return
                 if page.delay:
+                    with site._lock:
+                        site.in_flight += 1
+                        site.max_in_flight = max(site.max_in_flight, site.in_flight)
                     time.sleep(page.delay)
+                    with site._lock:
+                        site.in_flight -= 1
                 if flaky:
                     self.send_error(503, "Service Unavailable")
                     return
