@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,14 @@ def shared_analyzer(cfg: Config) -> Analyzer:
 
 
 class AnalyzeIndexPipeline:
-    BATCH = 200
-
     def __init__(self, crawler: Crawler, cfg: Config):
         self.crawler = crawler
         self.cfg = cfg
+        self.batch_size = cfg.crawl.index_batch
+        # A slow crawl still makes its items searchable within seconds, and loses no more
+        # than one small batch's worth of work to the spool if storage fails mid-crawl.
+        self.flush_seconds = cfg.crawl.flush_seconds
+        self.last_flush = time.monotonic()
         self.analyzer = shared_analyzer(cfg)
         self.store = open_store(cfg)
         self.spool = Spool(cfg.data_path("spool", "items"))
@@ -50,6 +54,7 @@ class AnalyzeIndexPipeline:
 
     def open_spider(self) -> None:
         now = datetime.now(SHANGHAI)
+        self._warm_up(now)
         try:
             self.store.ensure_template()
             drained, pending = self.spool.drain(self.store, now, self.quarantine)
@@ -61,6 +66,16 @@ class AnalyzeIndexPipeline:
         except Exception as exc:  # noqa: BLE001 - storage trouble must not stop the crawl
             log.warning("could not prepare the items index: %s", exc)
 
+    def _warm_up(self, now: datetime) -> None:
+        # Load the models (dictionary, sentiment) now: loaded lazily at the first item they
+        # stall the reactor, and with it every download in flight, for seconds.
+        try:
+            self.analyzer.analyze(Item.from_url(
+                "http://warm-up.invalid/", source_id="warm-up", source_kind="news",
+                title="预热", text="加载分词词典和情感模型。", fetched_at=now))
+        except Exception as exc:  # noqa: BLE001 - a real item will report the problem
+            log.debug("analyzer warm-up failed: %r", exc)
+
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Item):
             try:
@@ -69,11 +84,13 @@ class AnalyzeIndexPipeline:
                 self._stat("yuqing/dropped/analysis_error")
                 log.error("analysis failed for %s: %r", item.url, exc)
                 return item
-            if len(self.buffer) >= self.BATCH:
+            if (len(self.buffer) >= self.batch_size
+                    or time.monotonic() - self.last_flush >= self.flush_seconds):
                 self.flush()
         return item
 
     def flush(self) -> None:
+        self.last_flush = time.monotonic()
         batch, self.buffer = self.buffer, []
         if not batch:
             return

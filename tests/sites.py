@@ -31,3 +31,117 @@ def atom(entries: list[tuple[str, str, str]]) -> str:
                     f"<published>{d}</published></entry>" for t, link, d in entries)
     return (f'<?xml version="1.0" encoding="utf-8"?>'
             f'<feed xmlns="http://www.w3.org/2005/Atom"><title>测试</title>{items}</feed>')
+
+
+# -- news list pages ---------------------------------------------------------------------
+def news_list(rows: list[tuple[str, str, str]], next_href: str | None = None) -> str:
+    """rows: (href, headline, date text as the list prints it)."""
+    items = "".join(f'<li><a href="{h}" target="_blank">{escape(t)}</a>'
+                    f'<span class="date">{escape(w)}</span></li>' for h, t, w in rows)
+    pager = (f'<div class="page"><a href="/news/index.html">首页</a> '
+             f'<a href="{next_href}">下一页</a></div>') if next_href else ""
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>本地新闻_测试新闻网</title>'
+            '</head><body><div class="nav"><a href="/news/index.html">首页</a> '
+            '<a href="/news/channel/minsheng/">民生频道最新消息汇总列表页面</a> '
+            '<a href="/news/list_2.html">更多</a> '
+            '<a href="http://example.org/2026/11/20/99999.html">外站的一篇很长的新闻标题</a></div>'
+            f'<ul class="list">{items}</ul>{pager}<div class="footer">版权所有</div></body></html>')
+
+
+# -- Discuz! X forum ---------------------------------------------------------------------
+def discuz_board(threads: list[tuple[str, str, int, int, str]], next_href: str | None = None
+                 ) -> str:
+    """threads: (thread href, title, replies, views, post time as shown)."""
+    rows = []
+    for href, title, replies, views, posted in threads:
+        tid = href.rsplit("=", 1)[-1].split("-")[0]
+        rows.append(
+            f'<tbody id="normalthread_{tid}"><tr><td class="icn"><a href="{href}">'
+            f'<img src="folder_new.gif"></a></td><th class="new"><a href="{href}" '
+            f'onclick="atarget(this)" class="s xst">{escape(title)}</a></th>'
+            f'<td class="by"><cite><a href="home.php?mod=space&amp;uid=7">网友甲</a></cite>'
+            f'<em><span{_title_attr(posted)}>{escape(posted)}</span></em></td>'
+            f'<td class="num"><a href="{href}" class="xi2">{replies}</a><em>{views}</em></td>'
+            f'<td class="by"><cite><a href="#">网友乙</a></cite><em><a href="#">1 小时前</a>'
+            f'</em></td></tr></tbody>')
+    pager = (f'<div class="pg"><strong>1</strong><a href="{next_href}" class="nxt">下一页</a>'
+             '</div>') if next_href else ""
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>民生热线 - 测试论坛 - '
+            'Powered by Discuz!</title></head><body><div id="hd"><a href="forum.php">论坛</a>'
+            '</div><div id="threadlist"><table id="threadlisttableid">'
+            f'{"".join(rows)}</table></div>{pager}<div id="ft">Powered by Discuz! X3.4</div>'
+            '</body></html>')
+
+
+def _title_attr(posted: str) -> str:
+    return "" if posted[:1].isdigit() else ' title="2026-11-20 09:15"'
+
+
+def discuz_thread(title: str, posted_html: str, paragraphs: list[str], replies: int,
+                  views: int, *, div_post: bool = False) -> str:
+    body = "<br />\n".join(escape(p) for p in paragraphs)
+    body += '<font class="jammer">jammer8x1</font><span style="display:none">水印</span>'
+    post = (f'<div class="t_f" id="postmessage_11">{body}</div>' if div_post else
+            f'<table><tr><td class="t_f" id="postmessage_11">{body}</td></tr></table>')
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+            f'<title>{escape(title)} - 民生热线 - 测试论坛</title></head><body>'
+            '<div id="pt">论坛 › 民生热线 › 查看内容</div><div id="postlist">'
+            '<table><tr><td class="pls"><div class="hm ptn"><span class="xg1">查看:</span> '
+            f'<span class="xi1">{views}</span><span class="pipe">|</span>'
+            f'<span class="xg1">回复:</span> <span class="xi1">{replies}</span></div></td>'
+            f'<td class="plc ptm pbn"><h1 class="ts"><span id="thread_subject">{escape(title)}'
+            '</span></h1></td></tr></table>'
+            '<div id="post_11"><div class="pi"><div class="authi"><a class="xw1">楼主网名</a>'
+            f'<em id="authorposton11">{posted_html}</em></div></div>{post}</div>'
+            '<div id="post_12"><div class="authi"><em id="authorposton12">发表于 2026-11-21 '
+            '10:00</em></div><td class="t_f" id="postmessage_12">回复内容不应进入正文。</td></div>'
+            '</div></body></html>')
+
+
+# -- a government message board ----------------------------------------------------------
+def board_list(rows: list[tuple[str, str, str, str]]) -> str:
+    """rows: (href, title, date, status text)."""
+    trs = "".join(f'<tr><td class="t"><a href="{h}">{escape(t)}</a></td><td>{d}</td>'
+                  f'<td class="zt">{s}</td></tr>' for h, t, d, s in rows)
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>县长信箱</title></head>'
+            '<body><div class="nav"><a href="/">首页</a> <a href="/liuyan/write.html">我要留言'
+            '</a></div><table class="list"><tr><th>标题</th><th>时间</th><th>状态</th></tr>'
+            f'{trs}</table></body></html>')
+
+
+def board_message_table(title: str, when: str, text: str, reply: str = "",
+                        reply_when: str = "") -> str:
+    reply_rows = (f'<tr><th>回复单位：</th><td>县住建局</td></tr><tr><th>回复内容：</th>'
+                  f'<td>{escape(reply)}</td></tr><tr><th>回复时间：</th><td>{reply_when}</td></tr>'
+                  if reply else '<tr><th>回复内容：</th><td>暂无回复</td></tr>')
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>留言详情</title></head>'
+            '<body><div class="nav">首页 › 县长信箱</div><table class="detail">'
+            f'<tr><th>留言标题：</th><td>{escape(title)}</td></tr>'
+            f'<tr><th>留言人：</th><td>匿名</td></tr><tr><th>留言时间：</th><td>{when}</td></tr>'
+            f'<tr><th>留言内容：</th><td>{escape(text)}</td></tr>{reply_rows}</table>'
+            '<div class="footer">主办：测试县人民政府</div></body></html>')
+
+
+def board_message_blocks(title: str, when: str, text: str, reply: str = "",
+                         reply_when: str = "") -> str:
+    reply_html = (f'<dl><dt>答复意见</dt><dd>{escape(reply)}</dd><dt>答复时间</dt>'
+                  f'<dd>{reply_when}</dd></dl>' if reply else "")
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>来信详情</title></head>'
+            f'<body><h2 class="title">{escape(title)}</h2><div class="info">'
+            f'<span>来信时间：{when}</span> '
+            f'<span>办理状态：{"已办结" if reply else "办理中"}</span>'
+            f'</div><dl><dt>来信内容</dt><dd><p>{escape(text)}</p></dd></dl>{reply_html}'
+            '</body></html>')
+
+
+def sitemap_index(children: list[tuple[str, str]]) -> str:
+    body = "".join(f"<sitemap><loc>{loc}</loc><lastmod>{lm}</lastmod></sitemap>"
+                   for loc, lm in children)
+    return ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex '
+            f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>')
+
+
+def urlset(urls: list[tuple[str, str]]) -> str:
+    body = "".join(f"<url><loc>{loc}</loc><lastmod>{lm}</lastmod></url>" for loc, lm in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?><urlset '
+            f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>')

@@ -20,9 +20,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def node(es_url, base_config):
+def node(es_url, base_config, monkeypatch):
     if base_config.elasticsearch.external:
         pytest.skip("an external cluster is configured; no local node is managed")
+    # Set for the suite's node (e.g. YUQING_ES_PORT=9231); they would override this one's.
+    for var in ("YUQING_ES_PORT", "YUQING_ES_HOME"):
+        monkeypatch.delenv(var, raising=False)
     # Under var/ (world-searchable), not pytest's 0700 tmp dir: the node runs as its own user.
     home = ROOT / "var" / "test-nodes" / uuid.uuid4().hex[:8]
     settings = LocalNode(port=_free_port(), heap="256m")

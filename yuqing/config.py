@@ -89,6 +89,9 @@ class Selectors(_Model):
     next_page: str | None = None
     replies: str | None = None
     views: str | None = None
+    # Message boards: the official reply and when it was given.
+    reply: str | None = None
+    reply_date: str | None = None
 
 
 Template = Literal["feed", "news", "sitemap", "discuz", "board"]
@@ -186,6 +189,13 @@ class CrawlConfig(_Model):
     obey_robots: bool = True
     timeout_seconds: float = Field(20.0, gt=0)
     retries: int = Field(3, ge=0)
+    # First retry waits this long, each further one twice as long (capped at 60 s).
+    retry_backoff_seconds: float = Field(2.0, ge=0)
+    # Items are indexed in batches of this size, or at least this often while a crawl runs.
+    index_batch: int = Field(200, ge=1)
+    flush_seconds: float = Field(5.0, gt=0)
+    # A board message without an official reply is re-visited for this many days.
+    recheck_unreplied_days: int = Field(60, ge=0)
 
 
 class Config(_Model):

@@ -1,20 +1,35 @@
-"""What every source spider shares: its Source config, item building, counted failures."""
+"""What every source spider shares: its Source config, item building, counted failures,
+and the incremental visit of detail pages through the persistent crawl state."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from datetime import datetime, time
-from typing import Any
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime, time, timedelta
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.extraction import extract
-from yuqing.config import Source
+from crawlers.spiders.dates import parse_list_date
+from crawlers.state import CrawlState, Decision
+from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics
+
+DetailHandler = Callable[..., Iterator[Any]]
+# Text a reader sees: not scripts, and not the hidden anti-copy noise forums insert
+# (Discuz! "jammer" fonts, display:none spans, "本帖最后由 ... 编辑" status lines).
+_HIDDEN = ("ancestor-or-self::*[self::script or self::style or contains(@class, 'jammer') "
+           "or contains(@class, 'pstatus') or contains(translate(@style, ' ', ''), "
+           "'display:none')]")
+_VISIBLE_TEXT = f".//text()[not({_HIDDEN})] | .//br | .//p"
+_NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»)\s*$", re.I)
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +39,152 @@ class SourceSpider(scrapy.Spider):
 
     template = ""
 
-    def __init__(self, source: Source, **kwargs: Any):
+    def __init__(self, source: Source, state: CrawlState | None = None, **kwargs: Any):
         super().__init__(name=f"{self.template}:{source.id}", **kwargs)
         self.source = source
+        self.state = state
+        self._visited: set[str] = set()
         self.allowed_domains = source.allowed_domains or sorted(
             {urlsplit(u).hostname or "" for u in source.start_urls})
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        cfg: Config = crawler.settings["YUQING_CONFIG_OBJ"]
+        spider.config = cfg
+        if spider.state is None:
+            spider.state = CrawlState.for_config(cfg)
+        return spider
 
     def now(self) -> datetime:
         return datetime.now(SHANGHAI)
 
+    def stat(self, key: str, n: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key, n)
+
     async def start(self) -> AsyncIterator[Any]:
         for url in self.source.start_urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"yuqing_role": "list"})
+                                 meta={"yuqing_role": "list", "yuqing_page": 1})
+
+    # -- selectors -------------------------------------------------------------------------
+    @staticmethod
+    def select(node: Response | scrapy.Selector, expr: str) -> scrapy.selector.SelectorList:
+        """A configured selector: XPath when it starts with '/' or '(' , else CSS."""
+        if expr.startswith(("/", "(", "./")):
+            return node.xpath(expr)
+        return node.css(expr)
+
+    @staticmethod
+    def text_of(nodes: scrapy.selector.SelectorList | scrapy.Selector | None) -> str:
+        """Visible text of nodes, whitespace collapsed, <br>/<p> kept as line breaks."""
+        if nodes is None:
+            return ""
+        if isinstance(nodes, scrapy.Selector):
+            nodes = scrapy.selector.SelectorList([nodes])
+        chunks: list[str] = []
+        for node in nodes:
+            if isinstance(node.root, str):
+                chunks.append(node.root)
+                continue
+            for t in node.xpath(_VISIBLE_TEXT):
+                chunks.append("\n" if not isinstance(t.root, str) else t.root)
+        lines = (" ".join(line.split()) for line in "".join(chunks).split("\n"))
+        return "\n".join(line for line in lines if line)
+
+    # -- pagination ------------------------------------------------------------------------
+    def next_page(self, response: Response, fresh: int) -> scrapy.Request | None:
+        """The next list page, up to ``max_pages``. Stops early when this page had nothing
+        new or changed: lists are newest first, so older pages hold only what we have."""
+        page = int(response.meta.get("yuqing_page", 1))
+        if page >= self.source.max_pages or fresh == 0:
+            return None
+        href = None
+        if self.source.selectors.next_page:
+            nodes = self.select(response, self.source.selectors.next_page)
+            href = nodes.attrib.get("href") or nodes.xpath("@href").get() or (
+                nodes.get() if nodes and isinstance(nodes[0].root, str) else None)
+        href = href or response.css("link[rel=next]::attr(href), a[rel=next]::attr(href), "
+                                    "a.nxt::attr(href)").get()
+        if not href:
+            for a in response.css("a[href]"):
+                if _NEXT_TEXT.match(self.text_of(a) or a.attrib.get("title", "")):
+                    href = a.attrib["href"]
+                    break
+        if not href or href.startswith(("javascript:", "#")):
+            return None
+        return response.follow(href, callback=self.parse, errback=self.on_error,
+                               meta={"yuqing_role": "list", "yuqing_page": page + 1})
+
+    # -- incremental visits ----------------------------------------------------------------
+    def visit(self, response: Response | None, url: str, handler: DetailHandler, *,
+              replies: int | None = None, lastmod: str | None = None,
+              replied: bool | None = None, **cb_kwargs: Any) -> scrapy.Request | None:
+        """A request for a detail page, or None when the crawl state says it cannot have
+        changed. Pages seen before are asked for conditionally (ETag / Last-Modified)."""
+        assert self.state is not None
+        url = response.urljoin(url) if response is not None else url
+        if url in self._visited:  # linked from several list pages: one decision per run
+            return None
+        self._visited.add(url)
+        decision, seen = self.state.decide(
+            self.source.id, url, self.now(), replies=replies, lastmod=lastmod,
+            replied=replied, recheck_unreplied_days=self.config.crawl.recheck_unreplied_days)
+        if decision is Decision.unchanged:
+            self.stat("yuqing/unchanged")
+            return None
+        if decision is Decision.failing:
+            self.stat("yuqing/failing_skipped")
+            return None
+        return scrapy.Request(
+            url, callback=self._detail, errback=self.on_error,
+            headers=seen.conditional_headers() if seen and seen.item_id else None,
+            meta={"yuqing_key": url, "yuqing_replies": replies, "yuqing_lastmod": lastmod,
+                  "yuqing_decision": decision, "handle_httpstatus_list": [304]},
+            cb_kwargs={"handler": handler, **cb_kwargs})
+
+    def _detail(self, response: Response, handler: DetailHandler, **kwargs: Any
+                ) -> Iterator[Any]:
+        assert self.state is not None
+        key = response.meta.get("yuqing_key", response.url)
+        if response.status == 304:
+            self.state.touch(self.source.id, key, self.now())
+            self.stat("yuqing/unchanged")
+            return
+        for out in self.guarded(response, handler(response, **kwargs)):
+            if isinstance(out, Item):
+                outcome = self.state.record(
+                    self.source.id, key, out, self.now(),
+                    etag=_header(response, b"ETag"),
+                    last_modified=_header(response, b"Last-Modified"),
+                    lastmod=response.meta.get("yuqing_lastmod"),
+                    replies=response.meta.get("yuqing_replies"))
+                if outcome is Decision.unchanged:
+                    self.stat("yuqing/unchanged")  # re-fetched, same content: not re-indexed
+                    continue
+                self.stat("yuqing/new" if outcome is Decision.new else "yuqing/updated")
+            yield out
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A list page (feed, board list, sitemap...): the template's ``parse_list``."""
+        yield from self.guarded(response, self.parse_list(response, **kwargs))
+
+    def parse_list(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def guarded(self, response: Response, outputs: Iterator[Any]) -> Iterator[Any]:
+        """Run a callback; a page whose markup breaks it is counted, never fatal."""
+        try:
+            yield from outputs
+        except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
+            self.drop(response.url, "parse_error", repr(exc)[:200])
+
+    def list_date(self, text: str | None) -> datetime | None:
+        return parse_list_date(text, self.now())
+
+    def recent(self, days: int) -> datetime:
+        return self.now() - timedelta(days=days)
 
     # -- accounting ------------------------------------------------------------------------
     def drop(self, url: str, reason: str, detail: str = "") -> None:
@@ -50,9 +198,15 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
-        reason = f"http_{response.status}" if response is not None else (
-            type(failure.value).__name__)
+        if response is not None:
+            reason = f"http_{response.status}"
+        elif isinstance(failure.value, IgnoreRequest) and "robots" in str(failure.value):
+            reason = "robots_disallowed"
+        else:
+            reason = type(failure.value).__name__
         self.drop(request.url, reason, str(failure.value)[:200])
+        if "yuqing_key" in request.meta and self.state is not None:
+            self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now())
 
     # -- items -----------------------------------------------------------------------------
     def article_item(self, response: Response, *, date_hint: datetime | None = None,
@@ -66,28 +220,61 @@ class SourceSpider(scrapy.Spider):
         except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
             self.drop(response.url, "extract_error", repr(exc)[:200])
             return None
-        if not ex.text.strip():
+        title, text, published_at = ex.title, ex.text, ex.published_at
+        sel = self.source.selectors
+        if sel.title:
+            title = self.text_of(self.select(response, sel.title)[:1]) or title
+        if sel.body:
+            text = self.text_of(self.select(response, sel.body)) or text
+        if sel.date:
+            published_at = self.list_date(
+                self.text_of(self.select(response, sel.date)[:1])) or published_at
+        if not text.strip():
             self.drop(response.url, "empty_text")
             return None
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"yuqing/source/{self.source.id}/items")
-        published = ex.published_at or date_hint
-        if (ex.published_at and date_hint and ex.published_at.date() == date_hint.date()
-                and ex.published_at.timetz().replace(tzinfo=None) == time(0)):
-            published = date_hint  # the page gave only the day; the feed knows the minute
+        return self.make_item(response, title=title or title_hint or "", text=text,
+                              published_at=published_at, date_hint=date_hint,
+                              author=ex.author, metrics=metrics, **extra)
+
+    def make_item(self, response: Response, *, title: str, text: str,
+                  published_at: datetime | None, date_hint: datetime | None = None,
+                  author: str | None = None, metrics: Metrics | None = None,
+                  **extra: Any) -> Item | None:
+        """The Item for a page whose fields the template found; counts it."""
+        try:
+            item = self._item(response, title, text, published_at, date_hint, author,
+                              metrics, extra)
+        except ValueError as exc:  # pydantic: a field the page gave us is unusable
+            self.drop(response.url, "invalid_item", str(exc)[:200])
+            return None
+        self.stat(f"yuqing/source/{self.source.id}/items")
+        return item
+
+    def _item(self, response: Response, title: str, text: str,
+              published_at: datetime | None, date_hint: datetime | None,
+              author: str | None, metrics: Metrics | None, extra: dict[str, Any]) -> Item:
+        published = published_at or date_hint
+        if (published_at and date_hint and published_at.date() == date_hint.date()
+                and published_at.timetz().replace(tzinfo=None) == time(0)):
+            published = date_hint  # the page gave only the day; the list knows the minute
         return Item.from_url(
             response.url,
             source_id=self.source.id,
             source_kind=self.source.kind,
-            title=(ex.title or title_hint or "").strip(),
-            text=ex.text.strip(),
+            title=title.strip(),
+            text=text.strip(),
             published_at=published,
             fetched_at=self.now(),
-            author=ex.author,
+            author=author,
             region=self.source.region,
             metrics=metrics or Metrics(),
             **extra,
         )
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _header_charset(response: Response) -> str | None:

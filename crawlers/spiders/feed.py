@@ -17,7 +17,7 @@ from .base import SourceSpider
 class FeedSpider(SourceSpider):
     template = "feed"
 
-    def parse(self, response: Response, **_: Any) -> Iterator[Any]:
+    def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
         sel = scrapy.Selector(response, type="xml")
         sel.remove_namespaces()
         entries = sel.xpath("//item | //entry")
@@ -30,10 +30,11 @@ class FeedSpider(SourceSpider):
             if not link:
                 self.drop(response.url, "feed_entry_without_link")
                 continue
-            yield response.follow(
-                link, callback=self.parse_article, errback=self.on_error,
-                cb_kwargs={"title_hint": entry.xpath("title/text()").get(),
-                           "date_hint": _entry_date(entry)})
+            request = self.visit(response, link, self.parse_article,
+                                 title_hint=entry.xpath("title/text()").get(),
+                                 date_hint=_entry_date(entry))
+            if request is not None:
+                yield request
 
     def parse_article(self, response: Response, title_hint: str | None = None,
                       date_hint: Any = None) -> Iterator[Any]:

@@ -19,6 +19,8 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering: a slow site
+    fail_first: int = 0  # answer 503 to this many requests first: a flaky site
 
 
 class LocalSite:
@@ -28,6 +30,9 @@ class LocalSite:
         # Webhook side: every POST body received, with its path and arrival time.
         self.received: list[tuple[str, bytes, float]] = []
         self.received_event = threading.Event()
+        # Concurrent requests for slow (delayed) pages: what a polite crawler keeps low.
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         site = self
 
@@ -36,13 +41,30 @@ class LocalSite:
                 with site._lock:
                     site.hits[self.path] += 1
                     page = site.pages.get(self.path)
+                    flaky = page is not None and page.fail_first > 0
+                    if flaky:
+                        page.fail_first -= 1
                 if page is None:
                     self.send_error(404, "Not Found")
                     return
+                if page.delay:
+                    with site._lock:
+                        site.in_flight += 1
+                        site.max_in_flight = max(site.max_in_flight, site.in_flight)
+                    time.sleep(page.delay)
+                    with site._lock:
+                        site.in_flight -= 1
+                if flaky:
+                    self.send_error(503, "Service Unavailable")
+                    return
                 etag = page.headers.get("ETag")
-                if etag and self.headers.get("If-None-Match") == etag:
+                modified = page.headers.get("Last-Modified")
+                if (etag and self.headers.get("If-None-Match") == etag) or (
+                        not etag and modified
+                        and self.headers.get("If-Modified-Since") == modified):
                     self.send_response(304)
-                    self.send_header("ETag", etag)
+                    if etag:
+                        self.send_header("ETag", etag)
                     self.end_headers()
                     return
                 self.send_response(page.status)
@@ -73,11 +95,13 @@ class LocalSite:
         self._thread: threading.Thread | None = None
 
     def add(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8",
-            *, status: int = 200, encoding: str = "utf-8", **headers: str) -> str:
+            *, status: int = 200, encoding: str = "utf-8", delay: float = 0.0,
+            fail_first: int = 0, **headers: str) -> str:
         data = body.encode(encoding) if isinstance(body, str) else body
         with self._lock:
             self.pages[path] = Page(data, content_type, status,
-                                    {k.replace("_", "-"): v for k, v in headers.items()})
+                                    {k.replace("_", "-"): v for k, v in headers.items()},
+                                    delay, fail_first)
         return self.url(path)
 
     def url(self, path: str) -> str:

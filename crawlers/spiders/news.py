@@ -1,0 +1,40 @@
+"""Template ``news``: list pages (with pagination) → article pages found by link discovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy.http import Response
+
+from crawlers.state import Decision
+
+from .base import SourceSpider
+from .links import discover
+
+
+class NewsSpider(SourceSpider):
+    template = "news"
+
+    def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
+        links = discover(response, self.allowed_domains,
+                         selector=self.source.selectors.list_links)
+        if not links:
+            self.drop(response.url, "no_article_links")
+            return
+        fresh = 0
+        for link in links:
+            request = self.visit(response, link.url, self.parse_article,
+                                 title_hint=link.title, date_hint=self.list_date(link.row_text))
+            if request is not None:
+                fresh += request.meta["yuqing_decision"] in (Decision.new, Decision.changed)
+                yield request
+        nxt = self.next_page(response, fresh)
+        if nxt is not None:
+            yield nxt
+
+    def parse_article(self, response: Response, title_hint: str | None = None,
+                      date_hint: Any = None) -> Iterator[Any]:
+        item = self.article_item(response, title_hint=title_hint, date_hint=date_hint)
+        if item is not None:
+            yield item

@@ -1,0 +1,289 @@
+"""Persistent crawl state (SQLite): what each source has seen, and how each run went.
+
+It makes crawls incremental across processes: a page seen before is fetched again only
+when it can have changed (a thread whose list entry shows more replies, a sitemap entry
+with a newer lastmod, a board message still waiting for its official reply), and then
+with its ETag / Last-Modified so that the site can answer 304. It also keeps the working
+copy of the per-source crawl statistics, so that crawling never depends on Elasticsearch.
+
+One connection per process; Scrapy calls it from the reactor thread only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from yuqing.config import Config
+from yuqing.records import SHANGHAI, Item, item_id_for
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    source_id TEXT NOT NULL,
+    key TEXT NOT NULL,            -- item_id_for(the URL as discovered, before redirects)
+    url TEXT NOT NULL,
+    item_id TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    lastmod TEXT,                 -- the sitemap's <lastmod>, as given
+    replies INTEGER,
+    replied INTEGER,              -- board messages: 1 answered, 0 not yet, NULL n/a
+    digest TEXT,                  -- of what we index, to tell "updated" from "unchanged"
+    published_at TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,  -- consecutive failed fetches (404, robots, 5xx...)
+    last_error TEXT,
+    PRIMARY KEY (source_id, key)
+);
+CREATE INDEX IF NOT EXISTS pages_published ON pages (source_id, published_at);
+CREATE TABLE IF NOT EXISTS runs (
+    source_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    doc TEXT NOT NULL,            -- the run's statistics as JSON (see storage.crawlstats)
+    synced INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (source_id, started_at)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    source_id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL             -- the latest per-source statistics as JSON
+);
+"""
+
+
+class Decision(StrEnum):
+    new = "new"              # never seen: fetch
+    changed = "changed"      # the list says it changed: fetch again (conditionally)
+    recheck = "recheck"      # may have changed without the list saying so: fetch conditionally
+    retry = "retry"          # failed before and its back-off has passed: try again
+    unchanged = "unchanged"  # skip
+    failing = "failing"      # failed before, back-off not over (or given up): skip
+
+
+# A page that failed is tried again after 1 h, 4 h, 16 h, 64 h, then no more: a 404 or a
+# robots.txt ban is usually permanent, and a polite crawler does not ask every run.
+RETRY_AFTER = timedelta(hours=1)
+MAX_FAILURES = 5
+
+
+@dataclass(frozen=True)
+class Seen:
+    url: str
+    item_id: str | None
+    etag: str | None
+    last_modified: str | None
+    lastmod: str | None
+    replies: int | None
+    replied: bool | None
+    digest: str | None
+    first_seen: datetime
+    last_seen: datetime
+    failures: int
+
+    def conditional_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def digest(item: Item) -> str:
+    """What a re-fetch must differ in to count as an update (fetched_at excluded)."""
+    parts = [item.title, item.text, item.reply_text or "", str(item.replied),
+             item.metrics.model_dump_json(), item.published_at.isoformat()
+             if item.published_at else ""]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class CrawlState:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # WAL: the scheduler and a manual `yuqing crawl` may share the file.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    @classmethod
+    def for_config(cls, cfg: Config) -> CrawlState:
+        return cls(cfg.data_path("state", "crawl.sqlite"))
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- pages -----------------------------------------------------------------------------
+    def seen(self, source_id: str, url: str) -> Seen | None:
+        row = self.db.execute(
+            "SELECT url, item_id, etag, last_modified, lastmod, replies, replied, digest, "
+            "first_seen, last_seen, failures FROM pages WHERE source_id=? AND key=?",
+            (source_id, item_id_for(url))).fetchone()
+        if row is None:
+            return None
+        return Seen(row[0], row[1], row[2], row[3], row[4], row[5],
+                    None if row[6] is None else bool(row[6]), row[7],
+                    datetime.fromisoformat(row[8]), datetime.fromisoformat(row[9]), row[10])
+
+    def decide(self, source_id: str, url: str, now: datetime, *, replies: int | None = None,
+               lastmod: str | None = None, replied: bool | None = None,
+               recheck_unreplied_days: int = 60) -> tuple[Decision, Seen | None]:
+        """Whether a discovered page needs fetching, from what its list entry shows."""
+        seen = self.seen(source_id, url)
+        if seen is None:
+            return Decision.new, None
+        if seen.item_id is None and seen.failures:
+            wait = RETRY_AFTER * 4 ** (seen.failures - 1)
+            if seen.failures >= MAX_FAILURES or now - seen.last_seen < wait:
+                return Decision.failing, seen
+            return Decision.retry, seen
+        if replies is not None and (seen.replies is None or replies > seen.replies):
+            return Decision.changed, seen
+        if lastmod and (seen.lastmod is None or _newer(lastmod, seen.lastmod)):
+            return Decision.changed, seen
+        if seen.replied is False:
+            if replied:
+                return Decision.changed, seen
+            if now - seen.first_seen <= timedelta(days=recheck_unreplied_days):
+                return Decision.recheck, seen
+        return Decision.unchanged, seen
+
+    def unreplied(self, source_id: str, since: datetime) -> list[str]:
+        """Board messages still waiting for an answer, first seen after ``since``."""
+        rows = self.db.execute(
+            "SELECT url FROM pages WHERE source_id=? AND replied=0 AND first_seen>=? "
+            "ORDER BY first_seen DESC", (source_id, since.isoformat()))
+        return [r[0] for r in rows]
+
+    def record(self, source_id: str, url: str, item: Item, now: datetime, *,
+               etag: str | None = None, last_modified: str | None = None,
+               lastmod: str | None = None, replies: int | None = None) -> Decision:
+        """Remember a fetched item; returns new, changed (content differs) or unchanged."""
+        new_digest = digest(item)
+        seen = self.seen(source_id, url)
+        if replies is None:
+            replies = item.metrics.replies
+        self.db.execute(
+            "INSERT INTO pages (source_id, key, url, item_id, etag, last_modified, lastmod, "
+            "replies, replied, digest, published_at, first_seen, last_seen) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (source_id, key) DO UPDATE SET "
+            "item_id=excluded.item_id, etag=excluded.etag, "
+            "last_modified=excluded.last_modified, lastmod=COALESCE(excluded.lastmod, lastmod), "
+            "replies=excluded.replies, replied=excluded.replied, digest=excluded.digest, "
+            "published_at=excluded.published_at, last_seen=excluded.last_seen, failures=0, "
+            "last_error=NULL",
+            (source_id, item_id_for(url), url, item.id, etag, last_modified, lastmod, replies,
+             None if item.replied is None else int(item.replied), new_digest,
+             item.published_at.isoformat() if item.published_at else None,
+             now.isoformat(), now.isoformat()))
+        if seen is None:
+            return Decision.new
+        return Decision.unchanged if seen.digest == new_digest else Decision.changed
+
+    def fail(self, source_id: str, url: str, reason: str, now: datetime) -> None:
+        """A detail page we gave up on this run; a page already indexed keeps its item."""
+        self.db.execute(
+            "INSERT INTO pages (source_id, key, url, first_seen, last_seen, failures, "
+            "last_error) VALUES (?,?,?,?,?,1,?) ON CONFLICT (source_id, key) DO UPDATE SET "
+            "failures=failures+1, last_error=excluded.last_error, last_seen=excluded.last_seen",
+            (source_id, item_id_for(url), url, now.isoformat(), now.isoformat(), reason))
+
+    def touch(self, source_id: str, url: str, now: datetime) -> None:
+        """A conditional request answered 304: still there, nothing new."""
+        self.db.execute("UPDATE pages SET last_seen=? WHERE source_id=? AND key=?",
+                        (now.isoformat(), source_id, item_id_for(url)))
+
+    def remember_lastmod(self, source_id: str, url: str, lastmod: str, now: datetime) -> None:
+        """A child sitemap's lastmod, so that an unchanged one is not fetched again."""
+        self.db.execute(
+            "INSERT INTO pages (source_id, key, url, lastmod, first_seen, last_seen) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT (source_id, key) DO UPDATE SET "
+            "lastmod=excluded.lastmod, last_seen=excluded.last_seen",
+            (source_id, item_id_for(url), url, lastmod, now.isoformat(), now.isoformat()))
+
+    def median_gap_minutes(self, source_id: str, recent: int = 50) -> float | None:
+        """The usual gap between new items: median inter-arrival of published_at over the
+        most recent items. A silent source is one whose current gap is far above this."""
+        rows = self.db.execute(
+            "SELECT DISTINCT published_at FROM pages WHERE source_id=? AND item_id IS NOT NULL "
+            "AND published_at IS NOT NULL ORDER BY published_at DESC LIMIT ?",
+            (source_id, recent)).fetchall()
+        times = sorted(datetime.fromisoformat(r[0]) for r in rows)
+        gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False)]
+        return round(statistics.median(gaps), 1) if gaps else None
+
+    def newest_published(self, source_id: str) -> datetime | None:
+        row = self.db.execute("SELECT MAX(published_at) FROM pages WHERE source_id=? "
+                              "AND item_id IS NOT NULL", (source_id,)).fetchone()
+        return datetime.fromisoformat(row[0]).astimezone(SHANGHAI) if row and row[0] else None
+
+    def items_known(self, source_id: str) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM pages WHERE source_id=? AND "
+                                   "item_id IS NOT NULL", (source_id,)).fetchone()[0])
+
+    # -- run statistics --------------------------------------------------------------------
+    def add_run(self, run: dict[str, Any]) -> dict[str, Any]:
+        """Store one run and fold it into the source's latest statistics (returned)."""
+        sid = run["source_id"]
+        self.db.execute("INSERT OR REPLACE INTO runs (source_id, started_at, doc, synced) "
+                        "VALUES (?,?,?,0)", (sid, run["started_at"], json.dumps(run)))
+        latest = self.source_stats(sid) or {"source_id": sid, "runs": 0}
+        latest.update({
+            "runs": latest.get("runs", 0) + 1,
+            "last_run": run["finished_at"],
+            "last_finish_reason": run["finish_reason"],
+            "last_pages": run["pages"],
+            "last_items_new": run["items_new"],
+            "last_items_updated": run["items_updated"],
+            "last_unchanged": run["unchanged"],
+            "last_errors": run["errors"],
+            "items_known": self.items_known(sid),
+            "median_gap_minutes": self.median_gap_minutes(sid),
+        })
+        newest = self.newest_published(sid)
+        latest["newest_published_at"] = newest.isoformat() if newest else None
+        if run["success"]:
+            latest["last_success"] = run["finished_at"]
+        if run["items_new"]:
+            latest["last_new_items_at"] = run["finished_at"]
+        self.db.execute("INSERT OR REPLACE INTO sources (source_id, doc) VALUES (?,?)",
+                        (sid, json.dumps(latest)))
+        return latest
+
+    def source_stats(self, source_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT doc FROM sources WHERE source_id=?",
+                              (source_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def all_source_stats(self) -> list[dict[str, Any]]:
+        return [json.loads(r[0]) for r in self.db.execute("SELECT doc FROM sources")]
+
+    def unsynced_runs(self) -> list[dict[str, Any]]:
+        return [json.loads(r[0]) for r in
+                self.db.execute("SELECT doc FROM runs WHERE synced=0 ORDER BY started_at")]
+
+    def mark_synced(self, runs: list[dict[str, Any]]) -> None:
+        self.db.executemany("UPDATE runs SET synced=1 WHERE source_id=? AND started_at=?",
+                            [(r["source_id"], r["started_at"]) for r in runs])
+
+
+def _newer(a: str, b: str) -> bool:
+    """Sitemap lastmod values compare as datetimes when they parse, else as strings."""
+    try:
+        da, db = _parse_w3c(a), _parse_w3c(b)
+    except ValueError:
+        return a > b
+    return da > db
+
+
+def _parse_w3c(s: str) -> datetime:
+    dt = datetime.fromisoformat(s.strip().replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=SHANGHAI)

@@ -1,0 +1,122 @@
+"""Crawl state decisions, link discovery, list dates, board fields: fast, no network."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from crawlers.spiders.board import labelled_fields
+from crawlers.spiders.dates import _fallback_parse, parse_list_date
+from crawlers.spiders.links import looks_like_document
+from crawlers.state import CrawlState, Decision
+from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
+URL = "http://bbs.example.cn/forum.php?mod=viewthread&tid=7"
+
+
+def thread(replies: int, text: str = "水发黄", *, replied: bool | None = None) -> Item:
+    return Item.from_url(URL, source_id="bbs", source_kind=SourceKind.forum, title="标题",
+                         text=text, fetched_at=NOW, published_at=NOW - timedelta(days=1),
+                         metrics=Metrics(replies=replies), replied=replied)
+
+
+def test_state_decisions_survive_a_new_connection(tmp_path):
+    path = tmp_path / "state" / "crawl.sqlite"
+    st = CrawlState(path)
+    assert st.decide("bbs", URL, NOW, replies=3)[0] is Decision.new
+    assert st.record("bbs", URL, thread(3), NOW, etag='"a"') is Decision.new
+    st.close()
+    st = CrawlState(path)  # a new process
+    decision, seen = st.decide("bbs", URL, NOW, replies=3)
+    assert decision is Decision.unchanged and seen is not None and seen.etag == '"a"'
+    assert st.decide("bbs", URL, NOW, replies=5)[0] is Decision.changed
+    assert st.decide("other-source", URL, NOW, replies=3)[0] is Decision.new
+    # Same content fetched again is "unchanged" (not re-indexed); new content "changed".
+    assert st.record("bbs", URL, thread(3), NOW) is Decision.unchanged
+    assert st.record("bbs", URL, thread(5, "水发黄，已经一周"), NOW) is Decision.changed
+
+
+def test_unreplied_messages_are_rechecked_then_given_up(tmp_path):
+    st = CrawlState(tmp_path / "s.sqlite")
+    st.record("box", URL, thread(0, replied=False), NOW)
+    assert st.decide("box", URL, NOW + timedelta(days=1))[0] is Decision.recheck
+    assert st.decide("box", URL, NOW, replied=True)[0] is Decision.changed
+    assert st.decide("box", URL, NOW + timedelta(days=90))[0] is Decision.unchanged
+    assert st.unreplied("box", NOW - timedelta(days=1)) == [URL]
+    st.record("box", URL, thread(1, replied=True), NOW)
+    assert st.unreplied("box", NOW - timedelta(days=1)) == []
+
+
+def test_failed_pages_back_off(tmp_path):
+    st = CrawlState(tmp_path / "s.sqlite")
+    st.fail("news", URL, "http_404", NOW)
+    assert st.decide("news", URL, NOW + timedelta(minutes=30))[0] is Decision.failing
+    assert st.decide("news", URL, NOW + timedelta(hours=2))[0] is Decision.retry
+    st.fail("news", URL, "http_404", NOW)
+    assert st.decide("news", URL, NOW + timedelta(hours=2))[0] is Decision.failing
+    assert st.decide("news", URL, NOW + timedelta(hours=5))[0] is Decision.retry
+
+
+def test_sitemap_lastmod_and_median_gap(tmp_path):
+    st = CrawlState(tmp_path / "s.sqlite")
+    for i, hours in enumerate((0, 2, 3, 7)):
+        item = Item.from_url(f"http://n.cn/a/{i}.html", source_id="n",
+                             source_kind=SourceKind.news, title="t", text="x", fetched_at=NOW,
+                             published_at=NOW - timedelta(hours=hours))
+        st.record("n", item.url, item, NOW, lastmod="2026-11-20T09:00:00+08:00")
+    assert st.median_gap_minutes("n") == 120.0  # gaps 60, 120, 240 minutes
+    url = "http://n.cn/a/0.html"
+    assert st.decide("n", url, NOW, lastmod="2026-11-20T01:00:00Z")[0] is Decision.unchanged
+    assert st.decide("n", url, NOW, lastmod="2026-11-20T02:00:00Z")[0] is Decision.changed
+
+
+@pytest.mark.parametrize(("url", "is_doc"), [
+    ("http://n.cn/news/2026/11/20/1001.html", True),
+    ("http://n.cn/xw/202611/t20261120_123456.shtml", True),
+    ("http://n.cn/show.php?id=55", True),
+    ("http://n.cn/a/7.html", True),
+    ("http://n.cn/news/index_2.html", False),
+    ("http://n.cn/news/list_3.html", False),
+    ("http://n.cn/channel/minsheng/", False),
+    ("http://n.cn/news/", False),
+    ("http://n.cn/list.php?page=2", False),
+])
+def test_article_urls_are_told_from_navigation(url, is_doc):
+    assert looks_like_document(url) is is_doc
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3小时前", NOW - timedelta(hours=3)),
+    ("刚刚", NOW),
+    ("昨天 12:30", datetime(2026, 11, 27, 12, 30, tzinfo=SHANGHAI)),
+    ("发表于 2026-11-20 09:15", datetime(2026, 11, 20, 9, 15, tzinfo=SHANGHAI)),
+    ("11-20", datetime(2026, 11, 20, tzinfo=SHANGHAI)),
+    ("2026年11月5日", datetime(2026, 11, 5, tzinfo=SHANGHAI)),
+    ("12-30", datetime(2025, 12, 30, tzinfo=SHANGHAI)),  # a list in late Nov: last year
+])
+def test_list_dates(text, expected):
+    assert _fallback_parse(text, NOW) == expected
+
+
+def test_list_dates_through_whichever_parser_is_installed():
+    assert parse_list_date("3小时前", NOW) == NOW - timedelta(hours=3)
+    assert parse_list_date("发表于 2026-11-20 09:15", NOW) == datetime(2026, 11, 20, 9, 15,
+                                                                      tzinfo=SHANGHAI)
+
+
+def test_list_date_garbage_is_no_date():
+    assert parse_list_date("共 12 条回复", NOW) is None
+    assert parse_list_date("", NOW) is None
+
+
+def test_board_fields_inline_labels():
+    html = ("<html><body><div>标题：路灯不亮</div><div>留言时间：2026-11-21 19:00 "
+            "</div><div class='c'>内容：滨河路路灯坏了。<br>请尽快修复。</div>"
+            "<div>【答复】已安排维修。</div><div>答复时间：2026-11-22</div>"
+            "<div>附件：</div><div>无</div></body></html>")
+    f = labelled_fields(html)
+    assert f["title"] == "路灯不亮" and f["time"] == "2026-11-21 19:00"
+    assert f["text"] == "滨河路路灯坏了。\n请尽快修复。"
+    assert f["reply"] == "已安排维修。" and f["reply_time"] == "2026-11-22"

@@ -1,0 +1,170 @@
+"""`news` and `sitemap` templates: real crawls of local sites, results read from ES."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from crawling import crawl, summary, write_config
+from sites import article, news_list, sitemap_index, urlset
+
+from yuqing.demo.server import LocalSite
+from yuqing.records import SHANGHAI, item_id_for
+
+ROAD = ["石桥镇新民村村民反映，村口道路年久失修，雨天积水严重，出行十分不便。",
+        "村民希望有关部门尽快安排维修，镇里表示已派人现场查看并制定维修方案。"]
+WATER = ["城关镇幸福小区多名居民反映，近日家中自来水发黄并有异味，已持续三天。",
+         "居民希望供水公司尽快查明原因，保障群众饮水安全。"]
+SCHOOL = ["县第二中学新教学楼正式投入使用，可容纳两千余名学生就读，教学条件明显改善。",
+          "学校负责人表示，将继续完善配套设施，为师生创造良好环境。"]
+
+
+def undated_article(title: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+            f'<div class="article"><h1>{title}</h1><div class="content">{body}</div></div>'
+            "</body></html>")
+
+
+def news_site(site: LocalSite) -> None:
+    site.add("/robots.txt", "User-agent: *\nDisallow: /news/private/\n", "text/plain")
+    site.add("/news/index.html", news_list([
+        ("/news/2026/11/20/1001.html", "石桥镇新民村道路年久失修", "2026-11-20 09:15"),
+        ("/news/show/1002.html", "城关镇幸福小区自来水发黄", "3小时前"),
+        ("/news/2026/11/20/1003.html", "县第二中学新教学楼投入使用", "11-20"),
+        ("/news/private/2026/1004.html", "内部通知不应被抓取的页面", "2026-11-20"),
+    ], next_href="/news/index_2.html"))
+    site.add("/news/index_2.html", news_list([
+        ("/news/2026/11/19/2001.html", "县城新增三处公共停车场", "2026-11-19"),
+        ("/news/2026/11/19/2002.html", "河口镇开展秋季防火宣传", "2026-11-19"),
+        ("/news/2026/11/19/2003.html", "这篇稿件已经被删除了", "2026-11-19"),
+    ], next_href="/news/index_3.html"))
+    site.add("/news/index_3.html", news_list([
+        ("/news/2026/11/18/3001.html", "超出最大翻页数的旧闻", "2026-11-18")]))
+    site.add("/news/2026/11/20/1001.html", article("石桥镇新民村道路年久失修",
+                                                   "2026-11-20 09:15", ROAD))
+    site.add("/news/show/1002.html", undated_article("城关镇幸福小区自来水发黄", WATER))
+    site.add("/news/2026/11/20/1003.html", article("县第二中学新教学楼投入使用",
+                                                   "2026-11-20 10:00", SCHOOL))
+    site.add("/news/private/2026/1004.html", article("内部通知", "2026-11-20", ROAD))
+    # GBK, declared in the header (and the page's meta).
+    site.add("/news/2026/11/19/2001.html",
+             article("县城新增三处公共停车场", "2026-11-19 08:00",
+                     ["县城新增三处公共停车场，共提供车位六百余个，缓解停车难问题。"] * 2,
+                     charset="gbk"), "text/html; charset=gbk", encoding="gbk")
+    site.add("/news/2026/11/19/2002.html", "", status=301,
+             Location=site.url("/news/2026/11/19/2002-moved.html"))
+    site.add("/news/2026/11/19/2002-moved.html", article(
+        "河口镇开展秋季防火宣传", "2026-11-19 11:00",
+        ["河口镇组织干部群众开展秋季森林防火宣传活动，发放资料三千余份。"] * 2))
+    site.add("/news/2026/11/18/3001.html", article("超出最大翻页数的旧闻", "2026-11-18", ROAD))
+
+
+def test_news_list_pages_articles_and_incremental_recrawl(tmp_path, prefix, store):
+    with LocalSite() as site:
+        news_site(site)
+        cfg = write_config(tmp_path, [{
+            "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
+            "region": "城关镇", "max_pages": 2, "start_urls": [site.url("/news/index.html")]}])
+        started = datetime.now(SHANGHAI)
+        first = crawl(cfg)
+        row = summary(first)["county-news"]
+        assert site.hits["/news/private/2026/1004.html"] == 0  # robots.txt
+        assert site.hits["/news/index_3.html"] == 0  # max_pages
+        assert site.hits["/news/channel/minsheng/"] == 0  # a channel, not an article
+        assert row["new"] == 5 and row["updated"] == 0 and row["indexed"] == 5
+        assert row["reasons"] == {"robots_disallowed": "1", "http_404": "1"}
+        assert "[1/1] county-news:" in first.stderr  # the progress line
+
+        store.refresh()
+        docs = {d["title"]: d for d in store.search("", size=20)}
+        assert set(docs) == {"石桥镇新民村道路年久失修", "城关镇幸福小区自来水发黄",
+                             "县第二中学新教学楼投入使用", "县城新增三处公共停车场",
+                             "河口镇开展秋季防火宣传"}
+        assert "六百余个" in docs["县城新增三处公共停车场"]["text"]  # GBK decoded
+        moved = docs["河口镇开展秋季防火宣传"]
+        assert moved["url"].endswith("/2002-moved.html")  # the item is where it ended up
+        water = docs["城关镇幸福小区自来水发黄"]  # no date on the page: the list's "3小时前"
+        published = datetime.fromisoformat(water["published_at"])
+        expected = started - timedelta(hours=3)
+        assert abs(published - expected) < timedelta(minutes=5)
+        assert docs["石桥镇新民村道路年久失修"]["published_at"] == "2026-11-20T09:15:00+08:00"
+
+        # A second crawl in a new process: no article is fetched again, nothing re-indexed.
+        hits_before = dict(site.hits)
+        second = crawl(cfg)
+        row = summary(second)["county-news"]
+        assert row["new"] == 0 and row["updated"] == 0 and row["indexed"] == 0
+        for path, n in hits_before.items():
+            if path.startswith("/news/20") or path.startswith("/news/show/"):
+                assert site.hits[path] == n, path  # the 404 too: it is retried after 1 h
+        # Page 1 had nothing new, so older list pages were not paged through.
+        assert site.hits["/news/index_2.html"] == hits_before["/news/index_2.html"]
+
+        # A new article appears on page 1: only it is fetched.
+        site.add("/news/index.html", news_list([
+            ("/news/2026/11/21/1005.html", "石桥镇新民村道路开始维修", "2026-11-21 08:00"),
+            ("/news/2026/11/20/1001.html", "石桥镇新民村道路年久失修", "2026-11-20 09:15"),
+        ], next_href="/news/index_2.html"))
+        site.add("/news/2026/11/21/1005.html", article("石桥镇新民村道路开始维修",
+                                                       "2026-11-21 08:00", ROAD[::-1]))
+        third = crawl(cfg)
+        assert summary(third)["county-news"]["new"] == 1
+        assert site.hits["/news/2026/11/21/1005.html"] == 1
+        assert site.hits["/news/2026/11/20/1001.html"] == 1
+    store.refresh()
+    assert store.count() == 6
+
+    # Crawl statistics: the latest per source and one history doc per run, in ES.
+    from storage.crawlstats import CrawlStatsStore
+
+    stats = CrawlStatsStore(store.es, prefix)
+    latest = stats.latest("county-news")
+    assert latest is not None and latest["runs"] == 3
+    assert latest["last_success"] == latest["last_run"]
+    assert latest["last_items_new"] == 1 and latest["items_known"] == 6
+    assert latest["median_gap_minutes"] is not None and latest["median_gap_minutes"] > 0
+    runs = stats.runs("county-news")
+    assert [r["items_new"] for r in runs] == [1, 0, 5]
+    assert runs[-1]["errors"] == {"robots_disallowed": 1, "http_404": 1}
+
+
+def test_sitemap_index_lastmod_and_flaky_pages(tmp_path, prefix, store):
+    with LocalSite() as site:
+        site.add("/a/1.html", article("石桥镇新民村道路年久失修", "2026-11-20 09:15", ROAD))
+        site.add("/a/2.html", article("城关镇幸福小区自来水发黄", "2026-11-21 09:00", WATER))
+        site.add("/a/3.html", article("县第二中学新教学楼投入使用", "2026-10-02 10:00", SCHOOL),
+                 fail_first=1)  # a 503 once: retried with backoff, then fetched
+        site.add("/sitemap.xml", sitemap_index([
+            (site.url("/sitemap-new.xml"), "2026-11-21T09:00:00+08:00"),
+            (site.url("/sitemap-old.xml"), "2026-10-02T10:00:00+08:00")]),
+            "application/xml")
+        site.add("/sitemap-new.xml", urlset([
+            (site.url("/a/1.html"), "2026-11-20T09:15:00+08:00"),
+            (site.url("/a/2.html"), "2026-11-21T09:00:00+08:00")]), "application/xml")
+        site.add("/sitemap-old.xml", urlset([(site.url("/a/3.html"), "2026-10-02")]),
+                 "application/xml")
+        cfg = write_config(tmp_path, [{
+            "id": "county-sitemap", "name": "测试站点地图", "template": "sitemap",
+            "kind": "news", "start_urls": [site.url("/sitemap.xml")]}])
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert row["new"] == 3 and row["dropped"] == 0
+        assert site.hits["/a/3.html"] == 2  # 503, then the retry
+
+        # Article 1 is corrected; the sitemap says so with a newer lastmod.
+        site.add("/a/1.html", article("石桥镇新民村道路年久失修（更新）", "2026-11-20 09:15",
+                                      ROAD + ["记者22日回访，道路已开始维修。"]))
+        site.add("/sitemap.xml", sitemap_index([
+            (site.url("/sitemap-new.xml"), "2026-11-22T09:00:00+08:00"),
+            (site.url("/sitemap-old.xml"), "2026-10-02T10:00:00+08:00")]),
+            "application/xml")
+        site.add("/sitemap-new.xml", urlset([
+            (site.url("/a/1.html"), "2026-11-22T09:00:00+08:00"),
+            (site.url("/a/2.html"), "2026-11-21T09:00:00+08:00")]), "application/xml")
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert row["new"] == 0 and row["updated"] == 1
+        assert site.hits["/sitemap-old.xml"] == 1  # its lastmod did not move
+        assert site.hits["/a/1.html"] == 2 and site.hits["/a/2.html"] == 1
+    store.refresh()
+    assert store.count() == 3
+    doc = store.get(item_id_for(site.url("/a/1.html")))
+    assert doc is not None and "道路已开始维修" in doc["text"]
