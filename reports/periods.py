@@ -57,9 +57,9 @@ class Period:
         s = self.start
         if self.kind == "daily":
             return f"{s.year}年{s.month}月{s.day}日"
-        last = (self.end - timedelta(seconds=1))
         y, w, _ = s.date().isocalendar()
-        tail = f"，截至{last.month}月{last.day}日 {last:%H:%M}" if self.partial else ""
+        t = self.end
+        tail = f"，截至{t.month}月{t.day}日 {t:%H:%M}" if self.partial else ""
         e = self.nominal_end - timedelta(days=1)
         return f"{y}年第{w}周（{s.month}月{s.day}日—{e.month}月{e.day}日{tail}）"
 
