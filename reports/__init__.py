@@ -31,7 +31,8 @@ def build(cfg: Config, kind: str, spec: str | None, now: datetime
     from .data import gather
 
     period = (periods.week if kind == "weekly" else periods.day)(spec, now)
-    data = gather(open_report_queries(cfg), period, county=cfg.gazetteer.county, now=now)
+    data = gather(open_report_queries(cfg), period, county=cfg.gazetteer.county, now=now,
+                  source_names={s.id: s.name for s in cfg.sources})
     return data, compose(data)
 
 

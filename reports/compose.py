@@ -53,7 +53,7 @@ def cite_runs(cites: list[Cite], limit: int = 3) -> Runs:
         if i:
             runs.append("；")
         runs.append(Link(c.title, c.url))
-        meta = "，".join(x for x in (c.source_id, when(c.published_at) if c.published_at
+        meta = "，".join(x for x in (c.source, when(c.published_at) if c.published_at
                                      else "") if x)
         if meta:
             runs.append(f"（{meta}）")
@@ -70,7 +70,7 @@ def _overview(doc: Document, d: ReportData, w: Words) -> None:
                       sorted(cur.kinds.items(), key=lambda kv: -kv[1])) or "无"
     eng = cur.engagement
     doc.add(_h(1, "总体情况"), Para([
-        f"{w.this}（{d.period.label()}），共监测到涉及{d.county}的网络信息 {cur.total} 条，"
+        f"{w.this}（{d.period.span_label()}），共监测到涉及{d.county}的网络信息 {cur.total} 条，"
         f"{w.last} {prev.total} 条，{w.change}{delta(cur.total, prev.total)}。按来源类型："
         f"{kinds}；涉及信息源 {cur.sources} 个、事件 {cur.events} 个；诉求类信息 "
         f"{cur.complaints} 条，占 {pct(cur.complaints, cur.total)}（{w.last} "
@@ -84,8 +84,8 @@ def _overview(doc: Document, d: ReportData, w: Words) -> None:
     if d.sources:
         doc.add(Para(["各信息源信息量及代表信息："]), Table(
             ["信息源", w.this, w.last, "代表信息"],
-            [[[r.key], [str(r.count)], [str(r.prev)], cite_runs(r.cites, 1)]
-             for r in d.sources]))
+            [[[d.source_names.get(r.key, r.key)], [str(r.count)], [str(r.prev)],
+              cite_runs(r.cites, 1)] for r in d.sources]))
 
 
 def _sentiment(doc: Document, d: ReportData, w: Words) -> None:

@@ -6,7 +6,7 @@ rising keywords. The result, ``ReportData``, is what every renderer reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ class Cite:
     url: str
     source_id: str = ""
     published_at: datetime | None = None
-
+    source: str = ""  # the source's display name, for the citation
     @classmethod
     def from_source(cls, doc: dict[str, Any]) -> Cite:
         when = doc.get("published_at")
@@ -158,6 +158,7 @@ class ReportData:
     categories_missing: int
     sources: list[BreakdownRow]
     keywords: list[KeywordRow]
+    source_names: dict[str, str] = field(default_factory=dict)
 
 
 def change(cur: int, prev: int) -> float | None:
@@ -234,7 +235,22 @@ def _rising(rows: list[dict[str, Any]], limit: int = 12) -> list[KeywordRow]:
     return out[:limit]
 
 
-def gather(q: ReportQueries, period: Period, *, county: str, now: datetime) -> ReportData:
+def _named(d: ReportData) -> ReportData:
+    """Cites carry the source's display name, so no renderer needs the configuration."""
+    def fix(obj: Any) -> Any:
+        if isinstance(obj, Cite):
+            return replace(obj, source=d.source_names.get(obj.source_id, obj.source_id))
+        if isinstance(obj, list):
+            return [fix(x) for x in obj]
+        if is_dataclass(obj) and not isinstance(obj, type) and not isinstance(obj, Period):
+            return replace(obj, **{f.name: fix(getattr(obj, f.name)) for f in fields(obj)
+                                   if f.init})
+        return obj
+    return fix(d)
+
+
+def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
+           source_names: dict[str, str] | None = None) -> ReportData:
     prev = period.previous()
     cur_s, prev_s = _span(period), _span(prev)
     vol = q.volume({"cur": cur_s, "prev": prev_s})
@@ -242,7 +258,8 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime) -> R
     alerts = q.alerts_in(cur_s, days)
     towns = q.breakdown("townships", cur_s, prev_s)
     cats = q.breakdown("category", cur_s, prev_s)
-    return ReportData(
+    return _named(ReportData(
+        source_names=source_names or {},
         period=period, previous=prev, generated_at=now, county=county,
         volume=Volume(**vol["cur"]), volume_prev=Volume(**vol["prev"]),
         trend=q.histogram(cur_s, "day" if period.kind == "weekly" else "hour"),
@@ -258,4 +275,4 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime) -> R
         categories=_breakdown(cats), categories_missing=cats["missing"],
         sources=_breakdown(q.breakdown("source_id", cur_s, prev_s)),
         keywords=_rising(q.keywords(cur_s, prev_s)),
-    )
+    ))
