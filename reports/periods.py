@@ -57,9 +57,10 @@ class Period:
         s, e = self.start, self.nominal_end - timedelta(days=1)
         if self.kind == "daily":
             return f"{s.month}月{s.day}日"
-        t = self.end
-        tail = f"（截至{t.month}月{t.day}日 {t:%H:%M}）" if self.partial else ""
-        return f"{s.month}月{s.day}日—{e.month}月{e.day}日{tail}"
+        if self.partial:
+            t = self.end
+            return f"{s.month}月{s.day}日至{t.month}月{t.day}日 {t:%H:%M}"
+        return f"{s.month}月{s.day}日—{e.month}月{e.day}日"
 
     def label(self) -> str:
         """``2026年第47周（11月16日—11月22日）`` or ``2026年11月20日``."""

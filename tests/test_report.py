@@ -286,3 +286,19 @@ def test_week_arguments() -> None:
     with pytest.raises(ValueError, match="YYYY-Www"):
         periods.week("2026-47", NOW)
     assert periods.day(None, NOW).start == datetime(2026, 11, 23, tzinfo=SHANGHAI)
+
+
+def test_demo_report_writes_every_format(seeded: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports import demo_report
+
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    # Tuesday morning: too little of this week yet, so the demo reports last week.
+    path = demo_report(load_config(None), NOW)
+    assert path == tmp_path / "var" / "reports" / "weekly-2026-W47.docx"
+    assert len(docx.Document(str(path)).inline_shapes) == 3
+    assert path.with_suffix(".html").exists() and path.with_suffix(".md").exists()
+    # Later in the week the current week to date is reported, against the same days before.
+    later = demo_report(load_config(None), NOW + timedelta(days=3))
+    assert later.name == "weekly-2026-W48.docx"
+    assert "11月23日至11月27日 10:00" in later.with_suffix(".md").read_text("utf-8")

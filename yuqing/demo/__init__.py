@@ -40,6 +40,7 @@ def demo_config(base: Config, site: LocalSite) -> Config:
 
 def run_demo(args: argparse.Namespace) -> int:
     from crawlers.runner import run_crawl
+    from reports import demo_report
     from storage import open_store
     from storage.node import LocalElasticsearch, NodeError
 
@@ -76,6 +77,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for h in store.search(query, size=5):
         when = (h.get("published_at") or "")[:16].replace("T", " ")
         print(f"  {when}  {h['source_id']:<9} {h['sentiment']:.2f}  {h['title']}", file=out)
+    print(f"\nWeekly report (周报): {demo_report(cfg, now)}", file=out)
     print("\nThe local Elasticsearch keeps running: try `yuqing search 噪音`; "
           "stop it with `yuqing es stop`.", file=out)
     return 0
