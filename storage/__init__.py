@@ -7,6 +7,7 @@ from yuqing.config import Config
 from .alerts_store import AlertStore, SilenceStore
 from .client import StorageUnavailable, connect
 from .items import ItemStore
+from .reports_queries import ReportQueries, Span
 
 
 def open_store(cfg: Config) -> ItemStore:
@@ -36,5 +37,11 @@ def open_alert_stores(cfg: Config) -> tuple[AlertStore, SilenceStore]:
     return stores
 
 
-__all__ = ["AlertStore", "ItemStore", "SilenceStore", "StorageUnavailable", "connect",
-           "open_alert_stores", "open_store"]
+def open_report_queries(cfg: Config) -> ReportQueries:
+    """Read-only aggregations for reports (creates nothing)."""
+    return ReportQueries(connect(cfg.elasticsearch), cfg.elasticsearch.prefix)
+
+
+__all__ = ["AlertStore", "ItemStore", "ReportQueries", "SilenceStore", "Span",
+           "StorageUnavailable", "connect", "open_alert_stores", "open_report_queries",
+           "open_store"]

@@ -194,6 +194,14 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return run(args)
 
 
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    # The reports package owns its sub-commands; see reports/cli.py.
+    from reports.cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuqing", description="County public-opinion monitoring")
     p.add_argument("--config", "-c", help="YAML configuration (default: $YUQING_CONFIG or the "
@@ -242,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     from alerts.cli import add_parser as add_alerts_parser
 
     add_alerts_parser(sub)
+
+    from reports.cli import add_parser as add_report_parser
+
+    add_report_parser(sub)
     return p
 
 

@@ -74,6 +74,7 @@ def reset(cfg: Config) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from crawlers.runner import run_crawl
+    from reports import demo_report
     from storage.node import LocalElasticsearch, NodeError
     from yuqing.jobs import detect_cycle
 
@@ -105,6 +106,7 @@ def run_demo(args: argparse.Namespace) -> int:
         detect_cycle(cfg, datetime.now(SHANGHAI))
         site.received_event.wait(5)
         _print_alerts(first.fired, site, published, out)
+    print(f"\nWeekly report (周报): {demo_report(cfg, datetime.now(SHANGHAI))}", file=out)
     dump = cfg.data_path("demo.yaml")
     dump.parent.mkdir(parents=True, exist_ok=True)
     dump.write_text(yaml.safe_dump(cfg.model_dump(mode="json", by_alias=True,

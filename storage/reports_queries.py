@@ -1,0 +1,287 @@
+"""The aggregations behind the weekly and daily reports.
+
+Every figure of a report comes from one of these queries (terms, filters, date_histogram,
+min/max, sum, top_hits for the citations), never from a loop over documents in Python,
+so a report over a million items costs a handful of requests. The minimal distribution has
+no painless, so nothing here uses scripts: derived numbers (heat, rates, rising keywords)
+are computed in Python from the few buckets the cluster returns.
+
+Results are plain dicts and lists, so ``reports/`` never sees the response format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from yuqing.records import SHANGHAI
+
+CITE_FIELDS = ["title", "url", "source_id", "source_kind", "published_at"]
+# Most-discussed first, then newest: the items a reader would want quoted.
+CITE_SORT: list[Any] = [{"metrics.replies": {"order": "desc", "missing": "_last"}},
+                        {"published_at": {"order": "desc"}}]
+ENGAGEMENT = ("replies", "likes", "views")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open time range [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def range(self, field: str = "published_at") -> dict[str, Any]:
+        return {"range": {field: {"gte": self.start.isoformat(), "lt": self.end.isoformat()}}}
+
+
+def _ms(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1000, SHANGHAI)
+
+
+def _cites(agg: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [h["_source"] for h in (agg or {}).get("hits", {}).get("hits", [])]
+
+
+def _top_hits(size: int, sort: list[Any] | None = None) -> dict[str, Any]:
+    return {"top_hits": {"size": size, "sort": sort or CITE_SORT,
+                         "_source": {"includes": CITE_FIELDS}}}
+
+
+def _sums() -> dict[str, Any]:
+    return {k: {"sum": {"field": f"metrics.{k}"}} for k in ENGAGEMENT}
+
+
+def _sum_values(bucket: dict[str, Any]) -> dict[str, int]:
+    return {k: int(bucket.get(k, {}).get("value") or 0) for k in ENGAGEMENT}
+
+
+def _terms(bucket: dict[str, Any] | None) -> dict[str, int]:
+    return {str(b["key"]): int(b["doc_count"]) for b in (bucket or {}).get("buckets", [])}
+
+
+class ReportQueries:
+    """Read-only aggregations over ``<prefix>-items`` and ``<prefix>-alerts``."""
+
+    def __init__(self, es: Elasticsearch, prefix: str):
+        self.es = es
+        self.items = f"{prefix}-items"
+        self.alerts = f"{prefix}-alerts"
+
+    def _aggs(self, index: str, query: dict[str, Any], aggs: dict[str, Any],
+              **extra: Any) -> dict[str, Any]:
+        """The aggregations of one size-0 search; empty when the index does not exist yet
+        (a fresh installation still gets a report, saying there is nothing)."""
+        if not self.es.indices.exists_alias(name=index):
+            return {}
+        if aggs:
+            extra["aggs"] = aggs
+        resp = self.es.search(index=index, query=query, size=extra.pop("size", 0),
+                              track_total_hits=True, **extra)
+        out = dict(resp.get("aggregations") or {})
+        out["_hits"] = resp["hits"]
+        return out
+
+    # ---- 总体情况 / 情感分布 ------------------------------------------------------------
+
+    def volume(self, spans: dict[str, Span]) -> dict[str, dict[str, Any]]:
+        """Per named span: total, by source kind, by sentiment, complaints, engagement,
+        distinct events and sources."""
+        per = {"kinds": {"terms": {"field": "source_kind", "size": 10}},
+               "sentiment": {"terms": {"field": "sentiment_label", "size": 5}},
+               "complaints": {"filter": {"term": {"complaint": True}}},
+               "events": {"cardinality": {"field": "event_id"}},
+               "sources": {"cardinality": {"field": "source_id"}},
+               **_sums()}
+        aggs = {"spans": {"filters": {"filters": {k: s.range() for k, s in spans.items()}},
+                          "aggs": per}}
+        res = self._aggs(self.items, {"match_all": {}}, aggs)
+        buckets = res.get("spans", {}).get("buckets", {})
+        out: dict[str, dict[str, Any]] = {}
+        for name in spans:
+            b = buckets.get(name, {})
+            out[name] = {"total": int(b.get("doc_count", 0)), "kinds": _terms(b.get("kinds")),
+                         "sentiment": _terms(b.get("sentiment")),
+                         "complaints": int(b.get("complaints", {}).get("doc_count", 0)),
+                         "events": int(b.get("events", {}).get("value") or 0),
+                         "sources": int(b.get("sources", {}).get("value") or 0),
+                         "engagement": _sum_values(b)}
+        return out
+
+    def histogram(self, span: Span, interval: str) -> list[tuple[datetime, dict[str, int]]]:
+        """Items per calendar day (or hour) in Asia/Shanghai, split by sentiment label;
+        empty days are included so a chart shows a quiet day as zero, not as a gap."""
+        last = span.end - timedelta(milliseconds=1)
+        aggs = {"t": {"date_histogram": {
+            "field": "published_at", "calendar_interval": interval, "time_zone": "Asia/Shanghai",
+            "min_doc_count": 0,
+            "extended_bounds": {"min": int(span.start.timestamp() * 1000),
+                                "max": int(last.timestamp() * 1000)}},
+            "aggs": {"s": {"terms": {"field": "sentiment_label", "size": 5}}}}}
+        res = self._aggs(self.items, span.range(), aggs)
+        return [(_ms(b["key"]), _terms(b.get("s"))) for b in res.get("t", {}).get("buckets", [])
+                if span.start <= _ms(b["key"]) < span.end]  # type: ignore[operator]
+
+    def examples(self, span: Span, filters: list[dict[str, Any]], size: int = 3
+                 ) -> list[dict[str, Any]]:
+        """The items to cite for a claim (most discussed first)."""
+        query = {"bool": {"filter": [span.range(), *filters]}}
+        res = self._aggs(self.items, query, {"top": _top_hits(size)})
+        return _cites(res.get("top"))
+
+    # ---- 分乡镇 / 分类 --------------------------------------------------------------------
+
+    def breakdown(self, field: str, cur: Span, prev: Span, size: int = 15
+                  ) -> dict[str, Any]:
+        """Items per value of ``field`` (townships, category, source_id) in ``cur`` with
+        complaint and negative counts and citations; the same values' counts in ``prev``;
+        and how many items have no value at all."""
+        sub = {"complaints": {"filter": {"term": {"complaint": True}}},
+               "negative": {"filter": {"term": {"sentiment_label": "negative"}}},
+               "cite": _top_hits(2)}
+        aggs = {"cur": {"filter": cur.range(), "aggs": {
+                    "v": {"terms": {"field": field, "size": size}, "aggs": sub},
+                    "none": {"missing": {"field": field}}}},
+                "prev": {"filter": prev.range(),
+                         "aggs": {"v": {"terms": {"field": field, "size": size * 4}}}}}
+        either = {"bool": {"should": [cur.range(), prev.range()], "minimum_should_match": 1}}
+        res = self._aggs(self.items, either, aggs)
+        prev_counts = _terms(res.get("prev", {}).get("v"))
+        rows = [{"key": str(b["key"]), "count": int(b["doc_count"]),
+                 "prev": prev_counts.get(str(b["key"]), 0),
+                 "complaints": int(b["complaints"]["doc_count"]),
+                 "negative": int(b["negative"]["doc_count"]), "cite": _cites(b["cite"])}
+                for b in res.get("cur", {}).get("v", {}).get("buckets", [])]
+        return {"rows": rows,
+                "missing": int(res.get("cur", {}).get("none", {}).get("doc_count", 0))}
+
+    # ---- 热点事件 -----------------------------------------------------------------------
+
+    def events(self, span: Span, candidates: int = 30) -> list[dict[str, Any]]:
+        """Candidate hot events in ``span``: the events with the most items and those with
+        the most replies or views (heat mixes both; without scripts the cluster cannot
+        order by the mix, so the caller ranks the union of these few buckets)."""
+        sub = {**_sums(),
+               "first": {"min": {"field": "published_at"}},
+               "last": {"max": {"field": "published_at"}},
+               "negative": {"filter": {"term": {"sentiment_label": "negative"}}},
+               "complaints": {"filter": {"term": {"complaint": True}}},
+               "townships": {"terms": {"field": "townships", "size": 3}},
+               "category": {"terms": {"field": "category", "size": 1}},
+               "keywords": {"terms": {"field": "keywords", "size": 6}},
+               "kinds": {"terms": {"field": "source_kind", "size": 3}},
+               "opener": _top_hits(1, [{"published_at": {"order": "asc"}}]),
+               "cite": _top_hits(3)}
+        aggs = {f"by_{order}": {"terms": {"field": "event_id", "size": candidates,
+                                          "order": {order: "desc"} if order != "_count"
+                                          else {"_count": "desc"}},
+                                "aggs": sub}
+                for order in ("_count", "replies", "views")}
+        res = self._aggs(self.items, {"bool": {"filter": [span.range(),
+                                                         {"exists": {"field": "event_id"}}]}},
+                         aggs)
+        seen: dict[str, dict[str, Any]] = {}
+        for name in aggs:
+            for b in res.get(name, {}).get("buckets", []):
+                key = str(b["key"])
+                if key in seen:
+                    continue
+                opener = _cites(b["opener"])
+                seen[key] = {
+                    "id": key, "count": int(b["doc_count"]), **_sum_values(b),
+                    "first": _ms(b["first"].get("value")), "last": _ms(b["last"].get("value")),
+                    "negative": int(b["negative"]["doc_count"]),
+                    "complaints": int(b["complaints"]["doc_count"]),
+                    "townships": list(_terms(b["townships"])),
+                    "category": next(iter(_terms(b["category"])), None),
+                    "keywords": list(_terms(b["keywords"])),
+                    "kinds": _terms(b["kinds"]),
+                    "title": opener[0]["title"] if opener else key,
+                    "cite": _cites(b["cite"])}
+        return list(seen.values())
+
+    def event_lifetimes(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """All-time first/last seen and item count of the given events (an event in this
+        week's report may have begun weeks earlier)."""
+        if not event_ids:
+            return {}
+        aggs = {"e": {"terms": {"field": "event_id", "size": len(event_ids)},
+                      "aggs": {"first": {"min": {"field": "published_at"}},
+                               "last": {"max": {"field": "published_at"}}}}}
+        res = self._aggs(self.items, {"terms": {"event_id": event_ids}}, aggs)
+        return {str(b["key"]): {"count": int(b["doc_count"]), "first": _ms(b["first"]["value"]),
+                                "last": _ms(b["last"]["value"])}
+                for b in res.get("e", {}).get("buckets", [])}
+
+    def event_handling(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Per event: how many alerts it raised (ever), how many are handled, the latest."""
+        if not event_ids:
+            return {}
+        pairs = [f"event={e}" for e in event_ids]
+        aggs = {"e": {"terms": {"field": "label_pairs", "include": pairs, "size": len(pairs)},
+                      "aggs": {"handled": {"filter": {"exists": {"field": "handled_at"}}},
+                               "last_handled": {"max": {"field": "handled_at"}}}}}
+        res = self._aggs(self.alerts, {"terms": {"label_pairs": pairs}}, aggs)
+        return {str(b["key"]).removeprefix("event="): {
+                    "alerts": int(b["doc_count"]), "handled": int(b["handled"]["doc_count"]),
+                    "handled_at": _ms(b["last_handled"].get("value"))}
+                for b in res.get("e", {}).get("buckets", [])}
+
+    # ---- 预警与处置 ---------------------------------------------------------------------
+
+    def alerts_in(self, span: Span, days: list[Span], list_size: int = 50
+                  ) -> dict[str, Any]:
+        """Alerts fired in ``span``: counts (handled, acknowledged, handled on the calendar
+        day they fired: one ``filters`` bucket per day, because comparing two fields of one
+        document needs a script), breakdowns, and the alerts themselves for the listing."""
+        same_day = {d.start.date().isoformat(): {"bool": {"filter": [
+            d.range("fired_at"), d.range("handled_at")]}} for d in days}
+        aggs = {"handled": {"filter": {"exists": {"field": "handled_at"}}},
+                "acknowledged": {"filter": {"exists": {"field": "acknowledged_at"}}},
+                "same_day": {"filters": {"filters": same_day}},
+                "severity": {"terms": {"field": "severity", "size": 5}},
+                "rule": {"terms": {"field": "rule", "size": 10}},
+                "township": {"terms": {"field": "label_pairs", "include": "township=.*",
+                                       "size": 20}}}
+        res = self._aggs(self.alerts, span.range("fired_at"), aggs, size=list_size,
+                         sort=[{"fired_at": {"order": "asc"}}])
+        hits = res.get("_hits", {})
+        per_day = {k: int(v["doc_count"])
+                   for k, v in res.get("same_day", {}).get("buckets", {}).items()}
+        return {
+            "total": int(hits.get("total", {}).get("value", 0)),
+            "handled": int(res.get("handled", {}).get("doc_count", 0)),
+            "acknowledged": int(res.get("acknowledged", {}).get("doc_count", 0)),
+            "same_day": sum(per_day.values()), "same_day_by_day": per_day,
+            "severity": _terms(res.get("severity")), "rule": _terms(res.get("rule")),
+            "township": {k.removeprefix("township="): v
+                         for k, v in _terms(res.get("township")).items()},
+            "rows": [h["_source"] for h in hits.get("hits", [])],
+        }
+
+    def open_backlog(self, before: datetime) -> int:
+        """Alerts fired before ``before`` and still not handled (carried over)."""
+        query = {"bool": {"filter": [{"range": {"fired_at": {"lt": before.isoformat()}}}],
+                          "must_not": [{"exists": {"field": "handled_at"}}]}}
+        res = self._aggs(self.alerts, query, {})
+        return int(res.get("_hits", {}).get("total", {}).get("value", 0))
+
+    # ---- 新词热词 -----------------------------------------------------------------------
+
+    def keywords(self, cur: Span, prev: Span, size: int = 80) -> list[dict[str, Any]]:
+        """This period's most frequent keywords with their count in the previous period
+        (looked up exactly with ``include``, not just among last period's top terms) and
+        one citing item each."""
+        res = self._aggs(self.items, cur.range(), {"k": {
+            "terms": {"field": "keywords", "size": size}, "aggs": {"cite": _top_hits(1)}}})
+        rows = [{"term": str(b["key"]), "count": int(b["doc_count"]), "cite": _cites(b["cite"])}
+                for b in res.get("k", {}).get("buckets", [])]
+        if rows:
+            terms = [r["term"] for r in rows]
+            old = _terms(self._aggs(self.items, prev.range(), {"k": {"terms": {
+                "field": "keywords", "include": terms, "size": len(terms)}}}).get("k"))
+            for r in rows:
+                r["prev"] = old.get(r["term"], 0)
+        return rows
