@@ -168,3 +168,37 @@ def test_sitemap_index_lastmod_and_flaky_pages(tmp_path, prefix, store):
     assert store.count() == 3
     doc = store.get(item_id_for(site.url("/a/1.html")))
     assert doc is not None and "道路已开始维修" in doc["text"]
+
+
+def test_selector_overrides_and_a_broken_page_does_not_stop_the_crawl(tmp_path, prefix, store):
+    def listing(links: list[tuple[str, str]], nxt: str | None) -> str:
+        items = "".join(f'<div class="newslist"><a href="{h}">{t}</a></div>' for h, t in links)
+        more = f'<a class="pager-next" href="{nxt}">更多&gt;&gt;</a>' if nxt else ""
+        return f"<html><body>{items}{more}</body></html>"
+
+    def page(title: str, text: str) -> str:
+        return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+                f'<div class="crumb">首页 &gt; 通知公告</div><h1>{title}</h1>'
+                f'<div id="zoom"><p>{text}</p></div><div class="share">分享到微信</div>'
+                "</body></html>")
+
+    with LocalSite() as site:
+        # Links that no heuristic takes for articles (no digits, short anchor text).
+        site.add("/gk/", listing([("/gk/view?doc=abc", "停水通知"),
+                                  ("/gk/view?doc=def", "空页面")], "/gk/more"))
+        site.add("/gk/more", listing([("/gk/view?doc=ghi", "停电通知")], None))
+        site.add("/gk/view?doc=abc", page("停水通知", "因管网维修，城关镇幸福小区周六停水一天。"))
+        site.add("/gk/view?doc=def", b"\x00\x01\x02", "application/octet-stream")
+        site.add("/gk/view?doc=ghi", page("停电通知", "因线路检修，石桥镇新民村周日停电半天。"))
+        cfg = write_config(tmp_path, [{
+            "id": "gov-notices", "name": "通知公告", "template": "news", "kind": "news",
+            "start_urls": [site.url("/gk/")],
+            "selectors": {"list_links": "div.newslist a", "next_page": "a.pager-next",
+                          "body": "#zoom"}}])
+        row = summary(crawl(cfg))["gov-notices"]
+    assert row["new"] == 2 and row["dropped"] == 1, row
+    assert set(row["reasons"]) <= {"empty_text", "extract_error", "parse_error"}
+    store.refresh()
+    docs = {d["title"]: d for d in store.search("", size=10)}
+    assert set(docs) == {"停水通知", "停电通知"}
+    assert docs["停水通知"]["text"] == "因管网维修，城关镇幸福小区周六停水一天。"

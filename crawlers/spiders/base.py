@@ -38,6 +38,7 @@ class SourceSpider(scrapy.Spider):
     """A spider instance is one configured source; the subclass is its template."""
 
     template = ""
+    config: Config  # set in from_crawler, from the crawler's settings
 
     def __init__(self, source: Source, state: CrawlState | None = None, **kwargs: Any):
         super().__init__(name=f"{self.template}:{source.id}", **kwargs)
