@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from crawlers.spiders.board import labelled_fields
-from crawlers.spiders.dates import _fallback_parse, parse_list_date
+from crawlers.spiders.dates import parse_list_date
 from crawlers.spiders.links import looks_like_document
 from crawlers.state import CrawlState, Decision
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
@@ -97,7 +97,7 @@ def test_article_urls_are_told_from_navigation(url, is_doc):
     ("12-30", datetime(2025, 12, 30, tzinfo=SHANGHAI)),  # a list in late Nov: last year
 ])
 def test_list_dates(text, expected):
-    assert _fallback_parse(text, NOW) == expected
+    assert parse_list_date(text, NOW) == expected
 
 
 def test_list_dates_through_whichever_parser_is_installed():
