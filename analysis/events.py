@@ -30,6 +30,7 @@ class EventState:
     townships: set[str] = field(default_factory=set)
     engagement: float = 0.0
     negatives: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
     _top: list[str] | None = None
 
     def add_keywords(self, words: list[str]) -> None:
@@ -76,7 +77,7 @@ class EventClusterer:
 
     def assign(self, item_id: str, title: str, when: datetime, sig: np.ndarray,
                keywords: list[str], townships: list[str], *, negative: bool = False,
-               engagement_score: float = 0.0) -> str:
+               engagement_score: float = 0.0, category: str | None = None) -> str:
         """Put an item into an event and return the event id (idempotent per item id)."""
         if item_id in self._event_of:
             return self._event_of[item_id]
@@ -88,12 +89,14 @@ class EventClusterer:
         if event is None:
             event = EventState(event_id_for(item_id), when, when, title)
             self.events[event.id] = event
-        self._join(event, item_id, when, sig, keywords, townships, negative, engagement_score)
+        self._join(event, item_id, when, sig, keywords, townships, negative, engagement_score,
+                   category)
         return event.id
 
     def restore(self, item_id: str, event_id: str, title: str, when: datetime,
                 sig: np.ndarray, keywords: list[str], townships: list[str], *,
-                negative: bool = False, engagement_score: float = 0.0) -> None:
+                negative: bool = False, engagement_score: float = 0.0,
+                category: str | None = None) -> None:
         """Put back an item whose event was decided in an earlier run (warm start), so a
         new item joins the event it belongs to instead of starting a duplicate."""
         if item_id in self._event_of:
@@ -102,11 +105,12 @@ class EventClusterer:
         if event is None:
             event = EventState(event_id, when, when, title)
             self.events[event_id] = event
-        self._join(event, item_id, when, sig, keywords, townships, negative, engagement_score)
+        self._join(event, item_id, when, sig, keywords, townships, negative, engagement_score,
+                   category)
 
     def _join(self, event: EventState, item_id: str, when: datetime, sig: np.ndarray,
               keywords: list[str], townships: list[str], negative: bool,
-              engagement_score: float) -> None:
+              engagement_score: float, category: str | None) -> None:
         event.item_ids.append(item_id)
         event.first_seen = min(event.first_seen, when)
         event.last_seen = max(event.last_seen, when)
@@ -116,15 +120,18 @@ class EventClusterer:
         event.townships.update(townships)
         event.engagement += engagement_score
         event.negatives += int(negative)
+        if category:
+            event.categories[category] += 1
         self.dups.add(item_id, sig)
         self._event_of[item_id] = event.id
         self._seen_at[item_id] = when
 
-    def record(self, event_id: str, category: str | None = None):  # -> yuqing Event
+    def record(self, event_id: str):  # -> yuqing.records.Event
         """The public record of one event, as stored and shown."""
         from yuqing.records import Event
 
         ev = self.events[event_id]
+        category = ev.categories.most_common(1)[0][0] if ev.categories else None
         return Event(id=ev.id, title=ev.title, first_seen=ev.first_seen,
                      last_seen=ev.last_seen, item_ids=list(ev.item_ids), heat=ev.heat,
                      keywords=ev.top_keywords(8), places=sorted(ev.townships),

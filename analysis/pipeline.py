@@ -53,6 +53,7 @@ class Analyzer:
         self._boost = frozenset(self.places.words())
         self.scorer = JointScorer.load()
         self.events = EventClusterer(place_words=frozenset(self.places.words()))
+        self.warmed = False  # events of earlier runs restored (see warm)
 
     @classmethod
     def from_config(cls, cfg) -> Analyzer:  # cfg: yuqing.config.Config
@@ -80,12 +81,13 @@ class Analyzer:
         return self.events.assign(
             item_id, title, when, f.signature, f.keywords, f.townships,
             negative=f.sentiment_label is SentimentLabel.negative,
-            engagement_score=engagement_score)
+            engagement_score=engagement_score, category=f.category)
 
     def warm(self, docs: Iterable[dict]) -> int:
         """Restore the events of recently analysed items (stored documents with
         ``event_id``), oldest first, so that this process continues them."""
         n = 0
+        self.warmed = True
         for d in docs:
             if not d.get("event_id"):
                 continue
@@ -96,7 +98,8 @@ class Analyzer:
                 signature(f"{d.get('title', '')}\n{d.get('text', '')}"),
                 list(d.get("keywords") or []), list(d.get("townships") or []),
                 negative=d.get("sentiment_label") == "negative",
-                engagement_score=engagement(m.get("replies"), m.get("views"), m.get("likes")))
+                engagement_score=engagement(m.get("replies"), m.get("views"), m.get("likes")),
+                category=d.get("category"))
             n += 1
         return n
 

@@ -10,13 +10,16 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from analysis.pipeline import Analyzer
-from storage import open_store
+from storage import event_store, open_store
 from storage.client import StorageUnavailable
 from storage.spool import Spool
 from yuqing.config import Config
 from yuqing.records import SHANGHAI, AnalyzedItem, Item
 
 log = logging.getLogger(__name__)
+
+WARM_FIELDS = ["id", "title", "text", "published_at", "fetched_at", "keywords", "townships",
+               "event_id", "metrics", "sentiment_label", "category"]
 
 _ANALYZERS: dict[int, Analyzer] = {}
 
@@ -40,6 +43,7 @@ class AnalyzeIndexPipeline:
         self.last_flush = time.monotonic()
         self.analyzer = shared_analyzer(cfg)
         self.store = open_store(cfg)
+        self.events = event_store(cfg)
         self.spool = Spool(cfg.data_path("spool", "items"))
         self.quarantine = Spool(cfg.data_path("quarantine", "items"))
         self.buffer: list[AnalyzedItem] = []
@@ -70,11 +74,21 @@ class AnalyzeIndexPipeline:
         # Load the models (dictionary, sentiment) now: loaded lazily at the first item they
         # stall the reactor, and with it every download in flight, for seconds.
         try:
-            self.analyzer.analyze(Item.from_url(
-                "http://warm-up.invalid/", source_id="warm-up", source_kind="news",
-                title="预热", text="加载分词词典和情感模型。", fetched_at=now))
+            self.analyzer.features("预热", "加载分词词典和情感模型。")
         except Exception as exc:  # noqa: BLE001 - a real item will report the problem
             log.debug("analyzer warm-up failed: %r", exc)
+        if self.analyzer.warmed:
+            return
+        # Continue the events of earlier runs: a repost crawled today joins yesterday's
+        # event instead of starting a new one.
+        try:
+            since = now - self.analyzer.events.window
+            docs = self.store.iter_query({"exists": {"field": "event_id"}}, since=since,
+                                         fields=WARM_FIELDS)
+            restored = self.analyzer.warm(docs)
+            log.info("restored %d recent items into their events", restored)
+        except Exception as exc:  # noqa: BLE001 - without history, events start afresh
+            log.warning("could not restore recent events: %s", exc)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Item):
@@ -102,6 +116,7 @@ class AnalyzeIndexPipeline:
             self._stat("yuqing/spooled", self.spool.append(batch))
             return
         self._stat("yuqing/indexed", result.indexed)
+        self._store_events(batch, now)
         if result.failed:
             failed_ids = {i for i, _ in result.failed}
             for item_id, reason in result.failed[:5]:
@@ -110,6 +125,14 @@ class AnalyzeIndexPipeline:
             self._stat("yuqing/quarantined", self.quarantine.append(
                 ai for ai in batch if ai.item.id in failed_ids))
             self._stat("yuqing/rejected", len(result.failed))
+
+    def _store_events(self, batch: list[AnalyzedItem], now: datetime) -> None:
+        clusterer = self.analyzer.events
+        touched = {ai.analysis.event_id for ai in batch} & set(clusterer.events)
+        try:
+            self.events.upsert([clusterer.record(eid) for eid in sorted(touched)], now)
+        except Exception as exc:  # noqa: BLE001 - items carry event_id; this is a summary
+            log.warning("could not store %d events: %s", len(touched), exc)
 
     def close_spider(self) -> None:
         self.flush()

@@ -16,12 +16,17 @@ def open_store(cfg: Config) -> ItemStore:
                      replicas=es_cfg.replicas)
 
 
-def open_event_store(cfg: Config):
+def event_store(cfg: Config):
+    """The events index, not touched until first used (ensure() runs on first upsert)."""
     from .events import EventStore
 
     es_cfg = cfg.elasticsearch
-    store = EventStore(connect(es_cfg), es_cfg.prefix, shards=es_cfg.shards,
-                       replicas=es_cfg.replicas)
+    return EventStore(connect(es_cfg), es_cfg.prefix, shards=es_cfg.shards,
+                      replicas=es_cfg.replicas)
+
+
+def open_event_store(cfg: Config):
+    store = event_store(cfg)
     store.ensure()
     return store
 

@@ -39,6 +39,9 @@ class EventStore(_VersionedIndex):
     properties = EVENT_PROPERTIES
 
     def upsert(self, events: Iterable[Event], now: datetime, *, refresh: bool = False) -> int:
+        if not getattr(self, "_ensured", False):
+            self.ensure()
+            self._ensured = True
         actions = []
         for ev in events:
             doc = ev.to_json_dict()

@@ -87,3 +87,41 @@ def test_crawl_unknown_source_is_a_clear_error(tmp_path, prefix):
         proc = run_cli("--config", write_config(tmp_path, site), "crawl", "nope")
     assert proc.returncode == 2
     assert "unknown source 'nope'; configured: rss-news, atom-news" in proc.stderr
+
+
+def test_events_continue_across_crawl_runs(tmp_path, prefix, store):
+    """A repost crawled in a later run (a new process) joins the event of the earlier run."""
+    post = ("河口镇河口村的自来水发黄，还有一股怪味，不敢给孩子喝，"
+            "打电话给水厂也没人接，希望尽快解决。")
+    from datetime import datetime, timedelta
+    from email.utils import format_datetime
+
+    from yuqing.records import SHANGHAI
+
+    t1 = datetime.now(SHANGHAI) - timedelta(hours=20)
+    t2 = t1 + timedelta(hours=6)
+    with LocalSite() as site:
+        site.add("/a/1.html", article("河口村自来水发黄还有异味", f"{t1:%Y-%m-%d %H:%M}", [post]))
+        site.add("/rss.xml", rss([("河口村自来水发黄还有异味", site.url("/a/1.html"),
+                                   format_datetime(t1))]), "application/rss+xml")
+        cfg = write_config(tmp_path, site)
+        assert run_cli("--config", cfg, "crawl", "rss-news").returncode == 0
+        site.add("/a/2.html", article("转：河口村自来水发黄还有异味", f"{t2:%Y-%m-%d %H:%M}",
+                                      ["转发：" + post]))
+        site.add("/rss.xml", rss([
+            ("河口村自来水发黄还有异味", site.url("/a/1.html"), format_datetime(t1)),
+            ("转：河口村自来水发黄还有异味", site.url("/a/2.html"), format_datetime(t2))]),
+            "application/rss+xml")
+        proc = run_cli("--config", cfg, "crawl", "rss-news")
+        assert proc.returncode == 0, proc.stderr
+    store.refresh()
+    hits = store.search("自来水", size=10)
+    assert len(hits) == 2 and hits[0]["event_id"] == hits[1]["event_id"]
+    from storage import open_event_store
+    from yuqing.config import load_config
+
+    events = open_event_store(load_config(cfg))
+    events.refresh()
+    ev = events.get(hits[0]["event_id"])
+    assert ev is not None and ev["item_count"] == 2
+    assert ev["title"] == "河口村自来水发黄还有异味" and "自来水" in ev["keywords"]
