@@ -174,8 +174,9 @@ class Detector:
         hours = int(self.sensitivity.window.total_seconds() // 3600)
         title = f"{subject}快速增长：{hours}小时内{v.count}条"
         summary = (f"{subject}在{hours}小时内出现{v.count}条，同类时段基线{v.baseline:g}条，"
-                   f"增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。"
-                   f"关键词：{'、'.join(keywords[:5])}。")
+                   f"增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。")
+        if keywords:
+            summary += f"关键词：{'、'.join(keywords[:5])}。"
         alert_id = hashlib.sha1(f"{v.key}|{now:%Y-%m-%dT%H}".encode()).hexdigest()[:20]
         return Alert(
             id=alert_id, rule=labels["rule"], severity=severity, title=title, summary=summary,

@@ -172,6 +172,20 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("scheme")
+def cmd_scheme(args: argparse.Namespace) -> int:
+    from yuqing import scheme_cmd
+
+    cfg = _config(args)
+    try:
+        return scheme_cmd.run(cfg, args, sys.stdout)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+    except ValueError as exc:  # a scheme given on the command line that does not compile
+        print(f"error: scheme {args.name!r}: {exc}", file=sys.stderr)
+    return 2
+
+
 @command("replay")
 def cmd_replay(args: argparse.Namespace) -> int:
     from yuqing.replay_cmd import run
@@ -237,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "every minute)")
     dt.add_argument("--at", help="ISO time to evaluate at (default: now)")
     dt.add_argument("--no-deliver", action="store_true", help="queue, but do not send")
+
+    from yuqing.scheme_cmd import add_parser as add_scheme_parser
+
+    add_scheme_parser(sub)
 
     rp = sub.add_parser("replay", help="backtest detection and routing on a recorded stream "
                         "of JSON lines (no crawling, no sending, no Elasticsearch)")

@@ -55,18 +55,20 @@ def load_observations(cfg: Config, store, since: datetime, until: datetime
                                    {"term": {"sentiment_label": "negative"}},
                                    {"ids": {"values": list(schemes_of)}}],
                         "minimum_should_match": 1}}
-    out = []
-    for doc in store.iter_query(concern, since=since, until=until, fields=OBS_FIELDS):
-        out.append(Observation(
-            id=doc["id"], title=doc.get("title", ""), when=_when(doc), url=doc.get("url", ""),
-            complaint=bool(doc.get("complaint")),
-            negative=doc.get("sentiment_label") == "negative",
-            category=doc.get("category"), townships=tuple(doc.get("townships") or ()),
-            places=tuple(doc.get("places") or ()), event_id=doc.get("event_id"),
-            keywords=tuple(doc.get("keywords") or ()), schemes=tuple(schemes_of.get(doc["id"],
-                                                                                   ())),
-            source=doc.get("source_id", "")))
-    return out
+    return [observation(doc, tuple(schemes_of.get(doc["id"], ())))
+            for doc in store.iter_query(concern, since=since, until=until, fields=OBS_FIELDS)]
+
+
+def observation(doc: dict[str, Any], schemes: tuple[str, ...] = ()) -> Observation:
+    """What detection needs of one stored item document."""
+    return Observation(
+        id=doc["id"], title=doc.get("title", ""), when=_when(doc), url=doc.get("url", ""),
+        complaint=bool(doc.get("complaint")),
+        negative=doc.get("sentiment_label") == "negative",
+        category=doc.get("category"), townships=tuple(doc.get("townships") or ()),
+        places=tuple(doc.get("places") or ()), event_id=doc.get("event_id"),
+        keywords=tuple(doc.get("keywords") or ()), schemes=schemes,
+        source=doc.get("source_id", ""))
 
 
 def _as_alert(doc: dict[str, Any]) -> Alert:

@@ -1,0 +1,93 @@
+"""Monitoring schemes: the expression language, in-process matching = Elasticsearch matching."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from helpers import NOW, analyzed
+
+from detection.schemes import SchemeError, from_groups, matches, parse
+from yuqing.config import SchemeConfig
+
+TEXTS = [
+    "河口镇自来水发黄有异味，水厂没人管",
+    "沙湾村停水两天了",
+    "河口镇举行供水应急演练，自来水发黄属正常现象",
+    "城关镇夜市开市，市民很高兴",
+    "老板拖欠工资三个月，讨薪无门",
+    "招聘：工资面议，不拖欠",
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), [
+    ("(河口镇|沙湾村) & (自来水|停水) & !演练", [True, True, False, False, False, False]),
+    ("河口镇 自来水 -演练", [True, False, False, False, False, False]),
+    ("(拖欠|欠薪|讨薪) + 工资 + !招聘", [False, False, False, False, True, False]),
+    ("夜市|停水", [False, True, False, True, False, False]),
+    ("!(河口镇|城关镇)", [False, True, False, False, True, True]),
+])
+def test_expressions_match_substrings(expr, expected):
+    node = parse(expr)
+    assert [matches(node, t) for t in TEXTS] == expected
+
+
+@pytest.mark.parametrize(("expr", "message"), [
+    ("(河口镇|沙湾村", "missing ')'"),
+    ("河口镇 &", "ends where a word or '(' was expected"),
+    ("| 自来水", "unexpected '|'"),
+    ("自来水)", "unexpected ')'"),
+])
+def test_bad_expressions_say_what_is_wrong(expr, message):
+    with pytest.raises(SchemeError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("|", r"\|")):
+        parse(expr)
+
+
+def test_word_groups_are_and_of_ors_with_exclusions():
+    node = from_groups(["河口镇", "沙湾村"], ["自来水", "停水"], [], ["演练"])
+    assert [matches(node, t) for t in TEXTS] == [True, True, False, False, False, False]
+    with pytest.raises(SchemeError, match="at least one word"):
+        from_groups([], [], [], ["演练"])
+
+
+def test_config_rejects_a_scheme_that_does_not_compile():
+    with pytest.raises(ValueError, match="missing"):
+        SchemeConfig(name="坏", expression="(自来水")
+    with pytest.raises(ValueError, match="either expression or word groups"):
+        SchemeConfig(name="坏", expression="自来水", subjects=["水"])
+
+
+@pytest.mark.parametrize("expr", ["(河口镇|沙湾村) & (自来水|停水) & !演练",
+                                  "(拖欠|欠薪|讨薪) + 工资 + !招聘", "!(河口镇|城关镇)"])
+def test_elasticsearch_query_matches_exactly_what_the_process_matches(store, expr):
+    docs = [analyzed(f"http://s.test/{i}", f"帖子{i}", t) for i, t in enumerate(TEXTS)]
+    store.index(docs, NOW, refresh=True)
+    compiled = SchemeConfig(name="t", expression=expr).compile()
+    from_es = {d["id"] for d in store.iter_query(compiled.query())}
+    in_process = {d.item.id for d in docs if compiled.match(d.item.title, d.item.text)}
+    assert from_es == in_process
+
+
+def test_scheme_test_command_previews_matches_and_alerts(store, tmp_path):
+    # A quiet week of one water complaint a day, then a burst today.
+    docs = [analyzed(f"http://s.test/q{i}", "自来水发黄", f"河口镇自来水发黄第{i}天",
+                     published=NOW - timedelta(days=i, hours=3)) for i in range(1, 20)]
+    docs += [analyzed(f"http://s.test/b{i}", "自来水又发黄了", f"河口镇自来水发黄有异味{i}",
+                      published=NOW - timedelta(hours=10 - i)) for i in range(9)]
+    docs += [analyzed("http://s.test/x", "夜市", "城关镇夜市开市")]
+    store.index(docs, NOW, refresh=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "yuqing.cli", "scheme", "test", "供水试验", "--days", "3",
+         "--subjects", "自来水", "--events", "发黄", "异味", "--exclude", "演练",
+         "--at", NOW.isoformat()],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "scheme '供水试验': 11 items in the last 3 days" in out
+    assert "would have fired 1 alert(s)" in out and "监测方案「供水试验」" in out
+    bad = subprocess.run([sys.executable, "-m", "yuqing.cli", "scheme", "test", "坏",
+                          "--expression", "(自来水"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "scheme '坏'" in bad.stderr and "missing ')'" in bad.stderr
