@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from elasticsearch import Elasticsearch
+import re
+from datetime import datetime
+
+from elasticsearch import Elasticsearch, helpers
+
+from yuqing.records import SHANGHAI
+
+from .items import MAPPING_VERSION, ItemStore
+
+_ITEM_INDEX = re.compile(r"^items-v(\d+)-(\d{4}\.\d{2})$")
 
 
 def drop_prefix(es: Elasticsearch, prefix: str) -> list[str]:
@@ -18,3 +27,56 @@ def drop_prefix(es: Elasticsearch, prefix: str) -> list[str]:
     for tpl in templates.get("index_templates", []):
         es.indices.delete_index_template(name=tpl["name"])
     return names
+
+
+def _item_indices(es: Elasticsearch, prefix: str) -> dict[str, tuple[int, str]]:
+    """Monthly item indices: name -> (mapping version, 'YYYY.MM')."""
+    out = {}
+    for name in es.options(ignore_status=404).indices.get(index=f"{prefix}-items-v*",
+                                                          expand_wildcards="open"):
+        m = _ITEM_INDEX.match(name[len(prefix) + 1:])
+        if m:
+            out[name] = (int(m.group(1)), m.group(2))
+    return out
+
+
+def apply_retention(es: Elasticsearch, prefix: str, now: datetime, months: int,
+                    *, dry_run: bool = False) -> list[str]:
+    """Delete monthly item indices whose month ended more than ``months`` months ago.
+
+    The minimal distribution has no ILM; this is the whole retention policy, run daily by
+    the scheduler. Returns the indices deleted (or that would be)."""
+    local = now.astimezone(SHANGHAI)
+    cutoff = local.year * 12 + local.month - 1 - months  # months since year 0, inclusive
+    doomed = [name for name, (_, ym) in sorted(_item_indices(es, prefix).items())
+              if int(ym[:4]) * 12 + int(ym[5:]) - 1 < cutoff]
+    if doomed and not dry_run:
+        es.indices.delete(index=",".join(doomed))
+    return doomed
+
+
+def migrate_items(es: Elasticsearch, store: ItemStore) -> dict[str, int]:
+    """Copy every item index of an older mapping version into the current one, then swap
+    the alias in one atomic step and drop the old indices: a mapping change without
+    downtime. Copying is client-side (scan + bulk): the minimal node has no _reindex.
+    Returns documents copied per old index."""
+    store.ensure_template()
+    copied: dict[str, int] = {}
+    old = {n: v for n, v in _item_indices(es, store.prefix).items()
+           if v[0] < MAPPING_VERSION}
+    actions: list[dict] = []
+    for name, (_, ym) in sorted(old.items()):
+        target = f"{store.prefix}-items-v{MAPPING_VERSION}-{ym}"
+        if not es.indices.exists(index=target):
+            es.indices.create(index=target)
+            # Keep the copy out of searches until it is complete (no duplicates meanwhile).
+            es.indices.delete_alias(index=target, name=store.alias)
+            actions.append({"add": {"index": target, "alias": store.alias}})
+        n, _ = helpers.bulk(es, ({"_op_type": "index", "_index": target, "_id": hit["_id"],
+                                  "_source": hit["_source"]}
+                                 for hit in helpers.scan(es, index=name)))
+        copied[name] = n
+        actions.append({"remove_index": {"index": name}})
+    if actions:
+        es.indices.update_aliases(actions=actions)
+    return copied

@@ -52,6 +52,8 @@ def cmd_es(args: argparse.Namespace) -> int:
     from storage.node import NodeError
 
     cfg = _config(args)
+    if args.action in ("retention", "migrate"):
+        return _es_maintenance(cfg, args)
     if cfg.elasticsearch.external and args.action != "status":
         print(f"Elasticsearch is external ({', '.join(cfg.elasticsearch.resolved_hosts())}); "
               "no local node is managed", file=sys.stderr)
@@ -67,6 +69,26 @@ def cmd_es(args: argparse.Namespace) -> int:
     except NodeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _es_maintenance(cfg: Config, args: argparse.Namespace) -> int:
+    from storage import connect, open_store
+    from storage.admin import apply_retention, migrate_items
+
+    es = connect(cfg.elasticsearch)
+    if args.action == "retention":
+        months = args.months or cfg.elasticsearch.retention_months
+        gone = apply_retention(es, cfg.elasticsearch.prefix, datetime.now(SHANGHAI), months,
+                               dry_run=args.dry_run)
+        verb = "would delete" if args.dry_run else "deleted"
+        print(f"retention {months} months: {verb} {len(gone)} index(es)"
+              + "".join(f"\n  {n}" for n in gone))
+        return 0
+    copied = migrate_items(es, open_store(cfg))
+    for name, n in copied.items():
+        print(f"migrated {name}: {n} documents")
+    print(f"{len(copied)} index(es) migrated to the current mapping")
     return 0
 
 
@@ -224,7 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     es = sub.add_parser("es", help="manage the local Elasticsearch node")
-    es.add_argument("action", choices=["start", "stop", "status"])
+    es.add_argument("action", choices=["start", "stop", "status", "retention", "migrate"],
+                    help="retention: drop item indices older than the retention period; "
+                         "migrate: copy items into the current mapping version, swap alias")
+    es.add_argument("--months", type=int, help="retention period (default: config)")
+    es.add_argument("--dry-run", action="store_true", help="retention: only list")
 
     cc = sub.add_parser("check-config", help="validate a configuration file")
     cc.add_argument("file", nargs="?")
