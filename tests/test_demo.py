@@ -14,15 +14,23 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, s
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "qh-news    pages  14  items  12  indexed  12" in out
-    assert "qh-forum   pages  26  items  24  indexed  24" in out
-    assert "Indexed items: 36" in out
+    assert "qh-forum   pages  27  items  24  indexed  24" in out  # 2 list pages + 24 threads
+    assert "qh-mailbox pages   8  items   6  indexed   6" in out
+    assert "Indexed items: 42" in out
     store.refresh()
-    from yuqing.demo.content import GROWING
+    from yuqing.demo.content import BOARD, GROWING
 
     water = store.search("自来水 发黄", size=50)
-    expected = [t for t, body in GROWING if all(w in t + body for w in ("自来水", "发黄"))]
+    expected = [t for t, body, *_ in [*GROWING, *BOARD]
+                if all(w in t + body for w in ("自来水", "发黄"))]
     assert sorted(h["title"] for h in water) == sorted(expected)
     assert all("河口镇" in h["townships"] for h in water)
+    forum = [h for h in water if h["source_id"] == "qh-forum"]
+    assert forum and all(h["metrics"]["views"] > 0 for h in forum)  # counts from the board
+    mails = {h["title"]: h for h in store.search("", sources=["qh-mailbox"], size=10)}
+    assert mails["柳林村路灯长期不亮"]["replied"] is True
+    assert "更换线路" in mails["柳林村路灯长期不亮"]["reply_text"]
+    assert mails["河口镇自来水发黄请求检测"]["replied"] is False
     assert "yuqing search" in out and "河口" in out.split("Sample search")[1]
     # The growing complaint fires, is explained, and reaches the local webhook.
     detection = out.split("Detection:")[1]

@@ -117,5 +117,5 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
     if result.delivery is not None:
         report.delivered = result.delivery.sent
     for a in report.fired:
-        log.warning("alert fired: %s [%s] %s", a.id, a.severity.value, a.title)
+        log.info("alert fired: %s [%s] %s", a.id, a.severity.value, a.title)
     return report

@@ -35,8 +35,11 @@ def demo_sources(site: LocalSite) -> list[Source]:
     return [
         Source(id="qh-news", name="青禾新闻网", template="feed", kind=SourceKind.news,
                start_urls=[site.url("/news/rss.xml")], interval_minutes=30, max_pages=50),
-        Source(id="qh-forum", name="青禾论坛·民生热线", template="feed", kind=SourceKind.forum,
-               start_urls=[site.url("/forum/rss.xml")], interval_minutes=10, max_pages=50),
+        Source(id="qh-forum", name="青禾论坛·民生热线", template="discuz",
+               kind=SourceKind.forum, interval_minutes=10, max_pages=5,
+               start_urls=[site.url("/forum/forum.php?mod=forumdisplay&fid=2")]),
+        Source(id="qh-mailbox", name="青禾县长信箱", template="board", kind=SourceKind.board,
+               start_urls=[site.url("/mailbox/list.html")], interval_minutes=30),
     ]
 
 

@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class DemoPost:
-    site: str  # "news" or "forum"
+    site: str  # "news", "forum" or "board"
     slug: str
     title: str
     paragraphs: list[str]
     published_at: datetime
     replies: int = 0
     views: int = 0
+    reply: str = ""  # the official answer, for message-board posts
+    reply_after_hours: float = 0.0
 
 
 NEWS: list[tuple[str, list[str]]] = [
@@ -106,6 +108,21 @@ GROWING: list[tuple[str, str]] = [
 ]
 
 
+# Messages to the county government's message board (县长信箱); some already answered.
+BOARD: list[tuple[str, str, str]] = [
+    ("柳林村路灯长期不亮", "柳林乡柳林村村口路灯坏了一个多月，晚上出行很不安全，请有关部门尽快修复。",
+     "经核实，柳林村村口3盏路灯线路老化，乡政府已安排电工于本周内更换线路，感谢您的监督。"),
+    ("城关镇菜市场垃圾清运不及时", "城关镇菜市场垃圾经常堆放两三天才清运，气味很大，影响周边居民生活。",
+     "县城管局已协调环卫公司增加清运频次，每日早晚各清运一次，并加强日常巡查。"),
+    ("装修工人被拖欠工资", "我们十几名工人在城关镇某小区做装修，老板拖欠工资三个月，多次讨要无果，请求劳动部门帮助。", ""),
+    ("石桥中学门口交通拥堵", "石桥镇石桥中学门口每天早上接送学生车辆乱停，造成严重拥堵，存在安全隐患。",
+     "县交警大队已在上下学时段安排警力疏导，并施划临时停车区域。"),
+    ("河口镇自来水发黄请求检测", "河口镇河口村近几天自来水发黄有异味，请求县里安排检测水质并尽快解决。", ""),
+    ("青山乡垃圾填埋场异味扰民", "青山乡青山村靠近垃圾填埋场，夏天异味很重，请求加强除臭处理。",
+     "县生态环境局已督促填埋场完成渗滤液设施改造，并每月公开监测数据。"),
+]
+
+
 def demo_posts(now: datetime, seed: int = 7) -> list[DemoPost]:
     """Every demo post with a timestamp in the last 14 days (growing complaint last 7)."""
     rng = random.Random(seed)
@@ -124,4 +141,10 @@ def demo_posts(now: datetime, seed: int = 7) -> list[DemoPost]:
         posts.append(DemoPost("forum", f"{100 + j:03d}", title, [body], when,
                               replies=rng.randint(5, 40) + 3 * j,
                               views=rng.randint(200, 900) + 150 * j))
+    for k, (title, body, reply) in enumerate(BOARD):
+        when = now - timedelta(days=12 - 2 * k, hours=rng.randint(0, 8))
+        if k == 4:  # the water complaint reaches the board too, this morning
+            when = now - timedelta(hours=5)
+        posts.append(DemoPost("board", f"{200 + k}", title, [body], when, reply=reply,
+                              reply_after_hours=20 + 6 * k))
     return sorted(posts, key=lambda p: p.published_at)
