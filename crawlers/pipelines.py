@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from analysis.pipeline import Analyzer
+from crawlers.context import config_for
 from storage import event_store, open_store
 from storage.client import StorageUnavailable
 from storage.spool import Spool
@@ -50,7 +51,7 @@ class AnalyzeIndexPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AnalyzeIndexPipeline:
-        return cls(crawler, crawler.settings["YUQING_CONFIG_OBJ"])
+        return cls(crawler, config_for(crawler.settings))
 
     def _stat(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None

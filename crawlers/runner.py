@@ -61,8 +61,16 @@ class SourceSummary:
 def scrapy_settings(cfg: Config, *, log_level: str = "INFO") -> Settings:
     s = Settings()
     s.setmodule(default_settings, priority="project")
+    s.setdict({**crawl_settings(cfg), "LOG_LEVEL": log_level, "LOGSTATS_INTERVAL": 10.0,
+               "LOG_INSTALL_ROOT_HANDLER": False,  # yuqing configures logging itself
+               "YUQING_CONFIG_OBJ": cfg}, priority="cmdline")
+    return s
+
+
+def crawl_settings(cfg: Config) -> dict[str, Any]:
+    """The Scrapy settings that yuqing's ``crawl:`` section decides."""
     c = cfg.crawl
-    s.setdict({
+    return {
         "USER_AGENT": c.user_agent,
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrent_per_domain,
         # Scrapy 2.19 starts every queued request of a slot at once when the delay is 0,
@@ -73,12 +81,7 @@ def scrapy_settings(cfg: Config, *, log_level: str = "INFO") -> Settings:
         "DOWNLOAD_TIMEOUT": c.timeout_seconds,
         "RETRY_TIMES": c.retries,
         "RETRY_BACKOFF_SECONDS": c.retry_backoff_seconds,
-        "LOG_LEVEL": log_level,
-        "LOGSTATS_INTERVAL": 10.0,
-        "LOG_INSTALL_ROOT_HANDLER": False,  # yuqing configures logging itself
-        "YUQING_CONFIG_OBJ": cfg,
-    }, priority="cmdline")
-    return s
+    }
 
 
 def _iso(value: Any) -> str:

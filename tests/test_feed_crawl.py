@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from sites import article, atom, rss
 
@@ -125,3 +126,24 @@ def test_events_continue_across_crawl_runs(tmp_path, prefix, store):
     ev = events.get(hits[0]["event_id"])
     assert ev is not None and ev["item_count"] == 2
     assert ev["title"] == "河口村自来水发黄还有异味" and "自来水" in ev["keywords"]
+
+
+def test_plain_scrapy_crawl_runs_a_configured_source(tmp_path, prefix, store):
+    """`scrapy crawl TEMPLATE -a source=ID`: how Scrapyd on other hosts runs a source."""
+    root = Path(__file__).resolve().parents[1]
+    with LocalSite() as site:
+        site.add("/a/1.html", article("新民村道路年久失修", "2026-11-20 09:15", PARAS))
+        site.add("/rss.xml", rss([("新民村道路年久失修", site.url("/a/1.html"),
+                                   "Fri, 20 Nov 2026 09:15:00 +0800")]), "application/rss+xml")
+        cfg = write_config(tmp_path, site)
+        env = {**os.environ, "YUQING_CONFIG": cfg}
+        proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "feed", "-a",
+                               "source=rss-news"], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=180)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        bad = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "feed", "-a",
+                              "source=nope"], cwd=root, env=env, capture_output=True,
+                             text=True, timeout=180)
+    store.refresh()
+    assert [h["title"] for h in store.search("积水")] == ["新民村道路年久失修"]
+    assert "no source 'nope' in the configuration" in bad.stderr

@@ -14,8 +14,10 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from crawlers.context import config_for
 from crawlers.extraction import extract
 from crawlers.spiders.dates import parse_list_date
 from crawlers.state import CrawlState, Decision
@@ -40,6 +42,11 @@ class SourceSpider(scrapy.Spider):
     template = ""
     config: Config  # set in from_crawler, from the crawler's settings
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # `scrapy crawl feed -a source=ID` (and Scrapyd) find a template by this name.
+        cls.name = cls.template
+
     def __init__(self, source: Source, state: CrawlState | None = None, **kwargs: Any):
         super().__init__(name=f"{self.template}:{source.id}", **kwargs)
         self.source = source
@@ -49,9 +56,25 @@ class SourceSpider(scrapy.Spider):
             {urlsplit(u).hostname or "" for u in source.start_urls})
 
     @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # Under `scrapy crawl` / Scrapyd the config's crawl section applies too (`yuqing
+        # crawl` has already set the same values at a higher priority).
+        from crawlers.runner import crawl_settings
+
+        settings.setdict(crawl_settings(config_for(settings)), priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        cfg = config_for(crawler.settings)
+        source = kwargs.get("source")
+        if isinstance(source, str):  # `-a source=ID` on the scrapy command line
+            try:
+                kwargs["source"] = cfg.source(source)
+            except KeyError:
+                raise ValueError(f"no source {source!r} in the configuration; configured: "
+                                 f"{', '.join(s.id for s in cfg.sources)}") from None
         spider = super().from_crawler(crawler, *args, **kwargs)
-        cfg: Config = crawler.settings["YUQING_CONFIG_OBJ"]
         spider.config = cfg
         if spider.state is None:
             spider.state = CrawlState.for_config(cfg)
