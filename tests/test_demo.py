@@ -27,6 +27,7 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, s
     assert all("河口镇" in h["townships"] for h in water)
     forum = [h for h in water if h["source_id"] == "qh-forum"]
     assert forum and all(h["metrics"]["views"] > 0 for h in forum)  # counts from the board
+    assert all(h.get("author") is None for h in forum)  # posters' names are never kept
     mails = {h["title"]: h for h in store.search("", sources=["qh-mailbox"], size=10)}
     assert mails["柳林村路灯长期不亮"]["replied"] is True
     assert "更换线路" in mails["柳林村路灯长期不亮"]["reply_text"]

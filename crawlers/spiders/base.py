@@ -22,7 +22,7 @@ from crawlers.extraction import extract
 from crawlers.spiders.dates import parse_list_date
 from crawlers.state import CrawlState, Decision
 from yuqing.config import Config, Source
-from yuqing.records import SHANGHAI, Item, Metrics
+from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
 
 DetailHandler = Callable[..., Iterator[Any]]
 # Text a reader sees: not scripts, and not the hidden anti-copy noise forums insert
@@ -289,7 +289,9 @@ class SourceSpider(scrapy.Spider):
             text=text.strip(),
             published_at=published,
             fetched_at=self.now(),
-            author=author,
+            # Issues, not people: a news article's byline is a public credit kept for
+            # citation; a forum or board poster's name is personal and never kept.
+            author=author if self.source.kind is SourceKind.news else None,
             region=self.source.region,
             metrics=metrics or Metrics(),
             **extra,
