@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import sys
 import uuid
 from collections.abc import Iterator
@@ -72,3 +74,31 @@ def store(prefix: str, es_url: str):
     s = ItemStore(connect(ElasticsearchConfig(hosts=[es_url])), prefix)
     s.ensure_template()
     return s
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def node(es_url, base_config, monkeypatch):
+    """A second, throw-away local node (the suite's node keeps running), stopped and
+    removed afterwards."""
+    from storage.node import LocalElasticsearch
+    from yuqing.config import LocalNode
+
+    if base_config.elasticsearch.external:
+        pytest.skip("an external cluster is configured; no throw-away node is managed")
+    # Set for the suite's node (e.g. YUQING_ES_PORT=9231); they would override this one's.
+    for var in ("YUQING_ES_PORT", "YUQING_ES_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    # Under var/ (world-searchable), not pytest's 0700 tmp dir: the node runs as its own user.
+    home = ROOT / "var" / "test-nodes" / uuid.uuid4().hex[:8]
+    n = LocalElasticsearch(LocalNode(port=free_port(), heap="256m"), home,
+                           dist_root=ROOT / "var" / "es" / "dist")
+    yield n
+    if n._pid():
+        n.stop()
+    shutil.rmtree(home, ignore_errors=True)

@@ -7,49 +7,25 @@ while `yuqing crawl` is fetching a slow local site, then starts again.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
 import uuid
 
-import pytest
-from conftest import ROOT
 from crawling import crawl, summary, write_config
 from sites import article, news_list
 
 from storage import ItemStore
 from storage.client import connect
 from storage.crawlstats import CrawlStatsStore
-from storage.node import LocalElasticsearch
-from yuqing.config import ElasticsearchConfig, LocalNode
+from yuqing.config import ElasticsearchConfig
 from yuqing.demo.server import LocalSite
 from yuqing.records import item_id_for
 
 N = 20
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-@pytest.fixture
-def node(es_url, base_config, monkeypatch):
-    if base_config.elasticsearch.external:
-        pytest.skip("an external cluster is configured; no throw-away node is managed")
-    # These would point the throw-away node at the suite's own node.
-    for var in ("YUQING_ES_PORT", "YUQING_ES_HOME"):
-        monkeypatch.delenv(var, raising=False)
-    home = ROOT / "var" / "test-nodes" / uuid.uuid4().hex[:8]
-    n = LocalElasticsearch(LocalNode(port=_free_port(), heap="256m"), home,
-                           dist_root=ROOT / "var" / "es" / "dist")
-    yield n
-    if n._pid():
-        n.stop()
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_es_down_mid_crawl_items_spooled_then_indexed_exactly_once(tmp_path, node):

@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import uuid
 
 import pytest
-from conftest import ROOT
 
 from storage.node import LocalElasticsearch, NodeError
 from yuqing.config import LocalNode
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def node(es_url, base_config, monkeypatch):
-    if base_config.elasticsearch.external:
-        pytest.skip("an external cluster is configured; no local node is managed")
-    # Set for the suite's node (e.g. YUQING_ES_PORT=9231); they would override this one's.
-    for var in ("YUQING_ES_PORT", "YUQING_ES_HOME"):
-        monkeypatch.delenv(var, raising=False)
-    # Under var/ (world-searchable), not pytest's 0700 tmp dir: the node runs as its own user.
-    home = ROOT / "var" / "test-nodes" / uuid.uuid4().hex[:8]
-    settings = LocalNode(port=_free_port(), heap="256m")
-    n = LocalElasticsearch(settings, home, dist_root=ROOT / "var" / "es" / "dist")
-    yield n
-    if n._pid():
-        n.stop()
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_start_status_stop_and_idempotence(node, capsys):
