@@ -100,7 +100,7 @@ class ConsoleQueries:
         """Full text (the language of ``build_query``) with the feed's filters, highlighted."""
         base = build_query(text)
         base["bool"]["filter"] = filters.clauses()
-        highlight = {"pre_tags": ["<mark>"], "post_tags": ["</mark>"],
+        highlight = {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",
                      "fields": {"title": {"number_of_fragments": 0},
                                 "text": {"fragment_size": 90, "number_of_fragments": 2}}}
         return self._search(base, size=size, offset=offset, highlight=highlight,
