@@ -22,6 +22,8 @@ from .db import ConsoleDB
 HERE = Path(__file__).resolve().parent
 SENTIMENT_ZH = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 KIND_ZH = {"news": "新闻", "forum": "论坛", "board": "留言板"}
+ACTION_ZH = {"alert.acknowledge": "确认预警", "alert.handle": "处置预警",
+             "silence.create": "新建静默", "silence.expire": "静默失效"}
 SEVERITY_ZH = {"info": "提示", "warning": "警告", "critical": "严重"}
 # Strict by default: the pages need nothing from other origins (static files are vendored).
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -41,7 +43,8 @@ def templates() -> Jinja2Templates:
     tpl.env.filters.update(t=fmt_time, sentiment=lambda v: SENTIMENT_ZH.get(v or "", v or "—"),
                            kind=lambda v: KIND_ZH.get(v or "", v or "—"),
                            severity=lambda v: SEVERITY_ZH.get(v or "", v or "—"),
-                           role=lambda v: ROLE_ZH.get(v, v))
+                           role=lambda v: ROLE_ZH.get(v, v),
+                           action=lambda v: ACTION_ZH.get(v, v))
     return tpl
 
 

@@ -66,13 +66,15 @@ class FilterArgs:
 
     def __init__(self, source: str | None = None, township: str | None = None,
                  category: str | None = None, sentiment: str | None = None,
-                 days: float | None = Query(None, ge=0, le=3650),
+                 # A string: the form sends "days=" for 不限, which is not a number.
+                 days: str = Query("", pattern=r"^(\d{1,4}(\.\d+)?)?$"),
                  sort: str = Query("newest", pattern="^(newest|negative|relevance)$"),
                  page: int = Query(1, ge=1, le=200)):
         self.values = {"source": source or "", "township": township or "",
                        "category": category or "", "sentiment": sentiment or "",
-                       "days": days or "", "sort": sort}
-        self.filters = filters_from(source, township, category, sentiment, days)
+                       "days": float(days) if days else "", "sort": sort}
+        self.filters = filters_from(source, township, category, sentiment,
+                                    float(days) if days else None)
         self.sort, self.page = sort, page
 
     def query(self, **extra: Any) -> str:

@@ -140,11 +140,17 @@ def _console(cfg: Config, args: argparse.Namespace, dump: Path, out) -> int:
               f"`yuqing -c {dump} web`)", file=out)
         return 0
     print("Serving until Ctrl-C.", file=out, flush=True)
-    try:
-        while not server.should_exit:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
+    import signal
+
+    # The crawl (Scrapy) left its own SIGINT/SIGTERM handlers behind; ours stop the console.
+    def stop(*_: object) -> None:
         server.should_exit = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not server.should_exit:
+        time.sleep(0.2)
+    time.sleep(0.5)  # let uvicorn close its connections
     return 0
 
 
