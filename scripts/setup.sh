@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything yuqing needs on a fresh Debian machine of this kind: system packages
-# (Maven to fetch Elasticsearch, a JDK, CJK fonts for report charts), a virtualenv with the
+# (Maven to fetch Elasticsearch, a JDK, CJK fonts for report charts, Chromium for the
+# console's browser tests), a virtualenv with the
 # project and its test dependencies. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ need_apt=()
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jdk-headless)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk fontconfig)
+# The console's browser tests drive Debian's Chromium (never a downloaded browser build).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing ${need_apt[*]}" >&2

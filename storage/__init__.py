@@ -47,6 +47,13 @@ def open_report_queries(cfg: Config) -> ReportQueries:
     return ReportQueries(connect(cfg.elasticsearch), cfg.elasticsearch.prefix)
 
 
+def open_console_queries(cfg: Config):
+    """Read-only queries of the duty console (creates nothing)."""
+    from .console import ConsoleQueries
+
+    return ConsoleQueries(connect(cfg.elasticsearch), cfg.elasticsearch.prefix)
+
+
 __all__ = ["AlertStore", "ItemStore", "ReportQueries", "SilenceStore", "Span",
            "StorageUnavailable", "connect", "open_alert_stores", "open_report_queries",
            "open_store"]

@@ -38,3 +38,5 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, s
     assert "alert(s) fired" in detection and "[warning] 事件" in detection
     assert "自来水" in detection and "基线" in detection
     assert "Delivered to the duty office's webhook (/hook)" in detection
+    # The console started on the demo's data, answered, and stopped with the demo.
+    assert "Duty console (值班台): http://127.0.0.1:" in out and "login: demo / " in out

@@ -230,6 +230,20 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return run(args)
 
 
+@command("web")
+def cmd_web(args: argparse.Namespace) -> int:
+    from web.cli import run_web
+
+    return run_web(args)
+
+
+@command("users")
+def cmd_users(args: argparse.Namespace) -> int:
+    from web.cli import run_users
+
+    return run_users(args)
+
+
 @command("report")
 def cmd_report(args: argparse.Namespace) -> int:
     # The reports package owns its sub-commands; see reports/cli.py.
@@ -290,6 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")
     de.add_argument("--port", type=int, default=0, help="port for the demo web (default: any)")
     de.add_argument("--keep-es", action="store_true", help="leave the local node running")
+    de.add_argument("--serve", action="store_true", help="keep serving the duty console "
+                    "until Ctrl-C")
+    de.add_argument("--no-web", action="store_true", help="do not start the duty console")
+    de.add_argument("--web-port", type=int, default=0, help="console port (default: 8080 if "
+                    "free, else any)")
 
     from alerts.cli import add_parser as add_alerts_parser
 
@@ -298,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     from reports.cli import add_parser as add_report_parser
 
     add_report_parser(sub)
+
+    from web.cli import add_parsers as add_web_parsers
+
+    add_web_parsers(sub)
     return p
 
 

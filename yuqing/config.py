@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alerts.config import AlertingConfig
+from web.settings import WebConfig
 from yuqing.records import SourceKind
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "default.yaml"
@@ -208,6 +209,7 @@ class Config(_Model):
     sources: list[Source] = Field(default_factory=list)
     schemes: list[SchemeConfig] = Field(default_factory=list)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:

@@ -117,7 +117,50 @@ def run_demo(args: argparse.Namespace) -> int:
                                    allow_unicode=True, sort_keys=False), encoding="utf-8")
     print(f"\nThe local Elasticsearch keeps running. Search the demo data with "
           f"`yuqing -c {dump} search 噪音`; stop the node with `yuqing es stop`.", file=out)
+    if args.no_web:
+        return 0
+    return _console(cfg, args, dump, out)
+
+
+def _console(cfg: Config, args: argparse.Namespace, dump: Path, out) -> int:
+    """Start the duty console on the demo's data with a fresh demo login. Without --serve
+    it is checked and then stops with the demo (tests and CI must not hang)."""
+    import secrets
+
+    from web.app import console_db
+    from web.cli import start_background
+    from web.db import now
+
+    password = secrets.token_urlsafe(9)
+    console_db(cfg).add_user("demo", "admin", password, now())
+    port = args.web_port or (cfg.web.port if _free(cfg.web.port) else _any_port())
+    server = start_background(cfg, "127.0.0.1", port)
+    print(f"\nDuty console (值班台): http://127.0.0.1:{port}/  login: demo / {password}",
+          file=out, flush=True)
+    if not args.serve:
+        server.should_exit = True
+        print(f"(stopped with the demo; `yuqing demo --serve` keeps it running, or "
+              f"`yuqing -c {dump} web`)", file=out)
+        return 0
+    print("Serving until Ctrl-C.", file=out, flush=True)
+    import signal
+
+    # The crawl (Scrapy) left its own SIGINT/SIGTERM handlers behind; ours stop the console.
+    def stop(*_: object) -> None:
+        server.should_exit = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not server.should_exit:
+        time.sleep(0.2)
+    time.sleep(0.5)  # let uvicorn close its connections
     return 0
+
+
+def _any_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _print_crawl(summaries, cfg: Config, out) -> None:

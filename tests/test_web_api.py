@@ -1,0 +1,238 @@
+"""The duty console through FastAPI's TestClient against the real Elasticsearch node:
+every route refuses strangers and the wrong role, every change needs the CSRF token and
+lands in the audit trail, and the pages show what the data says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web_support import PASSWORDS, ROLES, csrf_of, now, seed
+
+PAGES = ["/", "/feed", "/feed/rows", "/events", "/events/ev-water", "/alerts", "/alerts/rows",
+         "/alerts/water0123456789", "/silences", "/search?q=自来水", "/duty", "/reports",
+         "/reports/download?kind=weekly", "/reports/file/x.docx", "/audit"]
+API_GETS = ["/api/me", "/api/feed", "/api/search?q=自来水", "/api/events",
+            "/api/events/ev-water", "/api/alerts", "/api/alerts/water0123456789",
+            "/api/silences", "/api/duty", "/api/audit", "/api/openapi.json"]
+POSTS = ["/alerts/water0123456789/ack", "/alerts/water0123456789/handle",
+         "/alerts/water0123456789/silence", "/silences/abc/expire", "/logout",
+         "/api/alerts/water0123456789/ack", "/api/alerts/water0123456789/handle",
+         "/api/silences", "/api/silences/abc/expire"]
+
+
+@pytest.fixture
+def app(prefix, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    from storage import AlertStore
+    from web.app import create_app
+    from yuqing.config import load_config
+
+    t = now()
+    items, alert = seed(t)
+    store.index(items, t, refresh=True)
+    alerts = AlertStore(store.es, prefix)
+    alerts.ensure()
+    alerts.upsert([alert], t, refresh=True)
+    application = create_app(load_config(None))
+    for name, password in PASSWORDS.items():
+        application.state.db.add_user(name, ROLES[name], password, t)
+    return application
+
+
+def login(app, name: str) -> TestClient:
+    c = TestClient(app)
+    page = c.get("/login")
+    r = c.post("/login", data={"username": name, "password": PASSWORDS[name],
+                               "csrf": csrf_of(page.text), "next": "/feed"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/feed", r.text
+    return c
+
+
+@pytest.fixture
+def clients(app) -> Iterator[dict[str, TestClient]]:
+    yield {name: login(app, name) for name in PASSWORDS}
+
+
+def test_strangers_are_refused_everywhere(app):
+    c = TestClient(app)
+    for path in PAGES:
+        r = c.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
+    for path in API_GETS:
+        assert c.get(path).status_code == 401, path
+    for path in POSTS:
+        assert c.post(path, data={"note": "x"}).status_code == 401, path
+    bad = TestClient(app, headers={"Authorization": "Bearer yq_forged"})
+    assert bad.get("/api/alerts").status_code == 401
+    # Static files carry no data and the login page needs them.
+    assert c.get("/static/console.css").status_code == 200
+
+
+def test_login_cookie_flags_csrf_and_rate_limit(app):
+    c = TestClient(app)
+    page = c.get("/login")
+    token = csrf_of(page.text)
+    r = c.post("/login", data={"username": "li", "password": PASSWORDS["li"], "csrf": "forged"},
+               follow_redirects=False)
+    assert "error=csrf" in r.headers["location"] and "yq_session" not in r.cookies
+    for _ in range(5):
+        r = c.post("/login", data={"username": "li", "password": "wrong", "csrf": token},
+                   follow_redirects=False)
+        assert "error=bad" in r.headers["location"]
+    r = c.post("/login", data={"username": "li", "password": PASSWORDS["li"], "csrf": token},
+               follow_redirects=False)
+    assert "error=locked" in r.headers["location"], "the right password is refused while locked"
+    # Another user from the same address is not locked out by li's failures.
+    r = c.post("/login", data={"username": "wang", "password": PASSWORDS["wang"],
+                               "csrf": token, "next": "//evil.example/"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/feed"  # no open redirect
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_wrong_role_is_refused(clients):
+    viewer, officer = clients["wang"], clients["li"]
+    csrf = csrf_of(viewer.get("/alerts/water0123456789").text.replace(
+        'action="/logout"', ""))  # the logout form carries the session's token
+    for path in ("/alerts/water0123456789/ack", "/alerts/water0123456789/handle",
+                 "/alerts/water0123456789/silence", "/silences/abc/expire"):
+        r = viewer.post(path, data={"csrf": csrf, "note": "x"}, follow_redirects=False)
+        assert r.status_code == 403, path
+    r = viewer.post("/api/alerts/water0123456789/ack", headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 403
+    for c in (viewer, officer):
+        assert c.get("/audit", headers={"Accept": "text/html"}).status_code == 403
+        assert c.get("/api/audit").status_code == 403
+    assert not viewer.get("/api/alerts/water0123456789").json().get("acknowledged_at")
+
+
+def test_changes_need_csrf_and_are_audited(clients):
+    officer, admin = clients["li"], clients["zhao"]
+    page = officer.get("/alerts/water0123456789")
+    assert page.status_code == 200 and "为什么预警" in page.text and "基线" in page.text
+    csrf = csrf_of(page.text)
+    assert officer.post("/alerts/water0123456789/ack").status_code == 403
+    assert officer.post("/alerts/water0123456789/ack", data={"csrf": "x"}).status_code == 403
+    assert officer.post("/api/alerts/water0123456789/ack").status_code == 403
+    r = officer.post("/alerts/water0123456789/ack", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    doc = officer.get("/api/alerts/water0123456789").json()
+    assert doc["acknowledged_by"] == "li" and doc["acknowledged_at"]
+    r = officer.post("/alerts/water0123456789/handle", data={"csrf": csrf, "note": " "},
+                     follow_redirects=False)
+    assert "error=" in r.headers["location"]  # a note is required
+    r = officer.post("/api/alerts/water0123456789/handle", json={"note": "已通知水务局排查"},
+                     headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and r.json()["handled_by"] == "li"
+    r = officer.post("/alerts/water0123456789/silence", follow_redirects=False, data={
+        "csrf": csrf, "matchers": 'township="河口镇" rule="growing_event"',
+        "comment": "水厂检修至明早", "duration": "8h"})
+    assert r.status_code == 303 and r.headers["location"] == "/silences"
+    sil = officer.get("/api/silences").json()
+    assert sil[0]["created_by"] == "li" and sil[0]["matchers"] == ['township="河口镇"',
+                                                                    'rule="growing_event"']
+    r = officer.post("/api/silences", headers={"X-CSRF-Token": csrf},
+                     json={"matchers": ["bad matcher"], "comment": "x"})
+    assert r.status_code == 422
+    r = officer.post(f"/silences/{sil[0]['id']}/expire", data={"csrf": csrf},
+                     follow_redirects=False)
+    assert r.status_code == 303
+    assert officer.get("/api/silences").json() == []
+    trail = admin.get("/api/audit").json()
+    assert [(e["user"], e["action"]) for e in trail][::-1] == [
+        ("li", "alert.acknowledge"), ("li", "alert.handle"), ("li", "silence.create"),
+        ("li", "silence.expire")]
+    assert all(e["at"] and e["ip"] for e in trail)
+    html = admin.get("/audit").text
+    assert "处置预警" in html and "已通知水务局排查" in html
+    assert "已通知水务局排查" in officer.get("/alerts/water0123456789").text
+
+
+def test_bearer_token_needs_no_csrf(app, clients):
+    from web.db import now as t
+
+    token = app.state.db.new_token("li", "ticket system", t())
+    c = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    assert c.get("/api/me").json() == {"name": "li", "role": "officer", "via": "token"}
+    assert c.post("/api/alerts/water0123456789/ack").json()["acknowledged_by"] == "li"
+    assert c.post("/api/alerts/nope/ack").status_code == 404
+    viewer_token = app.state.db.new_token("wang", "wallboard", t())
+    v = TestClient(app, headers={"Authorization": f"Bearer {viewer_token}"})
+    assert v.post("/api/alerts/water0123456789/ack").status_code == 403
+    schema = c.get("/api/openapi.json").json()
+    assert "/api/alerts/{alert_id}/ack" in schema["paths"]
+
+
+def test_feed_filters_sort_and_privacy(clients):
+    c = clients["wang"]
+    feed = c.get("/api/feed").json()
+    titles = [i["title"] for i in feed["items"]]
+    # Scheme 供水问题 needs 自来水/供水/... and 发黄/停水/...: the market opening is not in it.
+    assert feed["total"] == 7 and "城关镇菜市场开业" not in titles
+    assert titles[0] == "城关镇停水通知"  # newest first
+    assert all("供水问题" in i["_schemes"] for i in feed["items"])
+    assert all("author" not in i and "tokens" not in i for i in feed["items"])
+    neg = c.get("/api/feed?sort=negative").json()["items"]
+    assert neg[0]["title"] == "河口镇自来水发黄第0天"
+    town = c.get("/api/feed?township=河口镇&sentiment=negative").json()
+    assert town["total"] == 6
+    assert c.get("/api/feed?source=qh-news").json()["total"] == 1
+    assert c.get("/api/feed?category=市场监管").json()["total"] == 0
+    html = c.get("/feed?township=河口镇").text
+    assert "河口镇自来水发黄第5天" in html and "网名某某" not in html
+    assert 'data-poll="/feed/rows?township=' in html
+    rows = c.get("/feed/rows?sort=negative").text
+    assert rows.index("第0天") < rows.index("第5天") and "<html" not in rows
+
+
+def test_search_highlights_and_escapes(clients):
+    c = clients["wang"]
+    r = c.get("/api/search?q=自来水 发黄&township=河口镇").json()
+    assert r["total"] == 6
+    assert "<mark>" in r["items"][0]["_highlight"]["title"][0]
+    html = c.get("/search?q=停水").text
+    assert "<mark>停</mark><mark>水</mark>" in html or "<mark>停水</mark>" in html
+    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+    assert "找到 <b>1</b> 条" in html
+
+
+def test_events_duty_and_reports(clients):
+    c = clients["wang"]
+    events = c.get("/api/events").json()
+    assert events[0]["id"] == "ev-water" and events[0]["count"] == 6
+    assert events[0]["alerts"]["alerts"] == 1
+    page = c.get("/events/ev-water").text
+    assert "<svg" in page and "成员信息" in page and "河口镇自来水发黄第3天" in page
+    assert c.get("/events/nope").status_code == 404
+    ev = c.get("/api/events/ev-water").json()
+    assert sum(b["count"] for b in ev["timeline"]) == 6 and len(ev["alerts"]) == 1
+    duty = c.get("/api/duty").json()
+    assert duty["level_key"] in ("normal", "weekend", "holiday") and duty["open_alerts"] == 1
+    assert duty["on_duty"] is None
+    html = c.get("/duty").text
+    assert "值守等级" in html and "尚未配置值班表" in html and "快速增长" in html
+    week = now().strftime("%G-W%V")
+    r = c.get(f"/reports/download?kind=weekly&spec={week}&fmt=docx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert "attachment" in r.headers["content-disposition"]
+    r = c.get(f"/reports/download?kind=weekly&spec={week}&fmt=html")
+    assert r.status_code == 200 and "周报" in r.text
+    listed = c.get("/reports").text
+    assert f"weekly-{week}.docx" in listed
+    assert c.get(f"/reports/file/weekly-{week}.docx").content[:2] == b"PK"
+    assert c.get("/reports/file/..%2Fstate%2Fconsole.sqlite").status_code == 404
+    assert "error=" in c.get("/reports/download?kind=weekly&spec=bogus",
+                             follow_redirects=False).headers["location"]
+
+
+def test_logout_ends_the_session(clients):
+    c = clients["zhao"]
+    csrf = csrf_of(c.get("/duty").text)
+    assert c.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    c.cookies.clear()
+    assert c.get("/feed", follow_redirects=False).status_code == 303

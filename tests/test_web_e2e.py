@@ -1,0 +1,114 @@
+"""End to end in real headless Chromium (the Debian package, never a downloaded browser)
+against `yuqing demo --serve`: log in, find the demo's growing complaint (河口镇 自来水) in the
+feed and as an alert, acknowledge it, see it in the audit trail, search, download the
+weekly report. Screenshots of the main pages are kept under var/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="chromium not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def demo_console(tmp_path, prefix, store):
+    env = {**os.environ, "YUQING_DATA_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "demo", "--serve"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env)
+    deadline, lines = time.monotonic() + 300, []
+    try:
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if not line and proc.poll() is not None:
+                break
+            lines.append(line)
+            m = re.search(r"(http://127\.0\.0\.1:\d+)/\s+login: (\S+) / (\S+)", line)
+            if m:
+                yield m.group(1), m.group(2), m.group(3)
+                return
+        pytest.fail("the demo did not start the console:\n" + "".join(lines[-40:]))
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def test_duty_officer_day(demo_console, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, user, password = demo_console
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots in {SHOTS}")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000},
+                                accept_downloads=True)
+        page.goto(f"{base}/alerts")
+        expect(page).to_have_url(re.compile(r"/login"))
+        page.screenshot(path=SHOTS / "login.png")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/alerts$"))
+
+        page.goto(f"{base}/feed?township=河口镇")
+        expect(page.locator("#feed-rows")).to_contain_text("自来水")
+        page.screenshot(path=SHOTS / "feed.png", full_page=True)
+
+        page.goto(f"{base}/alerts")
+        link = page.locator("a", has_text=re.compile("河口镇.*自来水")).first
+        expect(link).to_be_visible()
+        page.screenshot(path=SHOTS / "alerts.png", full_page=True)
+        link.click()
+        expect(page.locator("body")).to_contain_text("为什么预警")
+        page.click("#ack")
+        expect(page.locator("[data-ack]")).to_contain_text(user)
+        page.screenshot(path=SHOTS / "alert.png", full_page=True)
+
+        page.goto(f"{base}/audit")
+        expect(page.locator("table.list")).to_contain_text("确认预警")
+        expect(page.locator("table.list")).to_contain_text(user)
+        page.screenshot(path=SHOTS / "audit.png", full_page=True)
+
+        page.goto(f"{base}/search")
+        page.fill("input[name=q]", "自来水 发黄")
+        page.press("input[name=q]", "Enter")
+        expect(page.locator("mark").first).to_be_visible()
+        page.screenshot(path=SHOTS / "search.png", full_page=True)
+
+        page.goto(f"{base}/events")
+        page.locator("td.title a").first.click()
+        expect(page.locator("svg.chart")).to_be_visible()
+        page.screenshot(path=SHOTS / "event.png", full_page=True)
+
+        page.goto(f"{base}/duty")
+        expect(page.locator("h1")).to_contain_text("值班")
+        page.screenshot(path=SHOTS / "duty.png", full_page=True)
+
+        page.goto(f"{base}/reports")
+        page.screenshot(path=SHOTS / "reports.png", full_page=True)
+        with page.expect_download() as dl:
+            page.click("form.row button[type=submit]")
+        path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(path)
+        assert path.suffix == ".docx" and path.read_bytes()[:2] == b"PK"
+
+        # A laptop-sized window still shows the feed readably.
+        page.set_viewport_size({"width": 900, "height": 900})
+        page.goto(f"{base}/feed")
+        page.screenshot(path=SHOTS / "feed-narrow.png")
+        browser.close()

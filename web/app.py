@@ -1,0 +1,96 @@
+"""The FastAPI application: state, templates, error handling, security headers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from yuqing.config import Config
+from yuqing.records import SHANGHAI
+
+from .auth import ROLE_ZH, Forbidden, NotAuthenticated
+from .data import ConsoleData
+from .db import ConsoleDB
+
+HERE = Path(__file__).resolve().parent
+SENTIMENT_ZH = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+KIND_ZH = {"news": "新闻", "forum": "论坛", "board": "留言板"}
+ACTION_ZH = {"alert.acknowledge": "确认预警", "alert.handle": "处置预警",
+             "silence.create": "新建静默", "silence.expire": "静默失效"}
+SEVERITY_ZH = {"info": "提示", "warning": "警告", "critical": "严重"}
+# Strict by default: the pages need nothing from other origins (static files are vendored).
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def fmt_time(value: Any, form: str = "%m-%d %H:%M") -> str:
+    """Any stored time (ISO string, aware datetime) shown in Asia/Shanghai."""
+    if not value:
+        return "—"
+    t = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return t.astimezone(SHANGHAI).strftime(form)
+
+
+def templates() -> Jinja2Templates:
+    tpl = Jinja2Templates(directory=str(HERE / "templates"))
+    tpl.env.filters.update(t=fmt_time, sentiment=lambda v: SENTIMENT_ZH.get(v or "", v or "—"),
+                           kind=lambda v: KIND_ZH.get(v or "", v or "—"),
+                           severity=lambda v: SEVERITY_ZH.get(v or "", v or "—"),
+                           role=lambda v: ROLE_ZH.get(v, v),
+                           action=lambda v: ACTION_ZH.get(v, v))
+    return tpl
+
+
+def console_db(cfg: Config) -> ConsoleDB:
+    configured = {u.name: (u.role, u.password_hash) for u in cfg.web.users}
+    return ConsoleDB(cfg.data_path("state", "console.sqlite"), configured)
+
+
+def create_app(cfg: Config, db: ConsoleDB | None = None) -> FastAPI:
+    from . import api, pages
+
+    app = FastAPI(title="yuqing 舆情值班台 API", version="1", openapi_url=None, docs_url=None,
+                  redoc_url=None)
+    app.state.cfg = cfg
+    app.state.db = db or console_db(cfg)
+    app.state.data = ConsoleData(cfg, app.state.db)
+    app.state.templates = templates()
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(NotAuthenticated)
+    async def _unauthenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            return JSONResponse({"detail": "未登录"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+                "accept", ""):
+            return JSONResponse({"detail": exc.message}, status_code=403)
+        return HTMLResponse(app.state.templates.get_template("error.html").render(
+            request=request, message=exc.message, who=None), status_code=403)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/static/"):
+            # Pages show live data and who did what: never from a shared cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

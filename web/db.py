@@ -1,0 +1,218 @@
+"""The console's own state in one SQLite file (``<data_dir>/state/console.sqlite``): users,
+sessions, API tokens, failed logins and the audit trail.
+
+SQLite rather than Elasticsearch because logins and the audit trail must work, and stay
+consistent, even while the cluster is down or being reindexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from yuqing.records import SHANGHAI
+
+ROLES = ("viewer", "officer", "admin")
+_HASHER = PasswordHasher()
+# Verified against when the user does not exist, so a wrong name costs as long as a wrong
+# password and timing does not reveal which names exist.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, name TEXT NOT NULL, csrf TEXT NOT NULL,
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+  token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS login_failures (
+  name TEXT NOT NULL, ip TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(name, ip, at);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
+  role TEXT NOT NULL, ip TEXT, action TEXT NOT NULL, target TEXT, detail TEXT);
+"""
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _sha(text: str) -> str:
+    # Session ids and API tokens are stored hashed: a copied database file cannot log in.
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    def can(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    csrf: str
+
+
+class ConsoleDB:
+    def __init__(self, path: Path, configured: dict[str, tuple[str, str]] | None = None):
+        """``configured``: users from the YAML file, name -> (role, argon2 hash); they take
+        precedence over users added with ``yuqing users add``."""
+        self.path = path
+        self.configured = configured or {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    # ---- users --------------------------------------------------------------------------
+
+    def add_user(self, name: str, role: str, password: str, now: datetime) -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if len(password) < 8:
+            raise ValueError("password must have at least 8 characters")
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?)",
+                      (name, role, hash_password(password), now.isoformat()))
+
+    def remove_user(self, name: str) -> bool:
+        with self._tx() as c:
+            n = c.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount
+            c.execute("DELETE FROM sessions WHERE name = ?", (name,))
+            c.execute("DELETE FROM tokens WHERE name = ?", (name,))
+        return n > 0
+
+    def users(self) -> list[User]:
+        rows = {n: r for n, r in self._query("SELECT name, role FROM users")}
+        rows.update({n: r for n, (r, _) in self.configured.items()})
+        return [User(n, r) for n, r in sorted(rows.items())]
+
+    def _user_record(self, name: str) -> tuple[str, str] | None:
+        if name in self.configured:
+            return self.configured[name]
+        rows = self._query("SELECT role, password_hash FROM users WHERE name = ?", (name,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def user(self, name: str) -> User | None:
+        rec = self._user_record(name)
+        return User(name, rec[0]) if rec else None
+
+    def verify(self, name: str, password: str) -> User | None:
+        rec = self._user_record(name)
+        try:
+            _HASHER.verify(rec[1] if rec else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return User(name, rec[0]) if rec else None
+
+    # ---- failed logins ------------------------------------------------------------------
+
+    def failures(self, name: str, ip: str, since: datetime) -> int:
+        rows = self._query("SELECT COUNT(*) FROM login_failures WHERE name = ? AND ip = ? "
+                           "AND at >= ?", (name, ip, since.isoformat()))
+        return int(rows[0][0])
+
+    def record_failure(self, name: str, ip: str, now: datetime) -> None:
+        with self._tx() as c:
+            c.execute("INSERT INTO login_failures VALUES (?, ?, ?)", (name, ip, now.isoformat()))
+            # Keep the table small: a day of history is far more than any lockout window.
+            c.execute("DELETE FROM login_failures WHERE at < ?",
+                      ((now - timedelta(days=1)).isoformat(),))
+
+    def clear_failures(self, name: str, ip: str) -> None:
+        with self._tx() as c:
+            c.execute("DELETE FROM login_failures WHERE name = ? AND ip = ?", (name, ip))
+
+    # ---- sessions and tokens ------------------------------------------------------------
+
+    def new_session(self, user: User, now: datetime, hours: float) -> tuple[str, str]:
+        """A new session: (cookie value, CSRF token)."""
+        sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self._tx() as c:
+            c.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
+            c.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
+                      (_sha(sid), user.name, csrf, now.isoformat(),
+                       (now + timedelta(hours=hours)).isoformat()))
+        return sid, csrf
+
+    def session(self, sid: str, now: datetime) -> Session | None:
+        rows = self._query("SELECT name, csrf, expires_at FROM sessions WHERE id_hash = ?",
+                           (_sha(sid),))
+        if not rows or rows[0][2] < now.isoformat():
+            return None
+        user = self.user(rows[0][0])  # a removed user's sessions die with them
+        return Session(user, rows[0][1]) if user else None
+
+    def end_session(self, sid: str) -> None:
+        with self._tx() as c:
+            c.execute("DELETE FROM sessions WHERE id_hash = ?", (_sha(sid),))
+
+    def new_token(self, name: str, label: str, now: datetime) -> str:
+        if self.user(name) is None:
+            raise KeyError(name)
+        token = "yq_" + secrets.token_urlsafe(32)
+        with self._tx() as c:
+            c.execute("INSERT INTO tokens VALUES (?, ?, ?, ?)",
+                      (_sha(token), name, label, now.isoformat()))
+        return token
+
+    def token_user(self, token: str) -> User | None:
+        rows = self._query("SELECT name FROM tokens WHERE token_hash = ?", (_sha(token),))
+        return self.user(rows[0][0]) if rows else None
+
+    # ---- audit trail --------------------------------------------------------------------
+
+    def audit(self, user: User, ip: str | None, action: str, target: str | None,
+              detail: str | None, now: datetime) -> None:
+        with self._tx() as c:
+            c.execute("INSERT INTO audit (at, user, role, ip, action, target, detail) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (now.isoformat(), user.name, user.role, ip, action, target, detail))
+
+    def audit_log(self, limit: int = 200, target: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, at, user, role, ip, action, target, detail FROM audit"
+        args: tuple[Any, ...] = ()
+        if target:
+            sql += " WHERE target = ?"
+            args = (target,)
+        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*args, limit))
+        keys = ("id", "at", "user", "role", "ip", "action", "target", "detail")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def now() -> datetime:
+    return datetime.now(SHANGHAI)

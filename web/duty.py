@@ -1,0 +1,93 @@
+"""The duty view's data, behind one adapter so the roster and escalation can plug in.
+
+Today it knows what ``watch.calendar`` (official holidays, make-up workdays, unknown years)
+and ``detection.sensitivity`` (the thresholds in force) say, plus the open alerts. Who is
+on duty and escalation state come from ``on_duty`` / ``escalations``; they return nothing
+until the duty-operations work (roster, escalation, watch levels) lands, and the page then
+says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from detection.sensitivity import sensitivity_at
+from watch.calendar import day_info
+from yuqing.config import Config
+
+LOOKAHEAD_DAYS = 10  # far enough to arrange a holiday watch roster in time
+
+
+@dataclass
+class DutyStatus:
+    now: datetime
+    level: str  # 常规 / 周末值守 / 节假日24小时值班
+    level_key: str  # normal / weekend / holiday (for styling and the API)
+    reasons: list[str]
+    thresholds: dict[str, Any]
+    on_duty: list[dict[str, str]] | None  # None: no roster configured yet
+    warnings: list[str]
+    upcoming: list[dict[str, Any]] = field(default_factory=list)
+    escalations: list[dict[str, Any]] | None = None
+
+
+def on_duty(cfg: Config, now: datetime) -> list[dict[str, str]] | None:
+    """Who is on shift now ([{name, role, phone?}]). Hook for the roster: ``None`` until a
+    roster is configured."""
+    roster = getattr(cfg, "roster", None)
+    if roster is None:
+        return None
+    who = getattr(roster, "on_duty", None)
+    return list(who(now)) if callable(who) else None
+
+
+def _level(d: date) -> tuple[str, str, list[str]]:
+    info = day_info(d)
+    if info.holiday:
+        why = f"今天是法定节假日（{info.holiday}），阈值调低、全天预警"
+        return "holiday", "节假日24小时值班", [why]
+    if info.off_day:
+        return "weekend", "周末值守", ["今天是休息日"]
+    reasons = ["今天是工作日"]
+    if info.makeup_workday:
+        reasons = ["今天是调休上班日"]
+    return "normal", "常规值守", reasons
+
+
+def _upcoming(today: date) -> tuple[list[dict[str, Any]], list[str]]:
+    out: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for n in range(1, LOOKAHEAD_DAYS + 1):
+        d = today + timedelta(days=n)
+        info = day_info(d)
+        if not info.known and str(d.year) not in seen:
+            seen.add(str(d.year))
+            warnings.append(f"官方节假日安排未知：{d.year}年（请更新 chinesecalendar 或在配置"
+                            "中补充），节假日与调休无法识别")
+        if info.holiday and info.holiday not in seen:
+            seen.add(info.holiday)
+            out.append({"date": d.isoformat(), "holiday": info.holiday, "in_days": n})
+            warnings.append(f"{n}天后（{d:%m月%d日}）{info.holiday}假期开始：请安排24小时值班")
+        if info.makeup_workday:
+            out.append({"date": d.isoformat(), "holiday": "调休上班", "in_days": n})
+    return out, warnings
+
+
+def duty_status(cfg: Config, now: datetime) -> DutyStatus:
+    key, level, reasons = _level(now.date())
+    today = day_info(now.date())
+    warnings: list[str] = []
+    if not today.known:
+        warnings.append(f"官方节假日安排未知：{now.year}年——今天是否节假日无法判断，仅按周末处理")
+    upcoming, more = _upcoming(now.date())
+    warnings += more
+    s = sensitivity_at(now)
+    thresholds = {"窗口（小时）": round(s.window.total_seconds() / 3600),
+                  "最少条数": s.min_count, "最低增长倍数": round(s.min_growth, 2),
+                  "新事件最少条数": s.event_min_count, "严重级条数": s.critical_count}
+    return DutyStatus(now=now, level=level, level_key=key, reasons=reasons,
+                      thresholds=thresholds, on_duty=on_duty(cfg, now), warnings=warnings,
+                      upcoming=upcoming)
