@@ -70,7 +70,7 @@ def test_duty_officer_day(demo_console, tmp_path):
         page.screenshot(path=SHOTS / "feed.png", full_page=True)
 
         page.goto(f"{base}/alerts")
-        link = page.locator("a", has_text=re.compile("河口镇.*自来水")).first
+        link = page.locator("a", has_text=re.compile("河口[镇村].*自来水")).first
         expect(link).to_be_visible()
         page.screenshot(path=SHOTS / "alerts.png", full_page=True)
         link.click()
