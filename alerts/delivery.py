@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from .channels import limit_for, send
 from .config import AlertingConfig, Delivery
-from .message import render
+from .message import _cut, render, size
 from .outbox import Outbox, OutboxRow
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,15 @@ def fallback_id(nid: str, receiver: str) -> str:
     return hashlib.sha256(f"{nid}\x1ffallback\x1f{receiver}".encode()).hexdigest()[:32]
 
 
+def _content(row: OutboxRow, limit: int) -> tuple[str, str]:
+    """Alert notifications are re-rendered for each channel's limit; other messages
+    (escalation, heartbeat, hand-over) were written whole and are cut to fit."""
+    if row.alerts and row.kind in ("first", "update", "repeat"):
+        return render(row.alerts, kind=row.kind, limit=limit)
+    title = _cut(row.title, max(limit // 4, 40))
+    return title, _cut(row.body, limit - size(title))
+
+
 def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
              report: DeliveryReport) -> None:
     try:
@@ -74,7 +83,7 @@ def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
         for idx, ch in enumerate(receiver.channels):
             if idx in done:
                 continue
-            title, body = render(row.alerts, kind=row.kind, limit=limit_for(ch))
+            title, body = _content(row, limit_for(ch))
             if row.maybe_duplicate:
                 title = MAYBE_DUPLICATE + title
             result = send(ch, title, body, timeout=cfg.delivery.timeout_seconds)
