@@ -13,8 +13,12 @@ a receiver with several channels only repeats the one that was in flight.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -121,6 +125,26 @@ def deliver_due(cfg: AlertingConfig, outbox: Outbox, now: datetime | None = None
     """Attempt every notification that is due; fallback notifications created on the way
     are attempted in the same call (up to ``max_rounds`` passes)."""
     now = now or datetime.now(UTC)
+    with _exclusive(outbox):
+        return _deliver_locked(cfg, outbox, now, max_rounds)
+
+
+@contextmanager
+def _exclusive(outbox: Outbox) -> Iterator[None]:
+    """One deliverer at a time per outbox, across threads and processes (the scheduler's
+    jobs, a manual ``yuqing handover --send``). Without it, ``recover`` would take another
+    deliverer's in-flight row for a crashed one and send it twice. flock is released by
+    the kernel when a holder dies, so a crash leaves no stale lock."""
+    fd = os.open(f"{outbox.path}.deliver.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _deliver_locked(cfg: AlertingConfig, outbox: Outbox, now: datetime,
+                    max_rounds: int) -> DeliveryReport:
     report = DeliveryReport()
     recovered = outbox.recover(now)
     report.recovered = len(recovered)
