@@ -66,8 +66,8 @@ def compose(now: datetime, watch: Watch, shift: Shift | None, snap: Snapshot,
         since = f"自 {_t(snap.items_since)} 起" if snap.items_since else "本期"
         lines.append(f"采集条目：{since}新增 {snap.items} 条")
     lines.append(f"未处置告警：{len(snap.open_alerts)} 条")
-    for title in snap.open_alerts[:10]:
-        lines.append(f"  · {title}")
+    for alert_title in snap.open_alerts[:10]:
+        lines.append(f"  · {alert_title}")
     if len(snap.open_alerts) > 10:
         lines.append(f"  ……另有 {len(snap.open_alerts) - 10} 条")
     for w in warnings:
