@@ -22,6 +22,8 @@ from pydantic import (
     field_validator,
 )
 
+from watch.intervals import TimeInterval
+
 from .matchers import KNOWN_LABELS, Matcher, MatcherError, parse_matcher
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -172,6 +174,10 @@ class InhibitRule(_Model):
         return v
 
 
+def _bare_name(v: Any) -> Any:
+    return {"name": v, "defined": False} if isinstance(v, str) else v
+
+
 class Delivery(_Model):
     max_attempts: int = Field(5, ge=1)  # then the receiver's fallback gets it
     backoff_initial: Duration = timedelta(seconds=30)
@@ -182,6 +188,15 @@ class Delivery(_Model):
 
 
 DEFAULT_RECEIVER = "duty-office"
+# Receivers expanded at dispatch time from the duty roster and the responsibility grid:
+# whoever is on shift now, the shift leader, the office head, the people responsible for
+# the alert's township or place, and a named person of the roster (``person:张三``).
+SPECIAL_RECEIVERS = ("@on-duty", "@shift-leader", "@office-head", "@grid")
+PERSON_PREFIX = "person:"
+
+
+def is_special_receiver(name: str) -> bool:
+    return name in SPECIAL_RECEIVERS or name.startswith(PERSON_PREFIX)
 
 
 def _default_route() -> Route:
@@ -195,9 +210,11 @@ class AlertingConfig(_Model):
     receivers: list[Receiver] = Field(
         default_factory=lambda: [Receiver(name=DEFAULT_RECEIVER)])
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
-    # Named time intervals arrive with the holiday calendar; for now only the names exist
-    # so routes can refer to them and a typo is caught.
-    time_intervals: list[str] = Field(default_factory=list)
+    # Named time intervals (Alertmanager's, plus holidays / sensitive periods / watch
+    # levels); see watch.intervals. A bare name (the pre-calendar form) stays valid and is
+    # ignored by routing, as it was before intervals had definitions.
+    time_intervals: list[Annotated[TimeInterval, BeforeValidator(_bare_name)]] = Field(
+        default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
 
     def receiver(self, name: str) -> Receiver:
@@ -221,10 +238,15 @@ class AlertingConfig(_Model):
                        "(it receives every alert)")
         if self.route.receiver is None:
             out.append(f"{root}.route.receiver: the root route needs a receiver")
-        intervals = set(self.time_intervals)
+        intervals = {ti.name for ti in self.time_intervals}
+        for i, ti in enumerate(self.time_intervals):
+            if [t.name for t in self.time_intervals].count(ti.name) > 1:
+                out.append(f"{root}.time_intervals[{i}].name: duplicate time interval "
+                           f"{ti.name!r}")
 
         def walk(route: Route, path: str) -> None:
-            if route.receiver is not None and route.receiver not in seen:
+            if (route.receiver is not None and route.receiver not in seen
+                    and not is_special_receiver(route.receiver)):
                 out.append(f"{path}.receiver: undefined receiver {route.receiver!r}; "
                            f"defined: {defined}")
             for key in ("active_time_intervals", "mute_time_intervals"):
@@ -236,7 +258,8 @@ class AlertingConfig(_Model):
 
         walk(self.route, f"{root}.route")
         for i, r in enumerate(self.receivers):
-            if r.fallback is not None and r.fallback not in seen:
+            if (r.fallback is not None and r.fallback not in seen
+                    and not is_special_receiver(r.fallback)):
                 out.append(f"{root}.receivers[{i}].fallback: undefined receiver "
                            f"{r.fallback!r}; defined: {defined}")
         out.extend(self._fallback_cycles(root))

@@ -13,14 +13,18 @@ a receiver with several channels only repeats the one that was in flight.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from .channels import limit_for, send
 from .config import AlertingConfig, Delivery
-from .message import render
+from .message import _cut, render, size
 from .outbox import Outbox, OutboxRow
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,15 @@ def fallback_id(nid: str, receiver: str) -> str:
     return hashlib.sha256(f"{nid}\x1ffallback\x1f{receiver}".encode()).hexdigest()[:32]
 
 
+def _content(row: OutboxRow, limit: int) -> tuple[str, str]:
+    """Alert notifications are re-rendered for each channel's limit; other messages
+    (escalation, heartbeat, hand-over) were written whole and are cut to fit."""
+    if row.alerts and row.kind in ("first", "update", "repeat"):
+        return render(row.alerts, kind=row.kind, limit=limit)
+    title = _cut(row.title, max(limit // 4, 40))
+    return title, _cut(row.body, limit - size(title))
+
+
 def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
              report: DeliveryReport) -> None:
     try:
@@ -74,7 +87,7 @@ def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
         for idx, ch in enumerate(receiver.channels):
             if idx in done:
                 continue
-            title, body = render(row.alerts, kind=row.kind, limit=limit_for(ch))
+            title, body = _content(row, limit_for(ch))
             if row.maybe_duplicate:
                 title = MAYBE_DUPLICATE + title
             result = send(ch, title, body, timeout=cfg.delivery.timeout_seconds)
@@ -112,6 +125,26 @@ def deliver_due(cfg: AlertingConfig, outbox: Outbox, now: datetime | None = None
     """Attempt every notification that is due; fallback notifications created on the way
     are attempted in the same call (up to ``max_rounds`` passes)."""
     now = now or datetime.now(UTC)
+    with _exclusive(outbox):
+        return _deliver_locked(cfg, outbox, now, max_rounds)
+
+
+@contextmanager
+def _exclusive(outbox: Outbox) -> Iterator[None]:
+    """One deliverer at a time per outbox, across threads and processes (the scheduler's
+    jobs, a manual ``yuqing handover --send``). Without it, ``recover`` would take another
+    deliverer's in-flight row for a crashed one and send it twice. flock is released by
+    the kernel when a holder dies, so a crash leaves no stale lock."""
+    fd = os.open(f"{outbox.path}.deliver.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _deliver_locked(cfg: AlertingConfig, outbox: Outbox, now: datetime,
+                    max_rounds: int) -> DeliveryReport:
     report = DeliveryReport()
     recovered = outbox.recover(now)
     report.recovered = len(recovered)

@@ -8,7 +8,7 @@ outage does not stop alerts).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,9 +38,15 @@ class DispatchResult:
 
 def dispatch(cfg: AlertingConfig, alerts: Iterable[Alert], now: datetime, outbox: Outbox,
              silences: Iterable[Silence] = (), *, intervals: IntervalCheck | None = None,
+             expand: Callable[[Plan, datetime], Plan] | None = None,
              deliver: bool = True) -> DispatchResult:
-    """Plan what is due at ``now``, store it durably, then (optionally) deliver the outbox."""
+    """Plan what is due at ``now``, store it durably, then (optionally) deliver the outbox.
+
+    ``expand`` rewrites the plan before it is stored: the duty roster turns ``@on-duty``
+    and ``@grid`` into the people they mean at ``now`` (duty.receivers.expand_plan)."""
     p = plan(cfg, alerts, now, outbox.group_state(), silences, intervals)
+    if expand is not None:
+        p = expand(p, now)
     enqueued = outbox.commit_plan(p, now)
     for aid, why in sorted(p.muted.items()):
         log.info("alert %s muted: %s", aid, why)

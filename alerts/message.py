@@ -13,7 +13,8 @@ from datetime import datetime
 from yuqing.records import SHANGHAI, Alert
 
 SEVERITY_ZH = {"critical": "严重", "warning": "警告", "info": "提示"}
-KIND_ZH = {"first": "", "update": "（更新）", "repeat": "（仍在持续）"}
+KIND_ZH = {"first": "", "update": "（更新）", "repeat": "（仍在持续）",
+           "escalation": "（升级：未确认）"}
 
 
 def size(text: str) -> int:

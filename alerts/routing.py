@@ -30,8 +30,9 @@ DEFAULT_GROUP_WAIT = timedelta(seconds=30)
 DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
 DEFAULT_REPEAT_INTERVAL = timedelta(hours=4)
 
-# name of a time interval, now -> is it in effect? (the holiday calendar fills this in)
-IntervalCheck = Callable[[str, datetime], bool]
+# name of a time interval, now -> is it in effect? (watch.intervals.interval_check builds
+# it from the configured intervals and the duty calendar); None = not defined, ignored.
+IntervalCheck = Callable[[str, datetime], "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -187,12 +188,13 @@ def _groups(root: ResolvedRoute, alerts: Sequence[Alert]
 
 
 def _muted_by_time(route: ResolvedRoute, now: datetime, check: IntervalCheck | None) -> bool:
-    if check is None:  # time intervals are not evaluated until the calendar provides them
+    if check is None:  # no evaluator given (dry runs, old callers): intervals ignored
         return False
     if any(check(n, now) for n in route.mute_time_intervals):
         return True
-    return bool(route.active_time_intervals) and not any(
-        check(n, now) for n in route.active_time_intervals)
+    active = [check(n, now) for n in route.active_time_intervals]
+    active = [a for a in active if a is not None]
+    return bool(active) and not any(active)
 
 
 def plan(cfg: AlertingConfig, alerts: Iterable[Alert], now: datetime,

@@ -252,6 +252,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     return run(args)
 
 
+@command("calendar")
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from duty.cli import run_calendar
+
+    return run_calendar(args)
+
+
+@command("duty")
+def cmd_duty(args: argparse.Namespace) -> int:
+    from duty.cli import run_duty
+
+    return run_duty(args)
+
+
+@command("handover")
+def cmd_handover(args: argparse.Namespace) -> int:
+    from duty.cli import run_handover
+
+    return run_handover(args)
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    from yuqing.scheduler import run_forever
+
+    return run_forever(getattr(args, "config", None), log_level=args.log_level)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuqing", description="County public-opinion monitoring")
     p.add_argument("--config", "-c", help="YAML configuration (default: $YUQING_CONFIG or the "
@@ -321,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     from web.cli import add_parsers as add_web_parsers
 
     add_web_parsers(sub)
+    from duty.cli import add_parsers as add_duty_parsers
+
+    add_duty_parsers(sub)
+    sub.add_parser("run", help="the scheduler, 24/7: crawls, detection every minute, "
+                   "escalation, heartbeat, reports (stop with SIGTERM)")
     return p
 
 

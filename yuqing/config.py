@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from alerts.config import AlertingConfig
+from alerts.config import AlertingConfig, Duration
+from duty.config import DutyConfig
+from watch.config import CalendarConfig, WatchConfig, WatchLevel
 from web.settings import WebConfig
 from yuqing.records import SourceKind
 
@@ -106,6 +109,9 @@ class Source(_Model):
     start_urls: list[str] = Field(min_length=1)
     allowed_domains: list[str] = Field(default_factory=list)
     interval_minutes: int = Field(60, ge=1)
+    # Per watch level, e.g. {holiday: 15, sensitive: 10}; otherwise interval_minutes times
+    # watch.crawl_factor of the level.
+    intervals: dict[WatchLevel, int] = Field(default_factory=dict)
     region: str | None = None
     max_pages: int = Field(5, ge=1)
     selectors: Selectors = Field(default_factory=Selectors)
@@ -125,6 +131,12 @@ class Source(_Model):
             if not re.match(r"^https?://", u):
                 raise ValueError(f"{u!r} is not an http(s) URL")
         return v
+
+    def interval_at(self, level: str, crawl_factor: dict[str, float]) -> int:
+        """Minutes between crawls of this source at a watch level (at least 1)."""
+        if level in self.intervals:
+            return max(1, self.intervals[level])  # type: ignore[index]
+        return max(1, round(self.interval_minutes * crawl_factor.get(level, 1.0)))
 
 
 class Place(_Model):
@@ -199,6 +211,30 @@ class CrawlConfig(_Model):
     recheck_unreplied_days: int = Field(60, ge=0)
 
 
+_HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class SchedulerConfig(_Model):
+    """``yuqing run``: how often each job runs, and how one instance is chosen."""
+
+    detect_every: Duration = timedelta(seconds=60)
+    escalate_every: Duration = timedelta(seconds=60)
+    heartbeat_every: Duration = timedelta(seconds=60)
+    crawl_check_every: Duration = timedelta(seconds=60)
+    # A job that missed its time by less than this still runs (once: coalesced).
+    misfire_grace: Duration = timedelta(minutes=10)
+    crawl_timeout: Duration = timedelta(hours=1)
+    # SQLAlchemy URL of the persistent job store; default SQLite under the data dir.
+    jobstore_url: str | None = None
+    # file: one host (flock); elasticsearch: a lease document, for several hosts.
+    lock: Literal["file", "elasticsearch"] = "file"
+    lease_ttl: Duration = timedelta(seconds=90)
+    daily_report: str | None = Field("08:00", pattern=_HHMM)
+    weekly_report: str | None = Field("08:00", pattern=_HHMM)  # Mondays
+    report_format: Literal["docx", "html", "md"] = "docx"
+    report_send: str | None = None  # receiver for the reports, if any
+
+
 class Config(_Model):
     timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
     data_dir: str = "var"
@@ -210,6 +246,10 @@ class Config(_Model):
     schemes: list[SchemeConfig] = Field(default_factory=list)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    watch: WatchConfig = Field(default_factory=WatchConfig)
+    duty: DutyConfig = Field(default_factory=DutyConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -267,6 +307,7 @@ def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
         raise ConfigError(path, problems) from None
     # Checks that span keys (receiver names, fallback cycles) name their own key paths.
     problems = cfg.alerting.problems("alerting")
+    problems += cfg.duty.problems({r.name for r in cfg.alerting.receivers}, "duty")
     if problems:
         raise ConfigError(path, problems)
     return cfg

@@ -75,13 +75,31 @@ def _as_alert(doc: dict[str, Any]) -> Alert:
     return Alert.model_validate({k: v for k, v in doc.items() if k in Alert.model_fields})
 
 
-def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleReport:
-    from alerts.dispatch import dispatch, outbox_path
-    from alerts.outbox import Outbox
-    from storage import open_alert_stores, open_store
+def _hold_for_quiet_hours(cfg: Config, alerts: list[Alert], now: datetime) -> list[Alert]:
+    """At the normal watch level, only critical alerts are sent in quiet hours; the rest
+    wait for the morning (their group starts over then). Elevated levels have none."""
+    from watch.levels import watch_at
 
+    local = now.astimezone(SHANGHAI)
+    if watch_at(now).elevated or not cfg.watch.quiet_at(local.hour * 60 + local.minute):
+        return alerts
+    return [a for a in alerts if a.severity.value == "critical"]
+
+
+def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleReport:
+    from alerts.delivery import deliver_due
+    from alerts.dispatch import dispatch
+    from duty import state
+    from duty.health import RULE as HEALTH_RULE
+    from duty.health import health_alerts
+    from duty.receivers import effective_alerting, expand_plan
+    from storage import open_alert_stores, open_store
+    from watch.calendar import configure
+    from watch.intervals import interval_check
+
+    configure(cfg.calendar)
     report = CycleReport()
-    s = sensitivity_at(now)
+    s = sensitivity_at(now, factors=cfg.watch.sensitivity_factor)
     store = open_store(cfg)
     alert_store, silence_store = open_alert_stores(cfg)
     since = now - timedelta(days=s.baseline_days + 1) - s.window
@@ -97,13 +115,24 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
         detector.started = earliest
     stored = [_as_alert(d) for d in alert_store.list(size=1000)]
     for alert in stored:
-        if now - alert.fired_at < s.cooldown:
+        if alert.rule != HEALTH_RULE and now - alert.fired_at < s.cooldown:
             detector.remember(alert)
     report.fired = detector.evaluate(now, None, s)
+    # Crawl health: an episode is firing while the source stays silent / failing.
+    try:
+        health = {a.id: a for a in health_alerts(cfg, now)}
+    except Exception:  # a broken crawl state must not stop detection
+        log.exception("crawl health check failed")
+        health = {}
+    stored_firing = {a.id for a in stored if a.status is AlertStatus.firing}
+    report.fired += [a for a in health.values() if a.id not in stored_firing]
     # An alert stays firing through its cool-down; after that it is resolved (it may
-    # fire again as a new episode if the growth continues).
+    # fire again as a new episode if the growth continues). Crawl health resolves when
+    # the source recovers.
     resolved = [a.model_copy(update={"status": AlertStatus.resolved}) for a in stored
-                if a.status is AlertStatus.firing and now - a.fired_at >= s.cooldown]
+                if a.status is AlertStatus.firing and (
+                    a.id not in health if a.rule == HEALTH_RULE
+                    else now - a.fired_at >= s.cooldown)]
     alert_store.upsert([*report.fired, *resolved], now, refresh=True)
     report.resolved = len(resolved)
     resolved_ids = {a.id for a in resolved}
@@ -111,11 +140,134 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
               if a.status is AlertStatus.firing and a.id not in resolved_ids}
     firing.update({a.id: a for a in report.fired})
     report.firing = len(firing)
-    result = dispatch(cfg.alerting, list(firing.values()), now, Outbox(outbox_path(cfg)),
-                      silence_store.list(active_at=now), deliver=deliver)
-    report.enqueued = result.enqueued
-    if result.delivery is not None:
-        report.delivered = result.delivery.sent
+    alerting = effective_alerting(cfg)
+    outbox = state.open_outbox(cfg)
+    try:
+        result = dispatch(alerting, _hold_for_quiet_hours(cfg, list(firing.values()), now),
+                          now, outbox, silence_store.list(active_at=now),
+                          intervals=interval_check(cfg.alerting.time_intervals),
+                          expand=lambda p, t: expand_plan(cfg, p, t), deliver=False)
+        report.enqueued = result.enqueued
+        with outbox.transaction() as tx:
+            state.put(tx, "detect.ok_at", now.isoformat())
+        if deliver:
+            report.delivered = deliver_due(alerting, outbox, now).sent
+    finally:
+        outbox.close()
     for a in report.fired:
         log.info("alert fired: %s [%s] %s", a.id, a.severity.value, a.title)
     return report
+
+
+def _firing_with_ack(cfg: Config) -> list[tuple[Alert, bool]]:
+    from storage import open_alert_stores
+
+    alert_store, _ = open_alert_stores(cfg)
+    return [(_as_alert(d), bool(d.get("acknowledged_at")))
+            for d in alert_store.list(status="firing", size=1000)]
+
+
+def escalate_job(cfg: Config, now: datetime, *, deliver: bool = True):
+    """Escalate unacknowledged alerts (duty.escalation), then deliver what is due."""
+    from alerts.delivery import deliver_due
+    from duty import state
+    from duty.escalation import escalate
+    from duty.receivers import effective_alerting
+    from watch.calendar import configure
+
+    configure(cfg.calendar)
+    outbox = state.open_outbox(cfg)
+    try:
+        report = escalate(cfg, outbox, _firing_with_ack(cfg), now)
+        if deliver:
+            deliver_due(effective_alerting(cfg), outbox, now)
+        return report
+    finally:
+        outbox.close()
+
+
+def heartbeat_job(cfg: Config, now: datetime, *, deliver: bool = True) -> list[str]:
+    """The shift / watch-level heartbeat and the dead-man's switch ping."""
+    from alerts.delivery import deliver_due
+    from duty import heartbeat, state
+    from duty.receivers import effective_alerting
+    from watch.calendar import configure
+
+    configure(cfg.calendar)
+    outbox = state.open_outbox(cfg)
+    try:
+        new = heartbeat.tick(cfg, outbox, now)
+        heartbeat.ping(cfg, outbox, now)
+        if deliver and new:
+            deliver_due(effective_alerting(cfg), outbox, now)
+        return new
+    finally:
+        outbox.close()
+
+
+def crawl_due(cfg: Config, source_id: str, now: datetime) -> bool:
+    """Whether a source is due for a crawl at the current watch level's interval."""
+    from duty import state
+    from watch.levels import watch_at
+
+    source = cfg.source(source_id)
+    minutes = source.interval_at(watch_at(now).level, cfg.watch.crawl_factor)
+    outbox = state.open_outbox(cfg)
+    try:
+        last = state.get_time(outbox.db, f"crawl.{source_id}.started")
+    finally:
+        outbox.close()
+    return last is None or now - last >= timedelta(minutes=minutes) - timedelta(seconds=5)
+
+
+def crawl_job(cfg: Config, source_id: str, now: datetime, *, config_path: str | None = None,
+              timeout: float = 3600.0) -> int | None:
+    """Crawl one source in a subprocess when due: Scrapy's Twisted reactor cannot be
+    restarted in-process and must never block the scheduler; a crash stays contained.
+    Returns the exit code, or None when the source was not due."""
+    import subprocess
+    import sys
+
+    from duty import state
+    from watch.calendar import configure
+
+    configure(cfg.calendar)
+    if not crawl_due(cfg, source_id, now):
+        return None
+    outbox = state.open_outbox(cfg)
+    try:
+        with outbox.transaction() as tx:
+            state.put(tx, f"crawl.{source_id}.started", now.isoformat())
+    finally:
+        outbox.close()
+    cmd = [sys.executable, "-m", "yuqing.cli"]
+    if config_path:
+        cmd += ["--config", config_path]
+    cmd += ["crawl", source_id]
+    try:
+        proc = subprocess.run(cmd, timeout=timeout, capture_output=True, text=True)
+    except subprocess.TimeoutExpired:
+        log.error("crawl of %s timed out after %.0fs (killed)", source_id, timeout)
+        return -1
+    if proc.returncode:
+        log.error("crawl of %s exited %d: %s", source_id, proc.returncode,
+                  proc.stderr.strip()[-500:])
+    return proc.returncode
+
+
+def report_job(cfg: Config, kind: str, now: datetime) -> str:
+    """Write the daily or weekly report (and send it when scheduler.report_send is set)."""
+    from reports import build, default_path, write
+
+    fmt = cfg.scheduler.report_format
+    data, doc = build(cfg, kind, None, now)
+    path = write(doc, fmt, default_path(cfg, data, fmt))
+    if cfg.scheduler.report_send:
+        from reports.send import send_report
+
+        for channel, res in send_report(cfg, cfg.scheduler.report_send, doc):
+            if not res.ok:
+                log.error("sending the %s report to %s/%s failed: %s", kind,
+                          cfg.scheduler.report_send, channel, res.error)
+    log.info("%s report written to %s", kind, path)
+    return str(path)

@@ -1,0 +1,150 @@
+"""``yuqing calendar``, ``yuqing duty now|week`` and ``yuqing handover``.
+
+Wired into ``yuqing.cli`` through ``add_parsers`` and the ``run_*`` functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from yuqing.config import Config, load_config
+from yuqing.records import SHANGHAI
+
+
+def _time(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(SHANGHAI)
+    t = datetime.fromisoformat(text)
+    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    ca = sub.add_parser("calendar", help="every day of a year: day off, holiday, watch level")
+    ca.add_argument("--year", type=int, help="default: this year")
+    ca.add_argument("--json", action="store_true", help="JSON list of {date, off_day, "
+                    "holiday, watch_level, reasons}")
+    du = sub.add_parser("duty", help="who is on duty (roster)")
+    du.add_argument("what", choices=["now", "week"])
+    du.add_argument("--at", help="ISO time (default: now)")
+    ho = sub.add_parser("handover", help="shift hand-over: fired, open, handled (Chinese)")
+    ho.add_argument("--shift", default="current",
+                    help="current, previous, or a shift id like 2026-10-01/day")
+    ho.add_argument("--at", help="ISO time for current/previous (default: now)")
+    ho.add_argument("--format", choices=["text", "md"], default="text")
+    ho.add_argument("--send", metavar="RECEIVER", help="also send it (e.g. @on-duty)")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from watch.calendar import configure
+
+    cfg = load_config(getattr(args, "config", None))
+    configure(cfg.calendar)
+    return cfg
+
+
+def calendar_days(year: int) -> list[dict[str, Any]]:
+    """The ``yuqing calendar --json`` contract: one dict per day, exactly these keys."""
+    from watch.levels import watch_on
+
+    out, d = [], date(year, 1, 1)
+    while d.year == year:
+        w = watch_on(d)
+        out.append({"date": d.isoformat(), "off_day": w.off_day, "holiday": w.holiday,
+                    "watch_level": w.level, "reasons": list(w.reasons)})
+        d += timedelta(days=1)
+    return out
+
+
+def run_calendar(args: argparse.Namespace) -> int:
+    from watch.calendar import unknown_year_warning, year_known
+
+    _config(args)
+    year = args.year or datetime.now(SHANGHAI).year
+    days = calendar_days(year)
+    if not year_known(year):
+        # Loud on stderr whatever the format, so a pipe into another tool cannot hide it.
+        print(f"WARNING: {unknown_year_warning(year)}", file=sys.stderr)
+    if args.json:
+        json.dump(days, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    wd = "一二三四五六日"
+    for d in days:
+        day = date.fromisoformat(d["date"])
+        mark = "休" if d["off_day"] else "班"
+        print(f"{d['date']} 周{wd[day.weekday()]} {mark} {d['watch_level']:<9} "
+              f"{d['holiday'] or '':<6} {'；'.join(d['reasons'])}")
+    return 0
+
+
+def run_duty(args: argparse.Namespace) -> int:
+    from duty.roster import DutyRoster
+    from watch.levels import calendar_warnings, watch_at
+
+    cfg = _config(args)
+    now = _time(args.at)
+    roster = DutyRoster(cfg.duty)
+    for w in calendar_warnings(now):
+        print(f"WARNING: {w}", file=sys.stderr)
+    if args.what == "now":
+        s = roster.at(now)
+        w = watch_at(now)
+        print(f"{now:%Y-%m-%d %H:%M} 值守级别 {w.level}"
+              + (f"（{'；'.join(w.reasons)}）" if w.reasons else ""))
+        print(f"班次 {s.id} {s.name} {s.start:%m-%d %H:%M}—{s.end:%m-%d %H:%M}")
+        print(f"值班员 {s.officer or '未排'}　带班领导 {s.leader or '未排'}　"
+              f"办公室主任 {s.office_head or '未设'}")
+        return 0
+    start = roster.at(now).start
+    for s in roster.between(start, start + timedelta(days=7)):
+        print(f"{s.id:<17} {s.name:<6} {s.start:%m-%d %H:%M}—{s.end:%m-%d %H:%M} "
+              f"{s.level:<9} 值班员 {s.officer or '未排':<6} 带班 {s.leader or '未排'}")
+    return 0
+
+
+def run_handover(args: argparse.Namespace) -> int:
+    from duty import state
+    from duty.handover import compose, gather
+    from duty.messages import queue
+    from duty.roster import DutyRoster
+    from storage import StorageUnavailable
+
+    cfg = _config(args)
+    now = _time(args.at)
+    roster = DutyRoster(cfg.duty)
+    if args.shift == "current":
+        shift = roster.at(now)
+    elif args.shift == "previous":
+        shift = roster.previous(roster.at(now))
+    else:
+        try:
+            shift = roster.by_id(args.shift)
+        except (KeyError, ValueError):
+            print(f"error: no shift {args.shift!r} (e.g. 2026-10-01/day, /night or /full)",
+                  file=sys.stderr)
+            return 2
+    try:
+        data = gather(cfg, shift, now)
+    except StorageUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    title, body = compose(data, args.format)
+    print(body)
+    if args.send:
+        from alerts.delivery import deliver_due
+        from duty.receivers import effective_alerting
+
+        ob = state.open_outbox(cfg)
+        try:
+            ids = queue(cfg, ob, args.send, "handover", f"{shift.id}@{now.isoformat()}",
+                        title, body, now)
+            rep = deliver_due(effective_alerting(cfg), ob, now)
+        finally:
+            ob.close()
+        print(f"queued {len(ids)} message(s) to {args.send}; delivery: {rep.summary()}",
+              file=sys.stderr)
+    return 0

@@ -1,0 +1,165 @@
+"""The ``duty:`` section: people, the roster, escalation, heartbeat and the grid.
+
+Must not import ``yuqing.config`` (which imports it). Cross-key checks (a roster name that
+is not a person) are in ``DutyConfig.problems`` so errors name the key path.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from alerts.config import Channel, Duration
+from watch.config import WatchLevel
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SHIFT_ID = re.compile(r"^\d{4}-\d{2}-\d{2}/(day|night|full)$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(_Model):
+    name: str = Field(min_length=1)
+    phone: str | None = None
+    # Departments this person answers for in the grid (gazetteer ``department`` values).
+    departments: list[str] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+
+
+def _shift_id(v: str) -> str:
+    if not SHIFT_ID.match(v):
+        raise ValueError(f"{v!r} is not a shift id like 2026-10-01/day (day, night or full)")
+    return v
+
+
+class Override(_Model):
+    """Someone else takes a shift (sick leave, a leader's trip)."""
+
+    shift: str
+    officer: str | None = None
+    leader: str | None = None
+
+    _s = field_validator("shift")(_shift_id)
+
+
+class Swap(_Model):
+    """Two officers exchange their shifts."""
+
+    shifts: list[str] = Field(min_length=2, max_length=2)
+
+    @field_validator("shifts")
+    @classmethod
+    def _ids(cls, v: list[str]) -> list[str]:
+        return [_shift_id(s) for s in v]
+
+
+class Roster(_Model):
+    # Rotation epoch: the first shift of this day goes to officers[0], leaders[0].
+    start: date = date(2026, 1, 1)
+    day_start: str = "08:30"
+    night_start: str = "17:30"
+    # Days at these watch levels are one 24-hour shift (节假日24小时值班) from day_start.
+    full_day_levels: list[WatchLevel] = Field(default_factory=lambda: ["holiday", "sensitive"])
+    officers: list[str] = Field(default_factory=list)  # one per shift, in turn
+    leaders: list[str] = Field(default_factory=list)  # shift leader (带班领导), one per day
+    office_head: str | None = None  # 办公室主任: the last escalation step
+    overrides: list[Override] = Field(default_factory=list)
+    swaps: list[Swap] = Field(default_factory=list)
+
+    @field_validator("day_start", "night_start")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError(f"{v!r} is not a time like 08:30")
+        return v
+
+
+def _per_level_minutes(normal: int, holiday: int, sensitive: int):
+    return lambda: {"normal": timedelta(minutes=normal), "holiday": timedelta(minutes=holiday),
+                    "sensitive": timedelta(minutes=sensitive)}
+
+
+class Escalation(_Model):
+    enabled: bool = True
+    # Not acknowledged this long after it was last notified → the next step of the chain.
+    after: dict[WatchLevel, Duration] = Field(default_factory=_per_level_minutes(30, 15, 10))
+    # Each step's receiver; the last is repeated until someone acknowledges.
+    chain: list[str] = Field(default_factory=lambda: ["@shift-leader", "@office-head"],
+                             min_length=1)
+    # Only alerts at least this severe escalate (crawl-health warnings do too by default).
+    min_severity: str = Field("warning", pattern=r"^(info|warning|critical)$")
+
+
+class Heartbeat(_Model):
+    enabled: bool = True
+    receiver: str = "@on-duty"
+    # A dead-man's switch (healthchecks.io style): GET this URL after every healthy detection
+    # cycle, and <url>/fail when detection is stale. The URL embeds a secret, so give the
+    # name of an environment variable (ping_url_env); ping_url is for local testing.
+    ping_url_env: str | None = None
+    ping_url: str | None = None
+    ping_every: Duration = timedelta(minutes=5)
+    stale_after: Duration = timedelta(minutes=5)
+
+
+class Grid(_Model):
+    # Every alert about a township or place also goes to the people responsible for it.
+    auto: bool = True
+    # Gazetteer leader / department names that differ from roster names → people.
+    people: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class DutyConfig(_Model):
+    people: list[Person] = Field(default_factory=list)
+    roster: Roster = Field(default_factory=Roster)
+    escalation: Escalation = Field(default_factory=Escalation)
+    heartbeat: Heartbeat = Field(default_factory=Heartbeat)
+    grid: Grid = Field(default_factory=Grid)
+    # Where a person's notification goes when it cannot be delivered to them.
+    fallback: str | None = None
+
+    def person(self, name: str) -> Person:
+        for p in self.people:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def problems(self, receivers: set[str], root: str = "duty") -> list[str]:
+        out: list[str] = []
+        names = [p.name for p in self.people]
+        known = set(names)
+        for i, n in enumerate(names):
+            if names.count(n) > 1 and names.index(n) != i:
+                out.append(f"{root}.people[{i}].name: duplicate person {n!r}")
+        r = self.roster
+
+        def need(path: str, name: str | None) -> None:
+            if name is not None and name not in known:
+                out.append(f"{path}: {name!r} is not in {root}.people")
+
+        for i, n in enumerate(r.officers):
+            need(f"{root}.roster.officers[{i}]", n)
+        for i, n in enumerate(r.leaders):
+            need(f"{root}.roster.leaders[{i}]", n)
+        need(f"{root}.roster.office_head", r.office_head)
+        for i, o in enumerate(r.overrides):
+            need(f"{root}.roster.overrides[{i}].officer", o.officer)
+            need(f"{root}.roster.overrides[{i}].leader", o.leader)
+        for key, people in self.grid.people.items():
+            for j, n in enumerate(people):
+                need(f"{root}.grid.people.{key}[{j}]", n)
+        special = ("@on-duty", "@shift-leader", "@office-head", "@grid")
+        for i, step in enumerate(self.escalation.chain):
+            if step not in special and step not in receivers and not (
+                    step.startswith("person:") and step[7:] in known):
+                out.append(f"{root}.escalation.chain[{i}]: unknown receiver {step!r}")
+        hb = self.heartbeat.receiver
+        if hb not in special and hb not in receivers:
+            out.append(f"{root}.heartbeat.receiver: unknown receiver {hb!r}")
+        if self.fallback is not None and self.fallback not in receivers:
+            out.append(f"{root}.fallback: unknown receiver {self.fallback!r}")
+        return out

@@ -1,0 +1,94 @@
+"""Escalation: an alert nobody acknowledged goes up the chain, step after step.
+
+``escalations`` remembers, per alert, the last step taken and when. An alert that was
+notified (first notification in the outbox) and is still firing and unacknowledged
+``escalation.after[level]`` later goes to ``chain[0]`` (the shift leader), again that long
+later to ``chain[1]`` (the office head), and then to the last step again and again until
+someone runs ``yuqing alerts ack``. The wait is that of the watch level *now*, so a
+holiday escalates faster. Each step's notification id is a hash of (alert, step,
+person): replaying a step after a crash sends nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from alerts.message import render
+from watch.levels import watch_at
+from yuqing.records import Alert, AlertStatus
+
+from . import state
+from .receivers import people_for, person_receivers
+from .roster import DutyRoster
+
+log = logging.getLogger(__name__)
+_SEVERITY = ["info", "warning", "critical"]
+
+
+@dataclass
+class EscalationReport:
+    escalated: list[tuple[str, int, list[str]]] = field(default_factory=list)  # id, step, to
+    waiting: int = 0
+
+
+def escalation_id(alert_id: str, step: int, receiver: str) -> str:
+    return hashlib.sha256(f"escalation\x1f{alert_id}\x1f{step}\x1f{receiver}".encode()
+                          ).hexdigest()[:32]
+
+
+def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime
+             ) -> EscalationReport:
+    """``alerts``: (alert, acknowledged) pairs from the alert store; queues the steps due."""
+    esc = cfg.duty.escalation
+    report = EscalationReport()
+    if not esc.enabled:
+        return report
+    wait = esc.after[watch_at(now).level]
+    roster = DutyRoster(cfg.duty) if cfg.duty.people else None
+    floor = _SEVERITY.index(esc.min_severity)
+    for alert, acked in alerts:
+        if acked or alert.status is not AlertStatus.firing:
+            continue
+        if _SEVERITY.index(alert.severity.value) < floor:
+            continue
+        db = outbox.db
+        row = db.execute("SELECT step, last_at FROM escalations WHERE alert_id=?",
+                         (alert.id,)).fetchone()
+        if row is None:
+            notified = state.first_notified(db, alert.id)
+            if notified is None:
+                continue  # nobody was told yet (muted, quiet hours): nothing to escalate
+            step, last_at = 0, notified
+        else:
+            step, last_at = row[0], datetime.fromtimestamp(row[1], UTC)
+        if now < last_at + wait:
+            report.waiting += 1
+            continue
+        step += 1
+        target = esc.chain[min(step, len(esc.chain)) - 1]
+        if target.startswith("@") or target.startswith("person:"):
+            receivers = person_receivers(people_for(cfg, target, [alert], now, roster))
+        else:
+            receivers = [target]
+        if not receivers:
+            log.warning("escalation of %s: %s means nobody now; trying the next step",
+                        alert.id, target)
+        title, body = render([alert], kind="escalation")
+        minutes = int((now - last_at).total_seconds() // 60)
+        body = (f"此告警已 {minutes} 分钟无人确认，第 {step} 次升级。确认：yuqing alerts ack "
+                f"{alert.id[:12]}\n\n{body}")
+        with outbox.transaction() as tx:
+            for r in receivers:
+                state.add_message(tx, escalation_id(alert.id, step, r), r, "escalation",
+                                  title, body, now, [alert], group_key=f"escalation:{alert.id}")
+            tx.execute("INSERT INTO escalations (alert_id, step, last_at) VALUES (?,?,?) "
+                       "ON CONFLICT (alert_id) DO UPDATE SET step=excluded.step, "
+                       "last_at=excluded.last_at", (alert.id, step, now.timestamp()))
+        report.escalated.append((alert.id, step, receivers))
+        log.warning("alert %s not acknowledged for %d min: escalated (step %d) to %s",
+                    alert.id, minutes, step, ", ".join(receivers) or "nobody")
+    return report

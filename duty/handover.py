@@ -1,0 +1,100 @@
+"""The shift hand-over (交接班): what fired, what is still open, what was handled.
+
+Built from the alert records (Elasticsearch) and the outbox (escalations), for one shift
+of the roster; text or markdown, in Chinese. Pure composition lives in ``compose`` so it
+can be tested without a cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from yuqing.records import SHANGHAI
+
+from .roster import Shift
+
+
+@dataclass
+class HandoverData:
+    shift: Shift
+    until: datetime  # the shift's end, or now for the shift in progress
+    fired: list[dict[str, Any]] = field(default_factory=list)
+    open: list[dict[str, Any]] = field(default_factory=list)
+    handled: list[dict[str, Any]] = field(default_factory=list)
+    escalations: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _t(v: Any) -> datetime | None:
+    if not v:
+        return None
+    return (v if isinstance(v, datetime) else datetime.fromisoformat(v)).astimezone(SHANGHAI)
+
+
+def gather(cfg, shift: Shift, now: datetime) -> HandoverData:
+    from storage import open_alert_stores
+
+    from . import state
+
+    until = min(shift.end, now)
+    data = HandoverData(shift, until)
+    alerts, _ = open_alert_stores(cfg)
+    docs = alerts.list(size=2000)
+
+    def within(v: Any) -> bool:
+        t = _t(v)
+        return t is not None and shift.start <= t < until
+
+    data.fired = [d for d in docs if within(d.get("fired_at"))]
+    data.handled = [d for d in docs if within(d.get("handled_at"))]
+    data.open = [d for d in docs if d.get("status") == "firing" and not d.get("handled_at")]
+    ob = state.open_outbox(cfg)
+    try:
+        row = ob.db.execute("SELECT COUNT(*) FROM notifications WHERE kind='escalation' AND "
+                            "created_at>=? AND created_at<?",
+                            (shift.start.timestamp(), until.timestamp())).fetchone()
+        data.escalations = int(row[0])
+    finally:
+        ob.close()
+    return data
+
+
+def _state(d: dict[str, Any]) -> str:
+    if d.get("handled_at"):
+        return f"已处置（{d.get('handled_by')}：{d.get('handle_note') or ''}）"
+    if d.get("acknowledged_at"):
+        return f"已确认（{d.get('acknowledged_by')}），待处置"
+    return "未确认"
+
+
+def _line(d: dict[str, Any], md: bool) -> str:
+    t = _t(d.get("fired_at"))
+    when = t.strftime("%m-%d %H:%M") if t else "?"
+    link = ""
+    top = d.get("top_items") or []
+    if top:
+        link = f" [{top[0]['title'][:30]}]({top[0]['url']})" if md else f" {top[0]['url']}"
+    return f"- {when} {d.get('title')}｜{_state(d)}｜编号 {str(d.get('id'))[:12]}{link}"
+
+
+def compose(data: HandoverData, fmt: str = "text") -> tuple[str, str]:
+    md = fmt == "md"
+    s = data.shift
+    title = (f"交接班记录：{s.start:%Y-%m-%d} {s.name}（{s.start:%m-%d %H:%M}—"
+             f"{s.end:%m-%d %H:%M}）")
+    h = "## " if md else "【"
+    e = "" if md else "】"
+    out = [f"# {title}" if md else title, "",
+           f"值班员：{s.officer or '未排'}　带班领导：{s.leader or '未排'}　值守级别："
+           f"{s.level}", f"统计截至：{data.until:%Y-%m-%d %H:%M}", ""]
+    out.append(f"{h}一、本班新发告警（{len(data.fired)} 条）{e}")
+    out += [_line(d, md) for d in data.fired] or ["- 无"]
+    out += ["", f"{h}二、仍未处置（{len(data.open)} 条，需接班人员跟进）{e}"]
+    out += [_line(d, md) for d in data.open] or ["- 无"]
+    out += ["", f"{h}三、本班已处置（{len(data.handled)} 条）{e}"]
+    out += [_line(d, md) for d in data.handled] or ["- 无"]
+    out += ["", f"{h}四、其他{e}", f"- 本班告警升级 {data.escalations} 次"]
+    out += [f"- {n}" for n in data.notes]
+    return title, "\n".join(out)

@@ -1,0 +1,104 @@
+"""Crawl health: a source that went silent or keeps failing raises ``crawl_health``.
+
+From the crawl statistics in the crawl state (SQLite, so this works while Elasticsearch
+is down): *silent* when no new item arrived for ``silence_factor`` × the source's usual
+gap between items (and at least ``min_silence_minutes``); *failing* when no run succeeded
+for ``failing_runs`` crawl intervals at the current watch level. The alert id hashes the
+source, the state and when the episode began, so one silence is one alert, and it
+resolves when the source recovers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from watch.levels import watch_at
+from yuqing.records import SHANGHAI, Alert, Severity
+
+RULE = "crawl_health"
+STATUS_ZH = {"ok": "正常", "silent": "沉默", "failing": "抓取失败", "never": "尚未抓取"}
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    source_id: str
+    name: str
+    status: str  # ok / silent / failing / never
+    since: datetime | None  # when the problem began (last new item / last success)
+    detail: str
+
+
+def _t(v: Any) -> datetime | None:
+    return datetime.fromisoformat(v).astimezone(SHANGHAI) if v else None
+
+
+def _ago(delta: timedelta) -> str:
+    h = delta.total_seconds() / 3600
+    return f"{h / 24:.1f} 天" if h >= 48 else f"{h:.1f} 小时"
+
+
+def check_source(cfg, source, stats: dict[str, Any] | None, now: datetime) -> SourceHealth:
+    ch = cfg.watch.crawl_health
+    if not stats or not stats.get("last_run"):
+        return SourceHealth(source.id, source.name, "never", None, "尚无抓取记录")
+    level = watch_at(now).level
+    interval = timedelta(minutes=source.interval_at(level, cfg.watch.crawl_factor))
+    last_success = _t(stats.get("last_success"))
+    fail_after = max(interval * ch.failing_runs, timedelta(minutes=30))
+    if last_success is None:
+        if stats.get("runs", 0) >= ch.failing_runs:
+            return SourceHealth(source.id, source.name, "failing", None,
+                                f"连续 {stats.get('runs')} 次抓取均未成功（最近 "
+                                f"{stats.get('last_finish_reason')}）")
+    elif now - last_success > fail_after:
+        return SourceHealth(source.id, source.name, "failing", last_success,
+                            f"已 {_ago(now - last_success)} 没有成功抓取（最近结束原因 "
+                            f"{stats.get('last_finish_reason')}，错误 "
+                            f"{stats.get('last_errors') or {}}）")
+    last_new = _t(stats.get("last_new_items_at")) or _t(stats.get("newest_published_at"))
+    gap = stats.get("median_gap_minutes")
+    if last_new is not None and gap:
+        limit = timedelta(minutes=max(ch.silence_factor * float(gap), ch.min_silence_minutes))
+        if now - last_new > limit:
+            return SourceHealth(source.id, source.name, "silent", last_new,
+                                f"已 {_ago(now - last_new)} 没有新内容（平时约每 "
+                                f"{float(gap):.0f} 分钟一条，阈值 {_ago(limit)}）")
+    return SourceHealth(source.id, source.name, "ok", None, "正常")
+
+
+def check_all(cfg, stats_by_source: dict[str, dict[str, Any]], now: datetime
+              ) -> list[SourceHealth]:
+    return [check_source(cfg, s, stats_by_source.get(s.id), now)
+            for s in cfg.sources if s.enabled]
+
+
+def load_stats(cfg) -> dict[str, dict[str, Any]]:
+    from crawlers.state import CrawlState
+
+    st = CrawlState.for_config(cfg)
+    try:
+        return {d["source_id"]: d for d in st.all_source_stats()}
+    finally:
+        st.close()
+
+
+def health_alert(h: SourceHealth, now: datetime) -> Alert:
+    since = h.since.isoformat() if h.since else "-"
+    aid = hashlib.sha1(f"{RULE}\x1f{h.source_id}\x1f{h.status}\x1f{since}".encode()
+                       ).hexdigest()
+    return Alert(id=aid, rule=RULE, severity=Severity.warning,
+                 title=f"信息源{STATUS_ZH[h.status]}：{h.name}（{h.source_id}）",
+                 summary=h.detail, fired_at=now, labels={"source": h.source_id},
+                 category="抓取健康", first_seen=h.since or now, last_seen=now)
+
+
+def health_alerts(cfg, now: datetime, stats: dict[str, dict[str, Any]] | None = None
+                  ) -> list[Alert]:
+    if not cfg.watch.crawl_health.enabled or not cfg.sources:
+        return []
+    stats = load_stats(cfg) if stats is None else stats
+    return [health_alert(h, now) for h in check_all(cfg, stats, now)
+            if h.status in ("silent", "failing")]

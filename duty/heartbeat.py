@@ -1,0 +1,157 @@
+"""The heartbeat: "still watching", once per shift and on every watch-level change.
+
+Silence must never be mistaken for calm, so the office hears from the system at the start
+of every shift and whenever the watch level changes, with what it is watching: sources
+healthy or silent, items collected since the last heartbeat, open alerts, and calendar
+warnings (an unknown year). A missed heartbeat is itself the alarm; because a dead
+process cannot say it is dead, ``ping`` also feeds an external dead-man's switch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from watch.levels import Watch, calendar_warnings, watch_at
+from yuqing.records import SHANGHAI
+
+from . import state
+from .health import STATUS_ZH, SourceHealth
+from .messages import queue
+from .roster import DutyRoster, Shift
+
+log = logging.getLogger(__name__)
+LEVEL_ZH = {"normal": "常态值守", "holiday": "节假日值守", "sensitive": "敏感时期值守"}
+
+
+@dataclass
+class Snapshot:
+    """What the heartbeat reports; gathered by ``gather`` or given by a test."""
+
+    sources: list[SourceHealth] = field(default_factory=list)
+    items: int | None = None  # items collected since ``items_since``; None = unknown
+    items_since: datetime | None = None
+    open_alerts: list[str] = field(default_factory=list)  # titles
+    problems: list[str] = field(default_factory=list)  # e.g. Elasticsearch unreachable
+
+
+def _t(t: datetime) -> str:
+    return t.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+
+
+def compose(now: datetime, watch: Watch, shift: Shift | None, snap: Snapshot,
+            warnings: list[str], reason: str) -> tuple[str, str]:
+    """(title, body) in Chinese; a pure function of its inputs."""
+    level = LEVEL_ZH[watch.level]
+    title = f"【舆情值守心跳】系统运行中｜{level}"
+    if warnings:
+        title += "｜⚠日历未知"
+    lines = [f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（{reason}）",
+             f"值守级别：{level}" + (f"（{'；'.join(watch.reasons)}）" if watch.reasons else "")]
+    if shift is not None:
+        lines.append(f"当前班次：{shift.start:%m-%d} {shift.name} {_t(shift.start)}—"
+                     f"{_t(shift.end)}，值班员 {shift.officer or '未排'}，带班领导 "
+                     f"{shift.leader or '未排'}")
+    ok = [s for s in snap.sources if s.status == "ok"]
+    bad = [s for s in snap.sources if s.status != "ok"]
+    lines.append(f"信息源：共 {len(snap.sources)} 个，正常 {len(ok)} 个，异常 {len(bad)} 个")
+    for s in bad:
+        lines.append(f"  · {s.name}（{s.source_id}）{STATUS_ZH[s.status]}：{s.detail}")
+    if snap.items is None:
+        lines.append("采集条目：未知（Elasticsearch 不可达）")
+    else:
+        since = f"自 {_t(snap.items_since)} 起" if snap.items_since else "本期"
+        lines.append(f"采集条目：{since}新增 {snap.items} 条")
+    lines.append(f"未处置告警：{len(snap.open_alerts)} 条")
+    for alert_title in snap.open_alerts[:10]:
+        lines.append(f"  · {alert_title}")
+    if len(snap.open_alerts) > 10:
+        lines.append(f"  ……另有 {len(snap.open_alerts) - 10} 条")
+    for w in warnings:
+        lines.append(f"⚠ 日历警告：{w}")
+    for p in snap.problems:
+        lines.append(f"⚠ {p}")
+    lines.append("若超过一个班次未收到本消息，说明监测系统已停止，请立即检查。")
+    return title, "\n".join(lines)
+
+
+def gather(cfg, now: datetime, since: datetime | None) -> Snapshot:
+    from .health import check_all, load_stats
+
+    snap = Snapshot(items_since=since)
+    try:
+        snap.sources = check_all(cfg, load_stats(cfg), now)
+    except Exception as exc:  # the heartbeat must go out even when a part is broken
+        snap.problems.append(f"读取抓取统计失败：{exc}")
+    try:
+        from storage import open_alert_stores, open_store
+
+        store = open_store(cfg)
+        start = since or now - timedelta(hours=12)
+        snap.items = store.count({"range": {"fetched_at": {"gte": start.isoformat(),
+                                                           "lte": now.isoformat()}}})
+        alerts, _ = open_alert_stores(cfg)
+        snap.open_alerts = [d["title"] for d in alerts.list(status="firing", open_only=True,
+                                                            size=200)]
+    except Exception as exc:
+        snap.problems.append(f"Elasticsearch 不可达：{exc}")
+    return snap
+
+
+def tick(cfg, outbox, now: datetime, snapshot: Snapshot | None = None) -> list[str]:
+    """Queue a heartbeat if the shift or the watch level changed since the last one."""
+    hb = cfg.duty.heartbeat
+    if not hb.enabled:
+        return []
+    watch = watch_at(now)
+    shift = DutyRoster(cfg.duty).at(now)
+    last_shift = state.get(outbox.db, "heartbeat.shift")
+    last_level = state.get(outbox.db, "heartbeat.level")
+    if last_shift == shift.id and last_level == watch.level:
+        return []
+    reason = ("值守级别变更：" + f"{LEVEL_ZH.get(last_level or '', last_level)} → "
+              f"{LEVEL_ZH[watch.level]}" if last_level and last_level != watch.level
+              else f"{shift.name}开始")
+    since = state.get_time(outbox.db, "heartbeat.at")
+    snap = snapshot if snapshot is not None else gather(cfg, now, since)
+    title, body = compose(now, watch, shift, snap, calendar_warnings(now), reason)
+    key = f"{shift.id}|{watch.level}"
+    new = queue(cfg, outbox, hb.receiver, "heartbeat", key, title, body, now,
+                marks={"heartbeat.shift": shift.id, "heartbeat.level": watch.level,
+                       "heartbeat.at": now.isoformat()})
+    log.info("heartbeat %s queued for %d receivers (%s)", key, len(new), reason)
+    return new
+
+
+def ping_url(cfg) -> str | None:
+    hb = cfg.duty.heartbeat
+    if hb.ping_url_env:
+        return os.environ.get(hb.ping_url_env) or None
+    return hb.ping_url
+
+
+def ping(cfg, outbox, now: datetime, *, timeout: float = 10.0) -> str | None:
+    """Ping the dead-man's switch: ``url`` when detection ran recently, ``url/fail`` when
+    it is stale. Throttled to ``ping_every``; returns the URL pinged, if any."""
+    url = ping_url(cfg)
+    if not url:
+        return None
+    hb = cfg.duty.heartbeat
+    last = state.get_time(outbox.db, "ping.at")
+    if last is not None and now - last < hb.ping_every:
+        return None
+    ok_at = state.get_time(outbox.db, "detect.ok_at")
+    healthy = ok_at is not None and now - ok_at <= hb.stale_after
+    target = url if healthy else url.rstrip("/") + "/fail"
+    try:
+        with urllib.request.urlopen(target, timeout=timeout) as resp:  # noqa: S310
+            resp.read(64)
+    except OSError as exc:
+        log.warning("dead-man's switch ping %s failed: %s", target.split("?")[0], exc)
+        return None
+    with outbox.transaction() as tx:
+        state.put(tx, "ping.at", now.isoformat())
+    return target

@@ -1,0 +1,76 @@
+"""A leader lease in Elasticsearch, for several scheduler hosts (see yuqing.leader)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from elasticsearch import ConflictError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+
+class EsLease:
+    DOC = "scheduler"
+
+    def __init__(self, es, prefix: str, ttl: timedelta, holder: str | None = None):
+        self.es, self.index, self.ttl = es, f"{prefix}-locks", ttl
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._expires: datetime | None = None
+
+    def _doc(self, now: datetime) -> dict[str, str]:
+        return {"holder": self.holder, "expires_at": (now + self.ttl).isoformat(),
+                "renewed_at": now.isoformat()}
+
+    def is_leader(self, now: datetime | None = None) -> bool:
+        now = now or datetime.now(UTC)
+        # Renew when a third of the TTL is used, well before anyone may take over.
+        if self._expires is not None and now < self._expires - self.ttl * 2 / 3:
+            return True
+        try:
+            self.es.index(index=self.index, id=self.DOC, document=self._doc(now),
+                          op_type="create", refresh=True)
+            return self._won(now)
+        except ConflictError:
+            pass
+        try:
+            cur = self.es.get(index=self.index, id=self.DOC)
+        except NotFoundError:
+            return False  # deleted between our two calls: try again next time
+        src = cur["_source"]
+        mine = src.get("holder") == self.holder
+        expired = datetime.fromisoformat(src["expires_at"]) <= now
+        if not (mine or expired):
+            self._expires = None
+            return False
+        try:
+            self.es.index(index=self.index, id=self.DOC, document=self._doc(now),
+                          if_seq_no=cur["_seq_no"], if_primary_term=cur["_primary_term"],
+                          refresh=True)
+        except ConflictError:
+            self._expires = None
+            return False  # someone else renewed or took it first
+        return self._won(now, taken_over=not mine)
+
+    def _won(self, now: datetime, taken_over: bool = False) -> bool:
+        if self._expires is None:
+            log.warning("this instance is now the leader (Elasticsearch lease %s/%s%s)",
+                        self.index, self.DOC, ", taken over from an expired holder"
+                        if taken_over else "")
+        self._expires = now + self.ttl
+        return True
+
+    def release(self) -> None:
+        if self._expires is None:
+            return
+        try:
+            cur = self.es.get(index=self.index, id=self.DOC)
+            if cur["_source"].get("holder") == self.holder:
+                self.es.delete(index=self.index, id=self.DOC, if_seq_no=cur["_seq_no"],
+                               if_primary_term=cur["_primary_term"], refresh=True)
+        except Exception as exc:  # expiry frees it anyway
+            log.info("lease release: %s", exc)
+        self._expires = None

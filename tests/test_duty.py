@@ -1,0 +1,287 @@
+"""Duty operations with a controllable clock: calendar, watch levels, intervals, roster,
+grid, escalation, heartbeat, crawl health."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alerts.routing import plan
+from detection.sensitivity import sensitivity_at
+from duty import state
+from duty.escalation import escalate
+from duty.health import health_alerts
+from duty.heartbeat import Snapshot, compose, tick
+from duty.receivers import effective_alerting, expand_plan
+from duty.roster import DutyRoster
+from watch.calendar import configure
+from watch.intervals import interval_check
+from watch.levels import calendar_warnings, watch_at
+from yuqing.cli import main
+from yuqing.config import DEFAULT_CONFIG, parse_config
+from yuqing.records import SHANGHAI, Alert, Severity
+
+
+def T(*a: int) -> datetime:  # noqa: N802 - reads like a literal
+    return datetime(*a, tzinfo=SHANGHAI)
+
+
+def channel(env: str) -> list[dict]:
+    return [{"type": "webhook", "url_env": env}]
+
+
+def make_cfg(tmp: Path, **extra):
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw["data_dir"] = str(tmp)
+    raw["sources"] = [{"id": "bbs", "name": "论坛", "template": "discuz", "kind": "forum",
+                       "start_urls": ["http://127.0.0.1:9/"], "interval_minutes": 60,
+                       "intervals": {"sensitive": 10}}]
+    raw["calendar"] = {"sensitive_periods": [
+        {"name": "汛期", "from": "06-01", "to": "09-30"},
+        {"name": "县庆", "start": "2026-11-18", "end": "2026-11-19"}]}
+    raw["duty"] = {
+        "people": [{"name": n, "channels": channel("X")} for n in
+                   ("甲", "乙", "丙", "组长", "主任", "李秀兰")]
+        + [{"name": "水利联络员", "departments": ["县水利局"], "channels": channel("X")}],
+        "roster": {"officers": ["甲", "乙", "丙"], "leaders": ["组长"], "office_head": "主任"},
+    }
+    raw.update(extra)
+    cfg = parse_config(raw)
+    configure(cfg.calendar)
+    return cfg
+
+
+@pytest.fixture(autouse=True)
+def _reset_calendar():
+    yield
+    from watch.config import CalendarConfig
+
+    configure(CalendarConfig())
+
+
+def alert(aid: str = "a1", township: str = "河口镇", fired: datetime | None = None) -> Alert:
+    return Alert(id=aid, rule="growing_complaint", severity=Severity.warning,
+                 title=f"{township}自来水发黄投诉增多", summary="", fired_at=fired or
+                 T(2026, 11, 20, 10), labels={"township": township}, places=["河口村"],
+                 count=6, baseline=1.0)
+
+
+# -- calendar ----------------------------------------------------------------------------
+
+def test_calendar_json_contract(capsys):
+    assert main(["calendar", "--year", "2026", "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)
+    assert len(days) == 365
+    assert all(set(d) == {"date", "off_day", "holiday", "watch_level", "reasons"} for d in days)
+    by = {d["date"]: d for d in days}
+    assert by["2026-10-01"] == {"date": "2026-10-01", "off_day": True, "holiday": "国庆节",
+                                "watch_level": "holiday", "reasons": ["法定节假日：国庆节"]}
+    assert by["2026-09-20"]["off_day"] is False  # 调休: a Sunday worked
+    assert by["2026-09-20"]["reasons"] == ["调休上班日"]
+    assert by["2026-11-20"]["watch_level"] == "normal" and by["2026-11-20"]["holiday"] is None
+
+
+def test_unknown_year_is_loud_and_configurable(capsys, tmp_path):
+    assert main(["calendar", "--year", "2027", "--json"]) == 0
+    out = capsys.readouterr()
+    assert "2027 年法定节假日安排未知" in out.err
+    day = json.loads(out.out)[0]
+    assert "节假日安排未知（2027 年）" in day["reasons"]
+    assert calendar_warnings(T(2026, 12, 1)) and not calendar_warnings(T(2026, 3, 1))
+    cfg = make_cfg(tmp_path, calendar={"years": {2027: {
+        "holidays": [{"name": "元旦", "start": "2027-01-01"}],
+        "workdays": ["2027-01-02"]}}})
+    assert calendar_warnings(T(2026, 12, 1), cfg.calendar) == []
+    w = watch_at(T(2027, 1, 1, 12))
+    assert w.level == "holiday" and w.known
+    assert watch_at(T(2027, 1, 2, 12)).off_day is False  # a configured make-up workday
+
+
+def test_watch_levels_drive_crawl_interval_and_thresholds(tmp_path):
+    cfg = make_cfg(tmp_path)
+    src = cfg.source("bbs")
+    normal, holiday = watch_at(T(2026, 11, 20, 12)), watch_at(T(2026, 10, 2, 12))
+    flood, anniversary = watch_at(T(2026, 7, 15, 12)), watch_at(T(2026, 11, 18, 12))
+    assert (normal.level, holiday.level, flood.level, anniversary.level) == (
+        "normal", "holiday", "sensitive", "sensitive")
+    assert anniversary.reasons == ("敏感时期：县庆",)
+    # 国庆 inside 汛期? no; but 中秋 2026-09-25 is in 汛期: sensitive wins over holiday.
+    mid_autumn = watch_at(T(2026, 9, 25, 12))
+    assert mid_autumn.level == "sensitive" and "法定节假日：中秋节" in mid_autumn.reasons
+    f = cfg.watch.crawl_factor
+    assert [src.interval_at(w.level, f) for w in (normal, holiday, flood)] == [60, 30, 10]
+    s = {w.level: sensitivity_at(T(2026, m, d, 12), factors=cfg.watch.sensitivity_factor)
+         for w, (m, d) in ((normal, (11, 20)), (holiday, (10, 2)), (flood, (7, 15)))}
+    assert s["normal"].min_count > s["holiday"].min_count >= s["sensitive"].min_count
+    assert s["normal"].min_growth > s["holiday"].min_growth > s["sensitive"].min_growth
+
+
+def test_time_intervals_mute_and_activate_routes(tmp_path):
+    cfg = make_cfg(tmp_path, alerting={
+        "route": {"receiver": "office", "group_wait": "1s", "routes": [
+            {"receiver": "night", "matchers": ['severity="warning"'],
+             "mute_time_intervals": ["工作时间"]},
+            ]},
+        "receivers": [{"name": "office"}, {"name": "night"}],
+        "time_intervals": [
+            {"name": "工作时间", "time_intervals": [
+                # Working hours on working days: 调休 applied, so no weekdays list.
+                {"times": [{"start_time": "08:30", "end_time": "17:30"}],
+                 "off_days": False}]},
+            {"name": "敏感", "time_intervals": [{"watch_levels": ["sensitive"]}]},
+            {"name": "节日", "time_intervals": [{"holidays": True}]},
+            "旧名字"]})
+    check = interval_check(cfg.alerting.time_intervals)
+    assert check("工作时间", T(2026, 11, 20, 10)) is True
+    assert check("工作时间", T(2026, 9, 20, 10)) is True  # Sunday, but a 调休 workday
+    assert check("工作时间", T(2026, 10, 2, 10)) is False  # Friday in 国庆
+    assert check("节日", T(2026, 10, 2, 10)) and not check("节日", T(2026, 10, 12, 10))
+    assert check("敏感", T(2026, 7, 1)) and not check("敏感", T(2026, 11, 1))
+    assert check("旧名字", T(2026, 7, 1)) is None  # a pre-calendar bare name: ignored
+    a = alert()
+    workday = plan(cfg.alerting, [a], T(2026, 11, 20, 10), {}, intervals=check)
+    plan2 = plan(cfg.alerting, [a], T(2026, 11, 20, 10, 0, 5), workday.state, intervals=check)
+    assert not plan2.notifications  # muted during working hours
+    holiday = plan(cfg.alerting, [a], T(2026, 10, 2, 10), {}, intervals=check)
+    holiday = plan(cfg.alerting, [a], T(2026, 10, 2, 10, 0, 5), holiday.state,
+                   intervals=check)
+    assert [p.notification.receiver for p in holiday.notifications] == ["night"]
+
+
+# -- roster, grid ------------------------------------------------------------------------
+
+def test_roster_shifts_swaps_overrides(tmp_path):
+    cfg = make_cfg(tmp_path)
+    r = DutyRoster(cfg.duty)
+    day, night = r.shifts_of(T(2026, 11, 20).date())
+    assert (day.kind, night.kind) == ("day", "night")
+    assert night.end == T(2026, 11, 21, 8, 30)
+    assert r.at(T(2026, 11, 21, 3)).id == "2026-11-20/night"
+    full = r.shifts_of(T(2026, 10, 2).date())
+    assert [s.kind for s in full] == ["full"] and full[0].end == T(2026, 10, 3, 8, 30)
+    assert r.at(T(2026, 10, 2, 7)).id == "2026-10-01/full"
+    raw = {"roster": {"officers": ["甲", "乙", "丙"], "leaders": ["组长"],
+                      "overrides": [{"shift": day.id, "officer": "李秀兰"}],
+                      "swaps": [{"shifts": [night.id, "2026-11-21/day"]}]}}
+    cfg2 = make_cfg(tmp_path, duty={**cfg.duty.model_dump(mode="json"), **raw})
+    r2 = DutyRoster(cfg2.duty)
+    assert r2.by_id(day.id).officer == "李秀兰"
+    assert r2.by_id(night.id).officer == r.by_id("2026-11-21/day").officer
+    assert r2.by_id("2026-11-21/day").officer == night.officer
+
+
+def test_grid_and_on_duty_expansion(tmp_path):
+    cfg = make_cfg(tmp_path, alerting={
+        "route": {"receiver": "@on-duty", "group_wait": "1s"}, "receivers": []})
+    now = T(2026, 11, 20, 10)
+    p = plan(cfg.alerting, [alert()], now, {})
+    p = plan(cfg.alerting, [alert()], now + timedelta(seconds=2), p.state)
+    expanded = expand_plan(cfg, p, now)
+    officer = DutyRoster(cfg.duty).at(now).officer
+    got = [n.notification.receiver for n in expanded.notifications]
+    # on duty, and the grid: 河口镇's leader 李秀兰 and 县水利局's liaison
+    assert got == [f"person:{officer}", "person:李秀兰", "person:水利联络员"]
+    assert len({n.notification.id for n in expanded.notifications}) == 3
+    eff = effective_alerting(cfg)
+    assert eff.receiver("person:李秀兰").channels
+    other = expand_plan(cfg, plan(cfg.alerting, [alert("b", "青山乡")], now + timedelta(
+        seconds=2), p.state), now)
+    assert "person:李秀兰" not in [n.notification.receiver for n in other.notifications]
+
+
+def test_check_config_names_unknown_roster_people(tmp_path):
+    from yuqing.config import ConfigError
+
+    with pytest.raises(ConfigError) as exc:
+        make_cfg(tmp_path, duty={"people": [{"name": "甲"}],
+                                 "roster": {"officers": ["甲", "乙"]}})
+    assert "duty.roster.officers[1]: '乙' is not in duty.people" in str(exc.value)
+
+
+# -- escalation --------------------------------------------------------------------------
+
+def test_escalation_steps_until_ack_and_no_repeats(tmp_path):
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 20, 10)
+    a = alert(fired=t0)
+    assert escalate(cfg, ob, [(a, False)], t0 + timedelta(hours=1)).escalated == []  # unsent
+    with ob.transaction() as tx:
+        state.add_message(tx, "n1", "person:甲", "first", "t", "b", t0, [a])
+
+    def at(minutes: int, acked: bool = False):
+        return escalate(cfg, ob, [(a, acked)], t0 + timedelta(minutes=minutes)).escalated
+
+    assert at(29) == []  # normal level: 30 minutes
+    assert at(30) == [("a1", 1, ["person:组长"])]
+    assert at(30) == [] and at(59) == []  # replaying the same minute sends nothing
+    assert at(60) == [("a1", 2, ["person:主任"])]
+    assert at(90) == [("a1", 3, ["person:主任"])]  # the last step, again and again
+    assert at(120, acked=True) == []  # acknowledged: stops
+    rows = [r for r in ob.rows() if r.kind == "escalation"]
+    assert [r.receiver for r in rows] == ["person:组长", "person:主任", "person:主任"]
+    assert "无人确认" in rows[0].body
+    # A holiday escalates faster: 15 minutes.
+    h0 = T(2026, 10, 2, 10)
+    b = alert("b1", fired=h0)
+    with ob.transaction() as tx:
+        state.add_message(tx, "n2", "person:甲", "first", "t", "b", h0, [b])
+    assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=14)).escalated == []
+    assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=15)).escalated
+
+
+# -- heartbeat, crawl health ------------------------------------------------------------
+
+def test_heartbeat_content_and_once_per_shift(tmp_path):
+    cfg = make_cfg(tmp_path)
+    from duty.health import SourceHealth
+
+    snap = Snapshot(sources=[SourceHealth("bbs", "论坛", "silent", None, "已 2.0 天没有新内容"),
+                             SourceHealth("news", "新闻", "ok", None, "正常")],
+                    items=42, items_since=T(2026, 12, 1, 8, 30), open_alerts=["河口镇停水"])
+    now = T(2026, 12, 1, 9)
+    r = DutyRoster(cfg.duty)
+    title, body = compose(now, watch_at(now), r.at(now), snap, calendar_warnings(now), "白班开始")
+    assert "系统运行中" in title and "日历未知" in title
+    assert "信息源：共 2 个，正常 1 个，异常 1 个" in body
+    assert "论坛（bbs）沉默" in body and "新增 42 条" in body
+    assert "未处置告警：1 条" in body and "河口镇停水" in body
+    assert "2027 年法定节假日安排未知" in body
+    assert f"值班员 {r.at(now).officer}" in body
+    ob = state.open_outbox(cfg)
+    first = tick(cfg, ob, T(2026, 11, 20, 9), snap)
+    assert len(first) == 1
+    assert tick(cfg, ob, T(2026, 11, 20, 12), snap) == []  # same shift, same level
+    assert len(tick(cfg, ob, T(2026, 11, 20, 18), snap)) == 1  # night shift
+    assert len(tick(cfg, ob, T(2026, 10, 1, 9), snap)) == 1  # 国庆: level change
+    bodies = [r.body for r in ob.rows() if r.kind == "heartbeat"]
+    [holiday] = [b for b in bodies if "值守级别：节假日值守" in b]
+    assert "值守级别变更：常态值守 → 节假日值守" in holiday
+
+
+def test_crawl_health_alert(tmp_path):
+    cfg = make_cfg(tmp_path)
+    now = T(2026, 11, 20, 12)
+    base = {"source_id": "bbs", "runs": 10, "last_run": now.isoformat(),
+            "last_success": now.isoformat(), "median_gap_minutes": 30.0}
+    fresh = {**base, "last_new_items_at": (now - timedelta(hours=2)).isoformat()}
+    assert health_alerts(cfg, now, {"bbs": fresh}) == []
+    silent = {**base, "last_new_items_at": (now - timedelta(days=1)).isoformat()}
+    [a] = health_alerts(cfg, now, {"bbs": silent})
+    assert a.rule == "crawl_health" and "沉默" in a.title and a.labels == {"source": "bbs"}
+    assert health_alerts(cfg, now + timedelta(hours=1), {"bbs": silent})[0].id == a.id
+    failing = {**fresh, "last_success": (now - timedelta(hours=4)).isoformat()}
+    [f] = health_alerts(cfg, now, {"bbs": failing})
+    assert "抓取失败" in f.title and f.id != a.id
+
+
+def test_calendar_agrees_with_state_council_2007_2026():
+    from official_holidays import compare
+
+    days, mismatches = compare()
+    assert days == 7305
+    assert mismatches == []
