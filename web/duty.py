@@ -1,10 +1,7 @@
-"""The duty view's data, behind one adapter so the roster and escalation can plug in.
-
-Today it knows what ``watch.calendar`` (official holidays, make-up workdays, unknown years)
-and ``detection.sensitivity`` (the thresholds in force) say, plus the open alerts. Who is
-on duty and escalation state come from ``on_duty`` / ``escalations``; they return nothing
-until the duty-operations work (roster, escalation, watch levels) lands, and the page then
-says so instead of guessing.
+"""The duty view's data: the watch level and why (``watch.levels``: official holidays,
+make-up workdays, configured sensitive periods, unknown years), the detection thresholds in
+force, who is on shift (the duty roster) and the calendar ahead. Without a configured
+roster the page says so instead of guessing.
 """
 
 from __future__ import annotations
@@ -34,16 +31,23 @@ class DutyStatus:
 
 
 def on_duty(cfg: Config, now: datetime) -> list[dict[str, str]] | None:
-    """Who is on shift now ([{name, role, phone?}]). Hook for the roster: ``None`` until a
-    roster is configured."""
-    roster = getattr(cfg, "roster", None)
-    if roster is None:
+    """Who is on shift now ([{name, role}]); ``None`` when no roster is configured."""
+    if not cfg.duty.roster.officers:
         return None
-    who = getattr(roster, "on_duty", None)
-    return list(who(now)) if callable(who) else None
+    from duty.roster import DutyRoster
+
+    shift = DutyRoster(cfg.duty).at(now)
+    people = [(shift.officer, f"值班员（{shift.name} {shift.start:%m-%d %H:%M}起）"),
+              (shift.leader, "带班领导"), (shift.office_head, "办公室主任")]
+    return [{"name": name, "role": role} for name, role in people if name]
 
 
 def _level(d: date) -> tuple[str, str, list[str]]:
+    from watch.levels import watch_on
+
+    w = watch_on(d)
+    if w.sensitive_periods:
+        return "sensitive", "敏感时期值守", list(w.reasons)
     info = day_info(d)
     if info.holiday:
         why = f"今天是法定节假日（{info.holiday}），阈值调低、全天预警"
@@ -84,7 +88,7 @@ def duty_status(cfg: Config, now: datetime) -> DutyStatus:
         warnings.append(f"官方节假日安排未知：{now.year}年——今天是否节假日无法判断，仅按周末处理")
     upcoming, more = _upcoming(now.date())
     warnings += more
-    s = sensitivity_at(now)
+    s = sensitivity_at(now, factors=cfg.watch.sensitivity_factor)
     thresholds = {"窗口（小时）": round(s.window.total_seconds() / 3600),
                   "最少条数": s.min_count, "最低增长倍数": round(s.min_growth, 2),
                   "新事件最少条数": s.event_min_count, "严重级条数": s.critical_count}

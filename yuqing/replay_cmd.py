@@ -83,7 +83,8 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
         keys = detector.observe(obs)
         if not keys:
             continue
-        for alert in detector.evaluate(doc.when, keys, sensitivity_at(doc.when)):
+        s = sensitivity_at(doc.when, factors=cfg.watch.sensitivity_factor)
+        for alert in detector.evaluate(doc.when, keys, s):
             stats.alerts += 1
             yield alert, route(alert)
     print(f"replay: {stats.items} items, {stats.alerts} alerts, {stats.bad_lines} bad lines, "
