@@ -14,18 +14,27 @@ character bigrams (``c:`` for the complaint model, ``t:`` for the others).
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 import re
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
 from .category_rules import CategoryLexicon
-from .complaint import COMPLAINT_THRESHOLD, ComplaintModel
+from .complaint import COMPLAINT_THRESHOLD
 from .features import Base
 from .lexicon import appeal_hits, grievance_hits
-from .linear import LinearModel
-from .sentiment import SentimentModel, label_for
+from .sentiment import MODEL_FILE as SENTIMENT_FILE
+from .sentiment import label_for
+
+
+def _read(filename: str) -> dict:
+    blob = resources.files("analysis").joinpath("data", filename).read_bytes()
+    return json.loads(gzip.decompress(blob))
+
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
@@ -52,33 +61,34 @@ def _sigmoid(x: float) -> float:
 
 
 class JointScorer:
-    def __init__(self, sentiment: LinearModel, complaint: LinearModel,
-                 category: LinearModel, lexicon: CategoryLexicon):
-        self.models = (sentiment, complaint, category)
+    def __init__(self, docs: list[dict], lexicon: CategoryLexicon):
+        """``docs``: the three models' exported JSON (sentiment, complaint, category), as
+        ``LinearModel.from_json`` reads them; built with numpy, not per-feature Python."""
         self.lexicon = lexicon
+        self.classes = [tuple(d["classes"]) for d in docs]
+        self.bias = [np.asarray(d["bias"], dtype=np.float64) for d in docs]
         names: dict[str, int] = {}
-        for m in self.models:
-            for n in m.weights:
+        for d in docs:
+            for n in d["features"]:
                 names.setdefault(n, len(names))
-        widths = [len(m.bias) for m in self.models]
         self.cols = []
         start = 0
-        for w in widths:
-            self.cols.append(slice(start, start + w))
-            start += w
+        for b in self.bias:
+            self.cols.append(slice(start, start + len(b)))
+            start += len(b)
         self.w = np.zeros((len(names) + 1, start))  # last row: zeros, for unknown names
-        for m, cols in zip(self.models, self.cols, strict=True):
-            for n, row in m.weights.items():
-                self.w[names[n], cols] = row
+        for d, cols in zip(docs, self.cols, strict=True):
+            rows = np.fromiter((names[n] for n in d["features"]), dtype=np.int64,
+                               count=len(d["features"]))
+            self.w[rows, cols] = np.asarray(d["weights"], dtype=np.float64).reshape(
+                len(rows), cols.stop - cols.start)
         self.index = names
         self.unknown = len(names)
-        self.bias = [np.asarray(m.bias, dtype=np.float64) for m in self.models]
 
     @classmethod
     def load(cls) -> JointScorer:
-        cm = ComplaintModel.load()
-        return cls(SentimentModel.load().linear, cm.detector, cm.categories,
-                   CategoryLexicon.load())
+        return cls([_read(SENTIMENT_FILE), _read("complaint_model.json.gz"),
+                    _read("category_model.json.gz")], CategoryLexicon.load())
 
     def _sum(self, names) -> np.ndarray:
         get, unknown = self.index.get, self.unknown
@@ -118,14 +128,14 @@ class JointScorer:
         v_s = 1.0 / math.sqrt(n) if n else 0.0
         z_s = self.bias[0] + v_s * s_base[s_cols] + d_plain[s_cols]
         p_s = _softmax(z_s)
-        classes = self.models[0].classes
+        classes = self.classes[0]
         probs = dict(zip(classes, p_s.tolist(), strict=True))
         sentiment = probs["positive"] + 0.5 * probs["neutral"]
 
         n_c = n + len(extra_c)
         v_c = 1.0 / math.sqrt(n_c) if n_c else 0.0
         z_c = self.bias[1] + v_c * (s_base[c_cols] + self._sum(extra_c)[c_cols]) + d_title[c_cols]
-        c_classes = self.models[1].classes
+        c_classes = self.classes[1]
         p_pos = _sigmoid(float(z_c[0]))
         complaint_p = p_pos if c_classes[1] == "complaint" else 1.0 - p_pos
         if complaint_p < COMPLAINT_THRESHOLD:
@@ -136,6 +146,6 @@ class JointScorer:
         d_cat = self._dense(self.lexicon.features(title, text))
         z_k = (self.bias[2] + v_t * (s_base[k_cols] + self._sum(extra_t)[k_cols])
                + d_title[k_cols] + d_cat[k_cols])
-        k_classes = self.models[2].classes
+        k_classes = self.classes[2]
         category = k_classes[int(np.argmax(z_k))]
         return Scores(sentiment, label_for(sentiment), True, complaint_p, category)
