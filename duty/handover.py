@@ -76,6 +76,8 @@ def _line(d: dict[str, Any], md: bool) -> str:
     top = d.get("top_items") or []
     if top:
         link = f" [{top[0]['title'][:30]}]({top[0]['url']})" if md else f" {top[0]['url']}"
+    elif d.get("urls"):
+        link = f" {d['urls'][0]}"
     return f"- {when} {d.get('title')}｜{_state(d)}｜编号 {str(d.get('id'))[:12]}{link}"
 
 

@@ -1,0 +1,40 @@
+"""`yuqing handover`: what fired in the shift, what is still open, what was handled."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from duty.handover import compose, gather
+from duty.roster import DutyRoster
+from storage import open_alert_stores
+from yuqing.config import load_config
+from yuqing.records import SHANGHAI, Alert, Severity
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=SHANGHAI)  # a Friday, inside the day shift
+
+
+def alert(n: int, title: str, when: datetime) -> Alert:
+    return Alert(id=f"{n}{'f' * 19}", rule="growing_event", severity=Severity.warning,
+                 title=title, summary="说明", fired_at=when, urls=[f"http://h.test/{n}"],
+                 labels={"township": "河口镇"})
+
+
+def test_handover_lists_fired_open_and_handled_of_the_shift(prefix, tmp_path, monkeypatch):
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    cfg = load_config(None)
+    store, _ = open_alert_stores(cfg)
+    store.upsert([alert(1, "河口镇自来水发黄快速增长", NOW - timedelta(hours=4)),
+                  alert(2, "城关镇噪音扰民快速增长", NOW - timedelta(hours=2)),
+                  alert(3, "昨夜的旧告警", NOW - timedelta(hours=20))], NOW, refresh=True)
+    store.handle("2" + "f" * 19, "赵敏", "已通知城管到场", NOW - timedelta(hours=1))
+    shift = DutyRoster(cfg.duty).at(NOW)
+    assert shift.kind == "day" and shift.start <= NOW - timedelta(hours=4)
+    data = gather(cfg, shift, NOW)
+    assert sorted(d["title"] for d in data.fired) == ["城关镇噪音扰民快速增长",
+                                                      "河口镇自来水发黄快速增长"]
+    assert {d["title"] for d in data.open} == {"河口镇自来水发黄快速增长", "昨夜的旧告警"}
+    assert [d["title"] for d in data.handled] == ["城关镇噪音扰民快速增长"]
+    title, body = compose(data, "md")
+    assert "交接班记录" in title
+    assert "已处置（赵敏：已通知城管到场）" in body
+    assert "http://h.test/1" in body
