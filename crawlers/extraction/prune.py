@@ -44,8 +44,15 @@ def drop_recommendations(tree: HtmlElement, keep: HtmlElement | None) -> HtmlEle
     paths = [tree.getroottree().getpath(el) for el in marked]
     copy = deepcopy(tree)
     root = copy.getroottree()
-    for path in paths:
-        found = root.xpath(path)
-        if found and found[0].getparent() is not None:
-            found[0].drop_tree()
+    # Resolve every path before dropping anything: positional paths of later siblings
+    # shift once an earlier sibling is gone.
+    targets = [found[0] for found in map(root.xpath, paths) if found]
+    for el in _outermost(targets):
+        if el.getparent() is not None:
+            el.drop_tree()
     return copy
+
+
+def _outermost(els: list[HtmlElement]) -> list[HtmlElement]:
+    chosen = set(els)
+    return [el for el in els if not any(a in chosen for a in el.iterancestors())]

@@ -1,0 +1,58 @@
+"""Main-text fixes: must / must-not snippets on real corpus pages (read at run time, never
+copied here) and small synthetic pages for each general rule."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from crawlers.extraction import extract
+from crawlers.extraction.dom import find_title_element, parse_html
+from crawlers.extraction.prune import drop_recommendations
+from tests.test_extraction_corpus import CORPUS
+from yuqing.records import SHANGHAI
+
+NOW = datetime(2025, 1, 1, tzinfo=SHANGHAI)
+_corpus_only = pytest.mark.skipif(CORPUS is None, reason="shared corpus not found: set "
+                                  "YUQING_CORPUS or place it at ../shared/corpus")
+
+
+def _page(url: str):
+    index = CORPUS / "extraction" / "index.jsonl"
+    row = next(r for r in map(json.loads, index.open(encoding="utf-8")) if r.get("url") == url)
+    body = (CORPUS / "extraction" / row["html"]).read_bytes()
+    return extract(body, url, fetched_at=NOW)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+# (url, must contain, must not contain): each a different general rule.
+CASES = [
+    # Two recommendation blocks side by side: both dropped, not just the first.
+    ("https://hk.news.yahoo.com/義大利公開賽-茲韋列夫封王-060502643.html",
+     ["羅馬對我來說是意義非凡地地方"], ["現年37歲嘅前TVB小花", "惠康今期推出"]),
+]
+
+
+@_corpus_only
+@pytest.mark.parametrize(("url", "must", "must_not"), CASES, ids=[c[0][:60] for c in CASES])
+def test_corpus_page_snippets(url: str, must: list[str], must_not: list[str]) -> None:
+    text = _squeezed(_page(url).text)
+    for snippet in must:
+        assert _squeezed(snippet) in text, f"missing {snippet!r}"
+    for snippet in must_not:
+        assert _squeezed(snippet) not in text, f"leaked {snippet!r}"
+
+
+def test_sibling_recommendation_blocks_all_dropped() -> None:
+    html = ("<html><body><h1>标题在这里写着</h1><div><p>正文。</p></div>"
+            "<div class='related-news'><p>甲</p></div><div class='more-stories'><p>乙</p></div>"
+            "</body></html>")
+    tree = parse_html(html)
+    pruned = drop_recommendations(tree, find_title_element(tree))
+    text = pruned.text_content()
+    assert "正文" in text and "甲" not in text and "乙" not in text
