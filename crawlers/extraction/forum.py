@@ -111,6 +111,14 @@ def _repeated_posts(body: HtmlElement) -> list[HtmlElement]:
     return best
 
 
+def has_engine_markup(tree: HtmlElement) -> bool:
+    """Whether the page carries post-body markup of a forum engine."""
+    return any(isinstance(el.tag, str)
+               and (_ENGINE_ID.match(el.get("id") or "")
+                    or _ENGINE_CLASSES.intersection((el.get("class") or "").split()))
+               for el in tree.iter())
+
+
 def forum_posts(tree: HtmlElement) -> tuple[list[str], bool]:
     """Texts of the thread's posts in page order, and whether engine markup found them."""
     body = tree.find("body")
