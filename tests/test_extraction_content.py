@@ -56,3 +56,15 @@ def test_sibling_recommendation_blocks_all_dropped() -> None:
     pruned = drop_recommendations(tree, find_title_element(tree))
     text = pruned.text_content()
     assert "正文" in text and "甲" not in text and "乙" not in text
+
+
+def test_name_linked_replies_form_a_post_group() -> None:
+    replies = "".join(
+        f"<div class='reply'><a href='/u/{i}'>用户名字很长的{i}号</a>：<span>说得好啊{i}</span></div>"
+        for i in range(6))
+    html = ("<html><body><h1>帖子的标题在这里</h1><div class='nav'>"
+            + "".join(f"<a href='/n{i}'>导航链接{i}</a>" for i in range(8))
+            + f"</div><div class='list'>{replies}</div></body></html>")
+    from crawlers.extraction.forum import forum_posts
+    posts, _ = forum_posts(parse_html(html))
+    assert len(posts) == 6 and "说得好啊5" in posts[-1]
