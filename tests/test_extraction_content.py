@@ -35,6 +35,9 @@ CASES = [
     # Two recommendation blocks side by side: both dropped, not just the first.
     ("https://hk.news.yahoo.com/義大利公開賽-茲韋列夫封王-060502643.html",
      ["羅馬對我來說是意義非凡地地方"], ["現年37歲嘅前TVB小花", "惠康今期推出"]),
+    # Video player chrome (speed menu, error message) is not article text.
+    ("https://www.1905.com/news/20240520/1676288.shtml?fr=wwwnews_index_newsarea_1_201410",
+     ["以光影之名，探寻首都文化魅力"], ["倍速", "当前视频播放失败", "2.0X"]),
 ]
 
 
@@ -68,3 +71,13 @@ def test_name_linked_replies_form_a_post_group() -> None:
     from crawlers.extraction.forum import forum_posts
     posts, _ = forum_posts(parse_html(html))
     assert len(posts) == 6 and "说得好啊5" in posts[-1]
+
+
+def test_player_without_prose_dropped_but_video_description_kept() -> None:
+    html = ("<html><body><h1>标题在这里写着呢</h1><div class='video-player'><span>倍速</span>"
+            "<div>很抱歉，当前视频播放失败</div></div>"
+            "<div class='video-desc'><p>这段视频记录了当地村民修路的全过程，令人感动。</p></div>"
+            "<p>正文第一段。</p></body></html>")
+    tree = parse_html(html)
+    text = drop_recommendations(tree, find_title_element(tree)).text_content()
+    assert "倍速" not in text and "播放失败" not in text and "修路的全过程" in text

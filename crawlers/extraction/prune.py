@@ -14,12 +14,37 @@ from copy import deepcopy
 
 from lxml.html import HtmlElement
 
+from crawlers.extraction.density import block_text
+
 _RECOMMEND = re.compile(
     r"(?:^|[-_\s])(?:recommend\w*|related\w*|relate|more-?stories|morestories|more-?news|"
     r"hot-?news|hotnews|guess\w*|youlike|you-?may-?like|tuijian|xiangguan|xgyd|tjyd)"
     r"(?:$|[-_\s])",
     re.IGNORECASE,
 )
+
+# Video/audio players: their controls, error messages and duration stamps ("倍速", "时长：
+# 01:45", "当前视频播放失败") read as short text lines next to the article. Named for what
+# they are; dropped only when they hold no prose, since some templates put a video's
+# description inside the player box.
+_MEDIA = re.compile(r"(?:^|[-_\s])(?:\w*player|video\w*|audio\w*)(?:$|[-_\s])", re.IGNORECASE)
+_MEDIA_TAGS = frozenset({"video", "audio", "object", "embed"})
+_SENTENCE = re.compile(r"[^\n]{10,}")
+_SENTENCE_PUNCT = re.compile(r"[，。！？；,!?;]")
+
+
+def _has_prose(el: HtmlElement) -> bool:
+    """Whether ``el`` holds a line of 10+ characters with sentence punctuation."""
+    text = block_text(el)
+    return any(_SENTENCE_PUNCT.search(line) for line in _SENTENCE.findall(text))
+
+
+def _is_junk(el: HtmlElement) -> bool:
+    if _RECOMMEND.search(_key(el)):
+        return True
+    if el.tag in _MEDIA_TAGS:
+        return True
+    return bool(_MEDIA.search(_key(el))) and not _has_prose(el)
 
 
 def _key(el: HtmlElement) -> str:
@@ -33,7 +58,7 @@ def drop_recommendations(tree: HtmlElement, keep: HtmlElement | None) -> HtmlEle
     body = tree.find("body")
     if body is None:
         return None
-    marked = [el for el in body.iter() if isinstance(el.tag, str) and _RECOMMEND.search(_key(el))]
+    marked = _outermost([el for el in body.iter() if isinstance(el.tag, str) and _is_junk(el)])
     if keep is not None:
         protected = {keep, *keep.iterancestors()}
         marked = [el for el in marked if el not in protected]
