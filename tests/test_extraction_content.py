@@ -63,7 +63,8 @@ def test_sibling_recommendation_blocks_all_dropped() -> None:
 
 def test_name_linked_replies_form_a_post_group() -> None:
     replies = "".join(
-        f"<div class='reply'><a href='/u/{i}'>用户名字很长的{i}号</a>：<span>说得好啊{i}</span></div>"
+        f"<div class='reply'><a href='/u/{i}'>用户名字很长的{i}号</a>："
+        f"<span>说得好啊{i}</span></div>"
         for i in range(6))
     html = ("<html><body><h1>帖子的标题在这里</h1><div class='nav'>"
             + "".join(f"<a href='/n{i}'>导航链接{i}</a>" for i in range(8))

@@ -29,12 +29,12 @@ _RECOMMEND = re.compile(
 # description inside the player box.
 _MEDIA = re.compile(r"(?:^|[-_\s])(?:\w*player|video\w*|audio\w*)(?:$|[-_\s])", re.IGNORECASE)
 _MEDIA_TAGS = frozenset({"video", "audio", "object", "embed"})
-_SENTENCE = re.compile(r"[^\n]{10,}")
+_SENTENCE = re.compile(r"[^\n]{20,}")
 _SENTENCE_PUNCT = re.compile(r"[，。！？；,!?;]")
 
 
 def _has_prose(el: HtmlElement) -> bool:
-    """Whether ``el`` holds a line of 10+ characters with sentence punctuation."""
+    """Whether ``el`` holds a line of 20+ characters with sentence punctuation."""
     text = block_text(el)
     return any(_SENTENCE_PUNCT.search(line) for line in _SENTENCE.findall(text))
 
