@@ -82,3 +82,22 @@ def test_player_without_prose_dropped_but_video_description_kept() -> None:
     tree = parse_html(html)
     text = drop_recommendations(tree, find_title_element(tree)).text_content()
     assert "倍速" not in text and "播放失败" not in text and "修路的全过程" in text
+
+
+def test_related_reading_block_ends_the_article() -> None:
+    links = "".join(f"<li><a href='/a{i}'>另一篇新闻的标题第{i}条</a></li>" for i in range(5))
+    html = ("<html><body><h1>标题在这里写着呢</h1><div class='c'>"
+            "<p>正文第一段，写的是本地新闻。</p>"
+            f"<div><b>相关阅读</b><ul>{links}</ul></div><p>别的推广文字</p></div></body></html>")
+    tree = parse_html(html)
+    text = drop_recommendations(tree, find_title_element(tree)).text_content()
+    assert "正文第一段" in text and "另一篇新闻" not in text and "别的推广" not in text
+
+
+def test_related_reading_phrase_in_prose_is_kept() -> None:
+    html = ("<html><body><h1>标题在这里写着呢</h1><div class='c'>"
+            "<p>相关阅读材料显示，今年粮食产量稳中有升，农民收入持续增长。</p>"
+            "<p>第二段正文。</p></div></body></html>")
+    tree = parse_html(html)
+    pruned = drop_recommendations(tree, find_title_element(tree))
+    assert pruned is None or "第二段正文" in pruned.text_content()

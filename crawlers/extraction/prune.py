@@ -47,6 +47,35 @@ def _is_junk(el: HtmlElement) -> bool:
     return bool(_MEDIA.search(_key(el))) and not _has_prose(el)
 
 
+# Headings that open a list of other stories. A block that starts with one and is mostly
+# links ends the article, whatever its class is called.
+_STOP = re.compile(r"^[\s【\[]*(?:相关阅读|推荐阅读|相关新闻|热门推荐|猜你喜欢|延伸阅读|相关文章)")
+_STOP_LINK_SHARE = 0.5
+
+
+def _link_share(el: HtmlElement) -> float:
+    text = len("".join(el.text_content().split()))
+    links = sum(len("".join(a.text_content().split())) for a in el.iter("a"))
+    return links / text if text else 0.0
+
+
+def _stop_blocks(body: HtmlElement, protected: set[HtmlElement]) -> list[HtmlElement]:
+    """Link-dense blocks opened by a related-stories heading, and what follows them."""
+    found: list[HtmlElement] = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or not el.text or not _STOP.match(el.text):
+            continue
+        block = el
+        while (block.getparent() is not None and block.getparent() is not body
+               and block.getparent() not in protected and sum(1 for _ in block.iter("a")) < 2):
+            block = block.getparent()
+        if block in protected or block is body or _link_share(block) < _STOP_LINK_SHARE:
+            continue
+        found.append(block)
+        found.extend(block.itersiblings())
+    return found
+
+
 def _key(el: HtmlElement) -> str:
     # camelCase (moduleMoreStories) compared in lower case with word edges kept.
     raw = " ".join(filter(None, (el.get("class"), el.get("id"))))
@@ -59,9 +88,10 @@ def drop_recommendations(tree: HtmlElement, keep: HtmlElement | None) -> HtmlEle
     if body is None:
         return None
     marked = _outermost([el for el in body.iter() if isinstance(el.tag, str) and _is_junk(el)])
-    if keep is not None:
-        protected = {keep, *keep.iterancestors()}
-        marked = [el for el in marked if el not in protected]
+    protected = {keep, *keep.iterancestors()} if keep is not None else set()
+    marked = [el for el in marked if el not in protected]
+    marked = _outermost(marked + [el for el in _stop_blocks(body, protected)
+                                  if el not in protected and el not in marked])
     if not marked:
         return None
     # Mark by path, then drop in a copy: the caller's tree is shared with the date and
