@@ -36,6 +36,7 @@ _MIN_POST_CHARS = 2
 _MIN_GROUP = 2
 _MAX_LINK_SHARE = 0.5
 _INNER_SHARE = 0.5
+_MAX_NAME_CHARS = 20
 
 
 def _chars(text: str) -> int:
@@ -44,6 +45,25 @@ def _chars(text: str) -> int:
 
 def _link_chars(el: HtmlElement) -> int:
     return sum(_chars(a.text_content()) for a in el.iter("a"))
+
+
+def _leading_name_chars(el: HtmlElement) -> int:
+    """Characters of a short user-name link that opens ``el`` ("<a>name</a>: reply"), or 0.
+
+    Comment lists link every author's name; in a short reply the name is a large share of
+    the text, which would make a list of replies look like a list of links.
+    """
+    if _chars(el.text or ""):
+        return 0
+    for child in el.iter():
+        if child is el or not isinstance(child.tag, str):
+            continue
+        if child.tag == "a":
+            size = _chars(child.text_content())
+            return size if 0 < size <= _MAX_NAME_CHARS else 0
+        if _chars(child.text or ""):
+            return 0
+    return 0
 
 
 def _outermost(els: list[HtmlElement]) -> list[HtmlElement]:
@@ -79,7 +99,7 @@ def _groups(body: HtmlElement) -> list[tuple[list[HtmlElement], float]]:
         if len(members) < _MIN_GROUP:
             continue
         text = sum(_chars(m.text_content()) for m in members)
-        links = sum(_link_chars(m) for m in members)
+        links = sum(_link_chars(m) - _leading_name_chars(m) for m in members)
         if not text or links / text > _MAX_LINK_SHARE:
             continue
         # Unlinked text, discounted by link share: lists of thread titles lose to posts.
@@ -109,6 +129,14 @@ def _repeated_posts(body: HtmlElement) -> list[HtmlElement]:
         return max(inner, key=lambda g: _letters(g) / max(1, sum(_chars(m.text_content())
                                                                   for m in g)))
     return best
+
+
+def has_engine_markup(tree: HtmlElement) -> bool:
+    """Whether the page carries post-body markup of a forum engine."""
+    return any(isinstance(el.tag, str)
+               and (_ENGINE_ID.match(el.get("id") or "")
+                    or _ENGINE_CLASSES.intersection((el.get("class") or "").split()))
+               for el in tree.iter())
 
 
 def forum_posts(tree: HtmlElement) -> tuple[list[str], bool]:
