@@ -13,6 +13,7 @@ from typing import Any
 from detection.sensitivity import sensitivity_at
 from watch.calendar import day_info
 from yuqing.config import Config
+from yuqing.records import SHANGHAI
 
 LOOKAHEAD_DAYS = 10  # far enough to arrange a holiday watch roster in time
 
@@ -40,6 +41,24 @@ def on_duty(cfg: Config, now: datetime) -> list[dict[str, str]] | None:
     people = [(shift.officer, f"值班员（{shift.name} {shift.start:%m-%d %H:%M}起）"),
               (shift.leader, "带班领导"), (shift.office_head, "办公室主任")]
     return [{"name": name, "role": role} for name, role in people if name]
+
+
+def escalations(cfg: Config) -> list[dict[str, Any]]:
+    """Alerts whose escalation is under way: [{alert_id, step, last_at}], newest first."""
+    from duty import state
+
+    outbox = state.open_outbox(cfg)
+    try:
+        rows = outbox.db.execute(
+            "SELECT alert_id, step, last_at FROM escalations ORDER BY last_at DESC LIMIT 50"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - no escalation has happened on this install yet
+        rows = []
+    finally:
+        outbox.close()
+    return [{"alert_id": a, "step": s,
+             "last_at": datetime.fromtimestamp(t, SHANGHAI).strftime("%m-%d %H:%M")}
+            for a, s, t in rows]
 
 
 def _level(d: date) -> tuple[str, str, list[str]]:
@@ -94,4 +113,4 @@ def duty_status(cfg: Config, now: datetime) -> DutyStatus:
                   "新事件最少条数": s.event_min_count, "严重级条数": s.critical_count}
     return DutyStatus(now=now, level=level, level_key=key, reasons=reasons,
                       thresholds=thresholds, on_duty=on_duty(cfg, now), warnings=warnings,
-                      upcoming=upcoming)
+                      upcoming=upcoming, escalations=escalations(cfg))
