@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 from importlib import resources
+from itertools import repeat
 
 import numpy as np
 
@@ -91,8 +92,8 @@ class JointScorer:
                     _read("category_model.json.gz")], CategoryLexicon.load())
 
     def _sum(self, names) -> np.ndarray:
-        get, unknown = self.index.get, self.unknown
-        rows = [get(n, unknown) for n in names]
+        # map() with a repeated default keeps the per-feature look-up loop in C.
+        rows = list(map(self.index.get, names, repeat(self.unknown)))
         return self.w[rows].sum(axis=0) if rows else np.zeros(self.w.shape[1])
 
     def _dense(self, feats: dict[str, float]) -> np.ndarray:
