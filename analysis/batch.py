@@ -36,6 +36,9 @@ class Doc:
     replies: int | None = None
     views: int | None = None
     likes: int | None = None
+    # The caller's own record (e.g. the input JSON), passed through untouched; never sent
+    # to the workers.
+    payload: Any = None
 
 
 def _work(args: tuple[str, str, str | None]) -> Features:
@@ -43,10 +46,8 @@ def _work(args: tuple[str, str, str | None]) -> Features:
     return _WORKER.features(*args)
 
 
-def default_workers(n_docs_hint: int | None = None) -> int:
+def default_workers() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if n_docs_hint is not None and n_docs_hint < 200:
-        return 1  # forking costs more than it saves on small inputs
     return max(1, cores or 1)
 
 

@@ -11,11 +11,8 @@ import gzip
 import json
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
 from importlib import resources
 from typing import Any
-
-import numpy as np
 
 from analysis.features import Features
 
@@ -44,27 +41,9 @@ class LinearModel:
         blob = resources.files("analysis").joinpath("data", filename).read_bytes()
         return cls.from_json(json.loads(gzip.decompress(blob)))
 
-    @cached_property
-    def _matrix(self) -> tuple[dict[str, int], np.ndarray]:
-        # Multi-class scoring as one gather + dot instead of a Python loop per class.
-        names = list(self.weights)
-        w = np.array([self.weights[n] for n in names], dtype=np.float64)
-        return {n: i for i, n in enumerate(names)}, w.reshape(len(names), len(self.bias))
-
     def logits(self, feats: Features) -> list[float]:
         z = list(self.bias)
         get = self.weights.get
-        if len(z) > 2:
-            index, w = self._matrix
-            rows, vals = [], []
-            for name, value in feats.items():
-                i = index.get(name)
-                if i is not None:
-                    rows.append(i)
-                    vals.append(value)
-            if rows:
-                z = (np.asarray(self.bias) + np.asarray(vals) @ w[rows]).tolist()
-            return z
         if len(z) == 1:
             acc = z[0]
             for name, value in feats.items():

@@ -23,9 +23,8 @@ from .keywords import tfidf_keywords
 from .places import PlaceIndex
 from .scoring import JointScorer
 from .segment import Segmenter
-from .sentiment import label_for
 
-__all__ = ["Analyzer", "Features", "label_for"]
+__all__ = ["Analyzer", "Features"]
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,10 @@ class EventStore(_VersionedIndex):
     kind = "events"
     properties = EVENT_PROPERTIES
 
+    _ensured = False
+
     def upsert(self, events: Iterable[Event], now: datetime, *, refresh: bool = False) -> int:
-        if not getattr(self, "_ensured", False):
+        if not self._ensured:  # the index is created on first use, once per process
             self.ensure()
             self._ensured = True
         actions = []

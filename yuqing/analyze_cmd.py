@@ -57,7 +57,7 @@ def read_docs(lines: Iterable[str], now: datetime) -> Iterator[tuple[dict[str, A
                       text=str(raw["text"] or ""),
                       when=parse_time(raw.get("published_at"), now),
                       region=raw.get("region"), replies=metrics.get("replies"),
-                      views=metrics.get("views"), likes=metrics.get("likes"))
+                      views=metrics.get("views"), likes=metrics.get("likes"), payload=raw)
         except (ValueError, TypeError, AttributeError) as exc:
             yield None, BadLine(n, f"line {n}: {exc}")
             continue
@@ -73,18 +73,10 @@ def run(config_path: str | None, stdin: TextIO, stdout: TextIO, stderr: TextIO,
     cfg = load_config(config_path)
     analyzer = Analyzer.from_config(cfg)
     now = datetime.now(SHANGHAI)
-    pairs = read_docs(stdin, now)
-    raws: dict[int, dict[str, Any]] = {}
-
-    def docs() -> Iterator[Any]:
-        for raw, doc in pairs:
-            if raw is not None:
-                raws[id(doc)] = raw
-            yield doc
-
+    docs = (doc for _, doc in read_docs(stdin, now))
     bad = 0
     n_workers = workers if workers is not None else default_workers()
-    for doc, f, event_id in analyze_docs(analyzer, docs(), workers=n_workers):
+    for doc, f, event_id in analyze_docs(analyzer, docs, workers=n_workers):
         if isinstance(doc, BadLine):
             bad += 1
             print(f"analyze: {doc.error}", file=stderr)
@@ -92,7 +84,7 @@ def run(config_path: str | None, stdin: TextIO, stdout: TextIO, stderr: TextIO,
                                     ensure_ascii=False) + "\n")
             continue
         assert f is not None
-        out = dict(raws.pop(id(doc)))
+        out = dict(doc.payload)
         out.update({
             "keywords": f.keywords,
             "sentiment": f.sentiment,

@@ -1,0 +1,51 @@
+"""`yuqing analyze`: one output line per input line, in order, with the contract fields."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+FIELDS = ["keywords", "sentiment", "sentiment_label", "complaint", "complaint_score",
+          "category", "places", "event_id"]
+
+WATER = "河口镇河口村的自来水发黄有异味，好几天了没人管，希望尽快解决。"
+LINES = [
+    {"id": "1", "title": "河口镇自来水发黄", "text": WATER,
+     "published_at": "2026-11-20T08:00:00+08:00", "url": "http://x.test/1",
+     "metrics": {"replies": 3}},
+    {"id": "2", "title": "转：河口镇自来水发黄", "text": "转发：" + WATER,
+     "published_at": "2026-11-20T09:00:00"},
+    {"id": "3", "title": "夜市开市", "text": "城关镇人民广场夜市正式开市，市民很高兴。",
+     "published_at": None, "source": "news"},
+]
+
+
+def run(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "yuqing.cli", "analyze", *args],
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_analyze_keeps_order_and_input_fields_and_reports_bad_lines():
+    stdin = "\n".join([json.dumps(LINES[0], ensure_ascii=False), "{not json",
+                       json.dumps(LINES[1], ensure_ascii=False), '{"id": "x"}',
+                       json.dumps(LINES[2], ensure_ascii=False)]) + "\n"
+    proc = run(stdin, "--workers", "1")
+    assert proc.returncode == 1  # everything processed, then the bad lines make it fail
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o.get("id", o.get("line")) for o in out] == ["1", 2, "2", 4, "3"]
+    assert "line 2:" in out[1]["error"] and "missing key(s) title, text" in out[3]["error"]
+    first = out[0]
+    assert {k: first[k] for k in LINES[0]} == LINES[0]  # input fields pass through
+    assert all(f in first for f in FIELDS)
+    assert first["complaint"] is True and first["sentiment_label"] == "negative"
+    assert first["places"] == ["河口镇", "河口村"] and "自来水" in first["keywords"]
+    assert out[2]["event_id"] == first["event_id"] != out[4]["event_id"]  # the repost joins
+    assert "2 unreadable line(s)" in proc.stderr
+
+
+def test_analyze_is_the_same_on_one_or_two_workers():
+    stdin = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in LINES * 3)
+    one, two = run(stdin, "--workers", "1"), run(stdin, "--workers", "2")
+    assert one.returncode == two.returncode == 0
+    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 9
