@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
-
-import jieba
 
 from .segment import content_words
 
@@ -15,8 +14,12 @@ from .segment import content_words
 @lru_cache(maxsize=1)
 def _idf() -> tuple[dict[str, float], float]:
     # jieba's own IDF table (the statistics jieba.analyse.extract_tags uses), read directly:
-    # importing jieba.analyse to load it costs half a second of start-up.
-    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    # importing jieba.analyse to load it costs half a second of start-up, and even importing
+    # jieba 0.1 s, so the file is found without running the package.
+    spec = find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("jieba is not installed: its idf.txt is the keyword IDF table")
+    path = Path(next(iter(spec.submodule_search_locations))) / "analyse" / "idf.txt"
     raw = path.read_bytes().decode("utf-8").split()
     table = dict(zip(raw[0::2], map(float, raw[1::2]), strict=True))
     values = sorted(table.values())

@@ -21,7 +21,7 @@ from .events import EventClusterer, engagement
 from .features import base_features
 from .keywords import tfidf_keywords
 from .places import PlaceIndex
-from .scoring import JointScorer
+from .scoring import ArrayCache, JointScorer
 from .segment import Segmenter
 
 __all__ = ["Analyzer", "Features"]
@@ -45,18 +45,24 @@ class Analyzer:
     """Holds the loaded models; build once per process and reuse for every item."""
 
     def __init__(self, gazetteer: Gazetteer, domain_words: Iterable[str] = (),
-                 segmenter: str = "rjieba"):
+                 segmenter: str = "rjieba", cache: ArrayCache | None = None):
         self.places = PlaceIndex(gazetteer)
         self.segmenter = Segmenter([*self.places.words(), *gazetteer.domain_words,
                                     *domain_words], backend=segmenter)
         self._boost = frozenset(self.places.words())
-        self.scorer = JointScorer.load()
+        self.scorer = JointScorer.load(cache)
         self.events = EventClusterer(place_words=frozenset(self.places.words()))
         self.warmed = False  # events of earlier runs restored (see warm)
+        # One throw-away document loads every lazy table (IDF, stop words, compiled
+        # patterns) here, once, before batch runs fork: otherwise each worker loads its own.
+        self.features("县城", "县城")
 
     @classmethod
-    def from_config(cls, cfg) -> Analyzer:  # cfg: yuqing.config.Config
-        return cls(cfg.gazetteer, cfg.analysis.user_words, segmenter=cfg.analysis.segmenter)
+    def from_config(cls, cfg, cache: ArrayCache | None = None) -> Analyzer:
+        """``cfg``: yuqing.config.Config. ``cache`` keeps the built scorer between
+        processes (yuqing.arraycache.ArrayCache under the data directory)."""
+        return cls(cfg.gazetteer, cfg.analysis.user_words, segmenter=cfg.analysis.segmenter,
+                   cache=cache)
 
     def features(self, title: str, text: str, region: str | None = None) -> Features:
         tokens = self.segmenter.tokens(f"{title}\n{text}")

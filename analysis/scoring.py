@@ -15,12 +15,14 @@ character bigrams (``c:`` for the complaint model, ``t:`` for the others).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 import re
 from dataclasses import dataclass
 from importlib import resources
 from itertools import repeat
+from typing import Protocol
 
 import numpy as np
 
@@ -31,12 +33,8 @@ from .lexicon import appeal_hits, grievance_hits
 from .sentiment import MODEL_FILE as SENTIMENT_FILE
 from .sentiment import label_for
 
-
-def _read(filename: str) -> dict:
-    blob = resources.files("analysis").joinpath("data", filename).read_bytes()
-    return json.loads(gzip.decompress(blob))
-
-
+# Bumped when the cached arrays' layout changes.
+FORMAT = 1
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -61,35 +59,95 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+MODEL_FILES = (SENTIMENT_FILE, "complaint_model.json.gz", "category_model.json.gz")
+
+
+class ArrayCache(Protocol):
+    """Where a built scorer's arrays are kept between processes (injected: analysis does
+    no file I/O of its own). ``get`` returns None on a miss; ``put`` may silently fail."""
+
+    def get(self, key: str) -> dict[str, np.ndarray] | None: ...
+
+    def put(self, key: str, arrays: dict[str, np.ndarray]) -> None: ...
+
+
 class JointScorer:
-    def __init__(self, docs: list[dict], lexicon: CategoryLexicon):
+    def __init__(self, w: np.ndarray, names: list[str], bias: list[np.ndarray],
+                 classes: list[tuple[str, ...]], lexicon: CategoryLexicon):
+        """``w``: one row per feature name (plus a last all-zero row for unknown names),
+        the models' columns side by side in the order sentiment, complaint, category."""
+        self.lexicon = lexicon
+        self.classes = classes
+        self.bias = bias
+        self.cols = []
+        start = 0
+        for b in bias:
+            self.cols.append(slice(start, start + len(b)))
+            start += len(b)
+        self.w = w
+        self.index = dict(zip(names, range(len(names)), strict=True))
+        self.unknown = len(names)
+
+    @classmethod
+    def from_models(cls, docs: list[dict], lexicon: CategoryLexicon) -> JointScorer:
         """``docs``: the three models' exported JSON (sentiment, complaint, category), as
         ``LinearModel.from_json`` reads them; built with numpy, not per-feature Python."""
-        self.lexicon = lexicon
-        self.classes = [tuple(d["classes"]) for d in docs]
-        self.bias = [np.asarray(d["bias"], dtype=np.float64) for d in docs]
         names: dict[str, int] = {}
         for d in docs:
             for n in d["features"]:
                 names.setdefault(n, len(names))
-        self.cols = []
+        widths = [len(d["bias"]) for d in docs]
+        w = np.zeros((len(names) + 1, sum(widths)))  # last row: zeros, for unknown names
         start = 0
-        for b in self.bias:
-            self.cols.append(slice(start, start + len(b)))
-            start += len(b)
-        self.w = np.zeros((len(names) + 1, start))  # last row: zeros, for unknown names
-        for d, cols in zip(docs, self.cols, strict=True):
+        for d, width in zip(docs, widths, strict=True):
             rows = np.fromiter((names[n] for n in d["features"]), dtype=np.int64,
                                count=len(d["features"]))
-            self.w[rows, cols] = np.asarray(d["weights"], dtype=np.float64).reshape(
-                len(rows), cols.stop - cols.start)
-        self.index = names
-        self.unknown = len(names)
+            w[rows, start:start + width] = np.asarray(d["weights"], dtype=np.float64).reshape(
+                len(rows), width)
+            start += width
+        return cls(w, list(names), [np.asarray(d["bias"], dtype=np.float64) for d in docs],
+                   [tuple(d["classes"]) for d in docs], lexicon)
 
     @classmethod
-    def load(cls) -> JointScorer:
-        return cls([_read(SENTIMENT_FILE), _read("complaint_model.json.gz"),
-                    _read("category_model.json.gz")], CategoryLexicon.load())
+    def load(cls, cache: ArrayCache | None = None) -> JointScorer:
+        """The packaged models. With a cache, the built matrix is kept keyed by the model
+        files' hash: parsing 2 MB of gzip JSON and building the matrix is most of a
+        process's start-up, loading the arrays back (memory-mapped) is a few ms."""
+        data = resources.files("analysis").joinpath("data")
+        blobs = [data.joinpath(f).read_bytes() for f in MODEL_FILES]
+        lexicon = CategoryLexicon.load()
+        key = hashlib.sha256(b"".join(hashlib.sha256(b).digest() for b in blobs)).hexdigest()
+        key = f"joint-{FORMAT}-{key[:24]}"
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            try:
+                return cls._from_arrays(hit, lexicon)
+            except (KeyError, ValueError):
+                pass  # a damaged or foreign entry: rebuild and overwrite it
+        scorer = cls.from_models([json.loads(gzip.decompress(b)) for b in blobs], lexicon)
+        if cache is not None:
+            cache.put(key, scorer._arrays())
+        return scorer
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        meta = {"classes": self.classes, "widths": [len(b) for b in self.bias]}
+        return {
+            "w": self.w,
+            "bias": np.concatenate(self.bias),
+            "names": np.frombuffer("\0".join(self.index).encode("utf-8"), dtype=np.uint8),
+            "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+        }
+
+    @classmethod
+    def _from_arrays(cls, a: dict[str, np.ndarray], lexicon: CategoryLexicon) -> JointScorer:
+        meta = json.loads(a["meta"].tobytes().decode("utf-8"))
+        names = a["names"].tobytes().decode("utf-8").split("\0")
+        w = a["w"]
+        widths = meta["widths"]
+        if w.shape != (len(names) + 1, sum(widths)):
+            raise ValueError(f"cached scorer matrix has shape {w.shape}")
+        bias = np.split(np.asarray(a["bias"], dtype=np.float64), np.cumsum(widths)[:-1])
+        return cls(w, names, bias, [tuple(c) for c in meta["classes"]], lexicon)
 
     def _sum(self, names) -> np.ndarray:
         # map() with a repeated default keeps the per-feature look-up loop in C.

@@ -8,10 +8,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
-
 # Tokens that are only whitespace or punctuation carry nothing and are dropped.
 _JUNK = re.compile(r"^[\s\W_]+$", re.UNICODE)
 # A high frequency makes jieba keep a place name whole instead of splitting it.
@@ -43,6 +39,9 @@ class Segmenter:
                 self._rs.add_word(word, _USER_WORD_FREQ, None)
             self._cut = lambda text: self._rs.cut(text, True)
         elif backend == "jieba":
+            import jieba  # imported only when chosen: it costs 0.1 s (pkg_resources)
+
+            jieba.setLogLevel(logging.WARNING)
             self._tok = jieba.Tokenizer()
             self._tok.initialize()
             for word in self.user_words:

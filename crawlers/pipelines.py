@@ -14,6 +14,7 @@ from crawlers.context import config_for
 from storage import event_store, open_store
 from storage.client import StorageUnavailable
 from storage.spool import Spool
+from yuqing.arraycache import model_cache
 from yuqing.config import Config
 from yuqing.records import SHANGHAI, AnalyzedItem, Item
 
@@ -29,7 +30,7 @@ def shared_analyzer(cfg: Config) -> Analyzer:
     """One Analyzer (jieba + models) per process, shared by every spider in it."""
     key = id(cfg.gazetteer)
     if key not in _ANALYZERS:
-        _ANALYZERS[key] = Analyzer.from_config(cfg)
+        _ANALYZERS[key] = Analyzer.from_config(cfg, cache=model_cache(cfg))
     return _ANALYZERS[key]
 
 

@@ -68,10 +68,11 @@ def run(config_path: str | None, stdin: TextIO, stdout: TextIO, stderr: TextIO,
         workers: int | None = None) -> int:
     from analysis.batch import analyze_docs, default_workers
     from analysis.pipeline import Analyzer
+    from yuqing.arraycache import model_cache
     from yuqing.config import load_config
 
     cfg = load_config(config_path)
-    analyzer = Analyzer.from_config(cfg)
+    analyzer = Analyzer.from_config(cfg, cache=model_cache(cfg))
     now = datetime.now(SHANGHAI)
     docs = (doc for _, doc in read_docs(stdin, now))
     bad = 0

@@ -53,6 +53,7 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
     from detection.detector import Detector, Observation
     from detection.sensitivity import sensitivity_at
     from yuqing.analyze_cmd import BadLine, read_docs
+    from yuqing.arraycache import model_cache
 
     stats = ReplayStats()
     epoch = datetime(1970, 1, 1, tzinfo=SHANGHAI)
@@ -67,7 +68,7 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
         docs.append(doc)
     # A recorded stream is replayed in time order; ties keep their input order.
     docs.sort(key=lambda d: d.when)
-    analyzer = Analyzer.from_config(cfg)
+    analyzer = Analyzer.from_config(cfg, cache=model_cache(cfg))
     detector = Detector()
     schemes = [sc.compile() for sc in cfg.schemes if sc.enabled]
     route = receivers_for or _router(cfg)
