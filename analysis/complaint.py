@@ -3,10 +3,9 @@
 Two linear models trained by ``tools/train_category.py``:
 - complaint detector: message-board messages (positives) against news articles, neutral
   or happy Weibo posts and positive hotel reviews (negatives);
-- category model over the 一级分类 of the message board's taxonomy, trained on *weak*
-  labels (keyword and replying-department rules, see tools/weak_labels.py) because the
-  board data carries no category column. Classes with too little weakly labelled data
-  (see the model's meta) are never predicted.
+- category model over the 一级分类 of the message board's taxonomy: a one-vs-rest linear
+  SVM trained on the board's train split as annotated by reading
+  (tools/category_labels.csv); its logits are decision scores, only the argmax counts.
 
 The taxonomy (一级 -> 二级 -> [三级]) ships as ``analysis/data/category_taxonomy.json``.
 """
@@ -20,6 +19,7 @@ from importlib import resources
 from analysis.category_rules import CategoryLexicon
 from analysis.features import Base, Features, extract
 from analysis.linear import LinearModel
+from analysis.segment import content_words
 
 # P(complaint) at or above which an item counts as a complaint. 0.5 is the model's own
 # decision point; it was not tuned.
@@ -33,12 +33,23 @@ def complaint_features(tokens: list[str], text: str, title: str = "",
     return extract(tokens, text, title, title_prefix="c:", base=base)
 
 
+def title_words(title_tokens: list[str]) -> set[str]:
+    """The title's content words as ``tw:`` features of the category model. The title
+    names the matter ("小区物业乱收费"); in the L2-normalised bag of a long message its
+    words weigh as little as any body word, so they also come unnormalised (value 1)."""
+    return {"tw:" + t for t in content_words(title_tokens) if not t.isascii()}
+
+
 def category_features(tokens: list[str], text: str, title: str = "",
                       lexicon: CategoryLexicon | None = None,
-                      base: Base | None = None) -> Features:
-    """Bag features plus the category lexicon's per-class scores (see category_rules)."""
+                      base: Base | None = None,
+                      title_tokens: list[str] | None = None) -> Features:
+    """Bag features, the category lexicon's per-class scores (see category_rules) and the
+    title's words. ``tokens`` are the document's (title then text, as the pipeline
+    segments them); ``title_tokens`` the title's own, a prefix of them."""
     feats = extract(tokens, text, title, base=base)
     feats.update((lexicon or CategoryLexicon.load()).features(title, text))
+    feats.update(dict.fromkeys(title_words(title_tokens or []), 1.0))
     return feats
 
 
@@ -59,23 +70,28 @@ class ComplaintModel:
         feats = complaint_features(tokens, text, title, base)
         return self.detector.proba(feats)["complaint"]
 
-    def category_proba(self, tokens: list[str], text: str, title: str = "",
-                       base: Base | None = None) -> dict[str, float]:
-        return self.categories.proba(category_features(tokens, text, title, base=base))
+    def category_scores(self, tokens: list[str], text: str, title: str = "",
+                        base: Base | None = None,
+                        title_tokens: list[str] | None = None) -> dict[str, float]:
+        """Per-class decision scores (linear logits); the category is their argmax."""
+        z = self.categories.logits(category_features(tokens, text, title, base=base,
+                                                     title_tokens=title_tokens))
+        return dict(zip(self.categories.classes, z, strict=True))
 
     def category(self, tokens: list[str], text: str, title: str = "",
-                 base: Base | None = None) -> str:
-        p = self.category_proba(tokens, text, title, base)
-        return max(p, key=p.__getitem__)
+                 base: Base | None = None, title_tokens: list[str] | None = None) -> str:
+        z = self.category_scores(tokens, text, title, base, title_tokens)
+        return max(z, key=z.__getitem__)
 
     def predict(
-        self, tokens: list[str], text: str, title: str = "", base: Base | None = None
+        self, tokens: list[str], text: str, title: str = "", base: Base | None = None,
+        title_tokens: list[str] | None = None,
     ) -> tuple[bool, float, str | None]:
         """(is complaint, P(complaint), 一级分类 or None when not a complaint)."""
         score = self.complaint_score(tokens, text, title, base)
         if score < COMPLAINT_THRESHOLD:
             return False, score, None
-        return True, score, self.category(tokens, text, title, base)
+        return True, score, self.category(tokens, text, title, base, title_tokens)
 
 
 def load_taxonomy() -> dict[str, dict[str, list[str]]]:

@@ -65,8 +65,11 @@ class Analyzer:
                    cache=cache)
 
     def features(self, title: str, text: str, region: str | None = None) -> Features:
-        tokens = self.segmenter.tokens(f"{title}\n{text}")
-        sc = self.scorer.score(base_features(tokens, text), title, text)
+        # Title and text cut apart give the same tokens as "title\ntext" cut whole (jieba
+        # never joins across a line break), and the category model needs the title's own.
+        title_tokens = self.segmenter.tokens(title)
+        tokens = title_tokens + self.segmenter.tokens(text)
+        sc = self.scorer.score(base_features(tokens, text), title, text, title_tokens)
         match = self.places.find([title, text])
         return Features(
             tokens=tokens,

@@ -9,7 +9,8 @@ the individual models stay the reference used by training and evaluation.
 
 Every bag feature of a model has the same value 1/sqrt(|bag|), so a model's logits are
 ``bias + v * (sum of the bag rows) + lexicon terms``; the bags differ only in the title's
-character bigrams (``c:`` for the complaint model, ``t:`` for the others).
+character bigrams (``c:`` for the complaint model, ``t:`` for the others). The category
+model also sees the title's words (``tw:``, value 1, see ``complaint.title_words``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from .category_rules import CategoryLexicon
-from .complaint import COMPLAINT_THRESHOLD
+from .complaint import COMPLAINT_THRESHOLD, title_words
 from .features import Base
 from .lexicon import appeal_hits, grievance_hits
 from .sentiment import MODEL_FILE as SENTIMENT_FILE
@@ -162,7 +163,8 @@ class JointScorer:
                 out += self.w[i] * v
         return out
 
-    def score(self, base: Base, title: str, text: str) -> Scores:
+    def score(self, base: Base, title: str, text: str,
+              title_tokens: list[str] | None = None) -> Scores:
         s_cols, c_cols, k_cols = self.cols
         s_base = self._sum(base.bag)
         pairs = [run[i:i + 2] for run in _CJK_RUN.findall(title[:200])
@@ -204,7 +206,8 @@ class JointScorer:
         v_t = 1.0 / math.sqrt(n_t) if n_t else 0.0
         d_cat = self._dense(self.lexicon.features(title, text))
         z_k = (self.bias[2] + v_t * (s_base[k_cols] + self._sum(extra_t)[k_cols])
-               + d_title[k_cols] + d_cat[k_cols])
+               + d_title[k_cols] + d_cat[k_cols]
+               + self._sum(title_words(title_tokens or []))[k_cols])
         k_classes = self.classes[2]
         category = k_classes[int(np.argmax(z_k))]
         return Scores(sentiment, label_for(sentiment), True, complaint_p, category)

@@ -53,7 +53,12 @@ class Segmenter:
     def tokens(self, text: str) -> list[str]:
         """Segment and drop whitespace/punctuation tokens (stop words are kept: the
         sentiment model needs negators such as 不 and 没有)."""
-        return [t for t in self._cut(text) if not _JUNK.match(t)]
+        return drop_junk(self._cut(text))
+
+
+def drop_junk(tokens: Iterable[str]) -> list[str]:
+    """Tokens without the whitespace/punctuation-only ones, as ``Segmenter.tokens``."""
+    return [t for t in tokens if not _JUNK.match(t)]
 
 
 def content_words(tokens: Iterable[str]) -> list[str]:

@@ -24,10 +24,12 @@ DOCS = [
 
 @pytest.mark.parametrize(("title", "text"), DOCS)
 def test_joint_scores_equal_the_reference_models(title, text):
-    tokens = jieba.lcut(f"{title}\n{text}")
-    sc = JointScorer.load().score(base_features(tokens, text), title, text)
+    title_tokens = jieba.lcut(title)
+    tokens = title_tokens + jieba.lcut(text)
+    sc = JointScorer.load().score(base_features(tokens, text), title, text, title_tokens)
     ref_score, ref_label = SentimentModel.load().score(tokens, text)
-    complaint, c_score, category = ComplaintModel.load().predict(tokens, text, title)
+    complaint, c_score, category = ComplaintModel.load().predict(
+        tokens, text, title, title_tokens=title_tokens)
     assert sc.sentiment == pytest.approx(ref_score, abs=1e-9)
     assert sc.sentiment_label == ref_label
     assert sc.complaint_score == pytest.approx(c_score, abs=1e-9)

@@ -99,6 +99,15 @@ def load_board_replies() -> dict[str, str]:
         return {f"board:{r['留言编号']}": _WS.sub(" ", r["答复意见"]) for r in csv.DictReader(fh)}
 
 
+def load_category_labels() -> dict[str, tuple[str, bool]]:
+    """{"board:<留言编号>": (一级分类, ambiguous)}: the annotation of every message-board
+    message (tools/category_labels.csv; no corpus text, ids and labels only)."""
+    path = Path(__file__).resolve().parent / "category_labels.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {f"board:{r['留言编号']}": (r["一级分类"], r["ambiguous"] == "1")
+                for r in csv.DictReader(fh)}
+
+
 def load_news() -> list[Doc]:
     """Gold main text of news/article pages of the extraction set (not forum pages)."""
     out = []
