@@ -69,7 +69,7 @@ class ArrayCache(Protocol):
 
     def get(self, key: str) -> dict[str, np.ndarray] | None: ...
 
-    def put(self, key: str, arrays: dict[str, np.ndarray]) -> None: ...
+    def put(self, key: str, arrays: dict[str, np.ndarray], replaces: str = "") -> None: ...
 
 
 class JointScorer:
@@ -127,7 +127,7 @@ class JointScorer:
                 pass  # a damaged or foreign entry: rebuild and overwrite it
         scorer = cls.from_models([json.loads(gzip.decompress(b)) for b in blobs], lexicon)
         if cache is not None:
-            cache.put(key, scorer._arrays())
+            cache.put(key, scorer._arrays(), replaces="joint-")
         return scorer
 
     def _arrays(self) -> dict[str, np.ndarray]:

@@ -82,6 +82,15 @@ def test_cache_directory_that_is_a_file_only_costs_the_rebuild(tmp_path, seg, ca
     assert "not written" in caplog.text and str(blocker) in caplog.text
 
 
+def test_a_new_entry_replaces_older_versions_only(tmp_path):
+    cache = ArrayCache(tmp_path)
+    cache.put("joint-1-old", {"a": np.arange(3)})
+    cache.put("other-1", {"a": np.arange(3)})
+    cache.put("joint-1-new", {"a": np.arange(4)}, replaces="joint-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["joint-1-new", "other-1"]
+    assert cache.get("joint-1-new")["a"].tolist() == [0, 1, 2, 3]
+
+
 def test_bad_key_is_refused(tmp_path):
     with pytest.raises(ValueError, match="array cache key"):
         ArrayCache(tmp_path).get("../escape")

@@ -8,6 +8,7 @@ Failures to read or write are logged and treated as a miss: a cache never stops 
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import re
@@ -42,7 +43,9 @@ class ArrayCache:
             log.warning("array cache %s unreadable, rebuilding: %s", entry, exc)
             return None
 
-    def put(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+    def put(self, key: str, arrays: dict[str, np.ndarray], replaces: str = "") -> None:
+        """Store ``arrays`` under ``key``; entries whose names start with ``replaces``
+        (older versions of the same thing) are then removed."""
         entry = self._entry(key)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -60,6 +63,10 @@ class ArrayCache:
                     # else another process renamed the same content into place first
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
+            if replaces:
+                for old in self.directory.glob(f"{glob.escape(replaces)}*"):
+                    if old.name != key:
+                        shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
             log.warning("array cache %s not written (%s); the next start rebuilds it",
                         entry, exc)
