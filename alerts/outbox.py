@@ -6,7 +6,9 @@ same transaction as the notifications it produced: after a crash either both or 
 exist, so a restart neither loses nor repeats a decision.
 
 Status: ``pending`` (waiting for its next attempt) → ``sending`` (an attempt is in
-flight) → ``sent``; or ``failed_over`` once handed to the receiver's fallback receiver.
+flight) → ``sent``; or ``failed_over`` once handed to the receiver's fallback receiver;
+or ``cancelled`` when a pending message became pointless before it went out (an
+escalation whose alert was acknowledged meanwhile); ``last_error`` then says why.
 A row found in ``sending`` at start-up was interrupted mid-attempt (see ``recover``).
 """
 
@@ -36,7 +38,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     title TEXT NOT NULL,
     body TEXT NOT NULL,
     created_at REAL NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed_over')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed_over',
+                                           'cancelled')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,
     last_error TEXT,
@@ -115,7 +118,24 @@ class Outbox:
         self.db.execute("PRAGMA journal_mode=WAL")
         # FULL: a row marked sent survives a power cut, so it is not sent again.
         self.db.execute("PRAGMA synchronous=FULL")
+        self._migrate()
         self.db.executescript(SCHEMA)
+
+    def _migrate(self) -> None:
+        """Outboxes made before ``cancelled`` existed: SQLite cannot alter a CHECK
+        constraint, so the table is rebuilt (rows kept) in one transaction."""
+        row = self.db.execute("SELECT sql FROM sqlite_master WHERE type='table' "
+                              "AND name='notifications'").fetchone()
+        if row is None or "'cancelled'" in row[0]:
+            return
+        with self.transaction() as db:
+            db.execute("ALTER TABLE notifications RENAME TO notifications_v1")
+            db.execute("DROP INDEX IF EXISTS notifications_due")
+            for stmt in SCHEMA.split(";"):
+                if "notifications (" in stmt:
+                    db.execute(stmt)
+            db.execute("INSERT INTO notifications SELECT * FROM notifications_v1")
+            db.execute("DROP TABLE notifications_v1")
 
     def close(self) -> None:
         self.db.close()
@@ -197,6 +217,23 @@ class Outbox:
         self.db.execute("UPDATE notifications SET status='pending', last_error=?, "
                         "next_attempt_at=?, updated_at=? WHERE id=?",
                         (error, _ts(next_at), _ts(now), nid))
+
+    def cancel_pending(self, group_key: str, reason: str, now: datetime) -> list[str]:
+        """Cancel the group's notifications that have not gone out (``pending``); one in
+        flight (``sending``) is left to finish. Returns the cancelled ids."""
+        with self.transaction() as db:
+            ids = [r[0] for r in db.execute("SELECT id FROM notifications WHERE "
+                                            "group_key=? AND status='pending'", (group_key,))]
+            db.execute("UPDATE notifications SET status='cancelled', last_error=?, "
+                       "updated_at=? WHERE group_key=? AND status='pending'",
+                       (reason, _ts(now), group_key))
+        return ids
+
+    def pending_groups(self, prefix: str) -> list[str]:
+        """Group keys starting with ``prefix`` that still have a pending notification."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT group_key FROM notifications WHERE status='pending' AND "
+            "substr(group_key, 1, ?) = ?", (len(prefix), prefix))]
 
     def fail_over(self, row: OutboxRow, fallback: str, new_id: str, error: str,
                   now: datetime) -> None:

@@ -6,7 +6,9 @@ notified (first notification in the outbox) and is still firing and unacknowledg
 later to ``chain[1]`` (the office head), and then to the last step again and again until
 someone runs ``yuqing alerts ack``. The wait is that of the watch level *now*, so a
 holiday escalates faster. Each step's notification id is a hash of (alert, step,
-person): replaying a step after a crash sends nothing new.
+person): replaying a step after a crash sends nothing new. An escalation still waiting in
+the outbox (its channel was down) when the alert is acknowledged or resolved is
+cancelled: nobody is woken for an alert someone already took.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ _SEVERITY = ["info", "warning", "critical"]
 class EscalationReport:
     escalated: list[tuple[str, int, list[str]]] = field(default_factory=list)  # id, step, to
     waiting: int = 0
+    cancelled: list[str] = field(default_factory=list)  # notification ids
 
 
 def escalation_id(alert_id: str, step: int, receiver: str) -> str:
@@ -45,6 +48,16 @@ def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime
     """``alerts``: (alert, acknowledged) pairs from the alert store; queues the steps due."""
     esc = cfg.duty.escalation
     report = EscalationReport()
+    alerts = list(alerts)
+    for alert, acked in alerts:
+        if acked or alert.status is not AlertStatus.firing:
+            why = "acknowledged" if acked else alert.status.value
+            cancelled = outbox.cancel_pending(f"escalation:{alert.id}",
+                                              f"cancelled: alert {why} before delivery", now)
+            report.cancelled += cancelled
+            if cancelled:
+                log.info("alert %s %s: %d pending escalation message(s) cancelled",
+                         alert.id, why, len(cancelled))
     if not esc.enabled:
         return report
     wait = esc.after[watch_at(now).level]

@@ -4,6 +4,7 @@ grid, escalation, heartbeat, crawl health."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import yaml
 from alerts.routing import plan
 from detection.sensitivity import sensitivity_at
 from duty import state
-from duty.escalation import escalate
+from duty.escalation import escalate, escalation_id
 from duty.health import health_alerts
 from duty.heartbeat import Snapshot, compose, tick
 from duty.receivers import effective_alerting, expand_plan
@@ -23,7 +24,7 @@ from watch.intervals import interval_check
 from watch.levels import calendar_warnings, watch_at
 from yuqing.cli import main
 from yuqing.config import DEFAULT_CONFIG, parse_config
-from yuqing.records import SHANGHAI, Alert, Severity
+from yuqing.records import SHANGHAI, Alert, AlertStatus, Severity
 
 
 def T(*a: int) -> datetime:  # noqa: N802 - reads like a literal
@@ -221,10 +222,17 @@ def test_escalation_steps_until_ack_and_no_repeats(tmp_path):
     assert at(30) == [] and at(59) == []  # replaying the same minute sends nothing
     assert at(60) == [("a1", 2, ["person:主任"])]
     assert at(90) == [("a1", 3, ["person:主任"])]  # the last step, again and again
-    assert at(120, acked=True) == []  # acknowledged: stops
+    # Step 3 could not be delivered yet (say the channel is down: it waits for a retry).
+    ob.mark_sent(escalation_id("a1", 1, "person:组长"), t0 + timedelta(minutes=31))
+    ob.mark_sent(escalation_id("a1", 2, "person:主任"), t0 + timedelta(minutes=61))
+    assert at(120, acked=True) == []  # acknowledged: stops ...
     rows = [r for r in ob.rows() if r.kind == "escalation"]
     assert [r.receiver for r in rows] == ["person:组长", "person:主任", "person:主任"]
     assert "无人确认" in rows[0].body
+    # ... and the step still waiting is cancelled, not sent late to wake the office head.
+    assert [r.status for r in rows] == ["sent", "sent", "cancelled"]
+    assert rows[2].last_error == "cancelled: alert acknowledged before delivery"
+    assert all(r.kind != "escalation" for r in ob.due(t0 + timedelta(days=1)))
     # A holiday escalates faster: 15 minutes.
     h0 = T(2026, 10, 2, 10)
     b = alert("b1", fired=h0)
@@ -232,6 +240,46 @@ def test_escalation_steps_until_ack_and_no_repeats(tmp_path):
         state.add_message(tx, "n2", "person:甲", "first", "t", "b", h0, [b])
     assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=14)).escalated == []
     assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=15)).escalated
+
+
+def test_resolved_alert_cancels_its_pending_escalation(tmp_path):
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 20, 10)
+    a = alert(fired=t0)
+    with ob.transaction() as tx:
+        state.add_message(tx, "n1", "person:甲", "first", "t", "b", t0, [a])
+    assert escalate(cfg, ob, [(a, False)], t0 + timedelta(minutes=30)).escalated
+    resolved = a.model_copy(update={"status": AlertStatus.resolved})
+    report = escalate(cfg, ob, [(resolved, False)], t0 + timedelta(minutes=40))
+    assert report.cancelled == [escalation_id("a1", 1, "person:组长")]
+    assert ob.pending_groups("escalation:") == []
+    assert ob.get("n1").status == "pending"  # other messages are not touched
+
+
+def test_outbox_from_before_cancelled_existed_is_migrated(tmp_path):
+    import sqlite3
+
+    from alerts.outbox import SCHEMA, Outbox
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    v1 = re.sub(r",\s*'cancelled'", "", SCHEMA)
+    assert v1 != SCHEMA
+    old.executescript(v1)
+    old.execute("INSERT INTO notifications (id, receiver, group_key, kind, alert_ids, alerts, "
+                "title, body, created_at, status, next_attempt_at, updated_at) VALUES "
+                "('x', 'r', 'escalation:a', 'escalation', '[]', '[]', 't', 'b', 1, 'pending', "
+                "1, 1)")
+    old.commit()
+    assert "'cancelled'" not in old.execute("SELECT sql FROM sqlite_master WHERE "
+                                            "name='notifications'").fetchone()[0]
+    old.close()
+    ob = Outbox(path)
+    assert ob.get("x").status == "pending"
+    assert ob.cancel_pending("escalation:a", "cancelled: test", T(2026, 11, 20, 10)) == ["x"]
+    assert ob.get("x").status == "cancelled"
+    assert Outbox(path).get("x").status == "cancelled"  # reopening migrates nothing twice
 
 
 # -- heartbeat, crawl health ------------------------------------------------------------

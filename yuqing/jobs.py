@@ -10,6 +10,7 @@ minute twice neither re-fires nor re-sends.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,12 +160,17 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
     return report
 
 
-def _firing_with_ack(cfg: Config) -> list[tuple[Alert, bool]]:
+def _firing_with_ack(cfg: Config, also: Iterable[str] = ()) -> list[tuple[Alert, bool]]:
+    """Firing alerts with their acknowledgement, plus the alerts named in ``also``
+    (whatever their status now: those with escalation messages still pending)."""
     from storage import open_alert_stores
 
     alert_store, _ = open_alert_stores(cfg)
-    return [(_as_alert(d), bool(d.get("acknowledged_at")))
-            for d in alert_store.list(status="firing", size=1000)]
+    docs = {d["id"]: d for d in alert_store.list(status="firing", size=1000)}
+    for alert_id in also:
+        if alert_id not in docs and (d := alert_store.get(alert_id)) is not None:
+            docs[alert_id] = d
+    return [(_as_alert(d), bool(d.get("acknowledged_at"))) for d in docs.values()]
 
 
 def escalate_job(cfg: Config, now: datetime, *, deliver: bool = True):
@@ -178,7 +184,9 @@ def escalate_job(cfg: Config, now: datetime, *, deliver: bool = True):
     configure(cfg.calendar)
     outbox = state.open_outbox(cfg)
     try:
-        report = escalate(cfg, outbox, _firing_with_ack(cfg), now)
+        pending = [g.removeprefix("escalation:")
+                   for g in outbox.pending_groups("escalation:")]
+        report = escalate(cfg, outbox, _firing_with_ack(cfg, pending), now)
         if deliver:
             deliver_due(effective_alerting(cfg), outbox, now)
         return report
