@@ -18,6 +18,7 @@ import fcntl
 import logging
 import os
 import socket
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class Leader(Protocol):
-    def is_leader(self) -> bool: ...
+    def is_leader(self, now: datetime | None = None) -> bool: ...
     def release(self) -> None: ...
 
 
@@ -35,7 +36,7 @@ class FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd: int | None = None
 
-    def is_leader(self) -> bool:
+    def is_leader(self, now: datetime | None = None) -> bool:
         if self._fd is not None:
             return True
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -55,6 +56,23 @@ class FileLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def renew(leader: Leader, held: bool, now: datetime | None = None) -> bool:
+    """One tick of the scheduler's main loop: keeps the lease fresh between jobs (jobs
+    also ask, but with every job an hour apart an Elasticsearch lease would lapse and a
+    standby take over mid-run) and reports a change of leadership loudly. Returns whether
+    this instance leads now; a failed check keeps the previous answer."""
+    try:
+        now_held = leader.is_leader(now)
+    except Exception as exc:  # e.g. the cluster unreachable: jobs will ask again
+        log.error("leadership check failed: %s", exc)
+        return held
+    if held and not now_held:
+        log.error("leadership lost: another instance leads now; jobs here are skipped")
+    elif now_held and not held:
+        log.warning("leadership regained")
+    return now_held
 
 
 def make_leader(cfg) -> Leader:

@@ -31,7 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from yuqing.config import Config, load_config
-from yuqing.leader import Leader, make_leader
+from yuqing.leader import Leader, make_leader, renew
 from yuqing.records import SHANGHAI
 
 log = logging.getLogger(__name__)
@@ -187,9 +187,11 @@ def run_forever(config_path: str | None, *, log_level: str = "INFO") -> int:
     sched.start(paused=True)
     sync_jobs(sched, wanted_jobs(cfg, path))
     sched.resume()
+    held = True
     try:
-        while not stopping.wait(1.0):
-            pass
+        while not stopping.wait(5.0):
+            with _LEADER_LOCK:
+                held = renew(_LEADER, held)
         sched.shutdown(wait=True)
     finally:
         _LEADER.release()
