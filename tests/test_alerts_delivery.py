@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hooks import Hook
 
 from alerts.config import AlertingConfig
 from alerts.delivery import deliver_due
@@ -26,62 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=SHANGHAI)
 
 
-class Receiver:
-    """A webhook on 127.0.0.1 that fails the first ``fail_first`` requests (HTTP 500),
-    or every request (``down``), or holds requests until ``release`` is set (``slow``)."""
-
-    def __init__(self, fail_first: int = 0, down: bool = False, slow: bool = False):
-        self.fail_first, self.down, self.slow = fail_first, down, slow
-        self.seen: list[dict] = []
-        self.accepted: list[dict] = []
-        self.release = threading.Event()
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with outer.lock:
-                    outer.seen.append(body)
-                    n = len(outer.seen)
-                    held = outer.slow
-                if held:
-                    # Never answered while held: the sender is killed meanwhile.
-                    outer.release.wait(60)
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                if outer.down or n <= outer.fail_first:
-                    self.send_response(500)
-                    self.end_headers()
-                    return
-                with outer.lock:
-                    outer.accepted.append(body)
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receivers():
-    made: list[Receiver] = []
+    made: list[Hook] = []
 
-    def make(**kw) -> Receiver:
-        r = Receiver(**kw)
+    def make(**kw) -> Hook:
+        r = Hook(**kw)
         made.append(r)
         return r
 
@@ -120,7 +68,7 @@ def enqueue(cfg: AlertingConfig, outbox: Outbox) -> str:
 
 def test_receiver_failing_first_times_gets_it_exactly_once(tmp_path, receivers, monkeypatch):
     hook = receivers(fail_first=2)
-    monkeypatch.setenv("YQ_TEST_HOOK", hook.url)
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url("/hook"))
     cfg = config()
     outbox = Outbox(tmp_path / "state" / "outbox.sqlite")
     nid = enqueue(cfg, outbox)
@@ -144,8 +92,8 @@ def test_receiver_failing_first_times_gets_it_exactly_once(tmp_path, receivers, 
 
 def test_receiver_down_for_good_goes_to_fallback(tmp_path, receivers, monkeypatch):
     primary, backup = receivers(down=True), receivers()
-    monkeypatch.setenv("YQ_TEST_HOOK", primary.url)
-    monkeypatch.setenv("YQ_TEST_BACKUP", backup.url)
+    monkeypatch.setenv("YQ_TEST_HOOK", primary.url("/hook"))
+    monkeypatch.setenv("YQ_TEST_BACKUP", backup.url("/hook"))
     cfg = config(max_attempts=3)
     outbox = Outbox(tmp_path / "outbox.sqlite")
     nid = enqueue(cfg, outbox)
@@ -192,7 +140,7 @@ DELIVER_SCRIPT = textwrap.dedent("""
 def test_killed_mid_delivery_is_delivered_after_restart_not_twice(tmp_path, receivers,
                                                                   monkeypatch):
     hook = receivers(slow=True)
-    monkeypatch.setenv("YQ_TEST_HOOK", hook.url)
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url("/hook"))
     cfg = config(timeout=30.0)
     db = tmp_path / "outbox.sqlite"
     outbox = Outbox(db)

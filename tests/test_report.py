@@ -6,15 +6,13 @@ Two ISO weeks of 2026: W46 (11-09 .. 11-15) and W47 (11-16 .. 11-22); "now" is T
 
 from __future__ import annotations
 
-import json
-import threading
 import warnings
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import docx
 import pytest
+from hooks import Hook
 
 from reports import build, charts
 from reports.data import ReportData
@@ -222,29 +220,18 @@ def test_chat_message_fits_and_is_sent(seeded: str) -> None:
     title, body = render_for_chat(doc, 2000)  # a WeCom robot's budget
     assert size(title) + size(body) <= 2000 and "一、总体情况" in body
 
-    got: list[dict] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = Hook()
     try:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("REPORT_HOOK", f"http://127.0.0.1:{server.server_port}/hook")
+            mp.setenv("REPORT_HOOK", hook.url("/hook"))
             cfg = load_config(None)
             cfg = cfg.model_copy(update={"alerting": AlertingConfig(receivers=[
                 Receiver(name="duty-office", channels=[
                     WebhookChannel(type="webhook", url_env="REPORT_HOOK")])])})
             results = send_report(cfg, "duty-office", doc)
     finally:
-        server.shutdown()
+        hook.stop()
+    got = hook.accepted
     assert [r.ok for _, r in results] == [True]
     assert "青禾县网络舆情周报" in got[0]["title"] and "热度 72" in got[0]["message"]
 
