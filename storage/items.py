@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
@@ -117,7 +117,9 @@ class ItemStore:
             "townships": an.townships,
             "event_id": an.event_id,
             "simhash": an.simhash,
-            "indexed_at": now.isoformat(),
+            # The write's wall-clock time, whatever ``now`` the caller works in: incremental
+            # readers (the detection cycle) ask "what was written since I last looked".
+            "indexed_at": datetime.now(UTC).isoformat(),
         })
         return doc
 
@@ -179,11 +181,22 @@ class ItemStore:
         value = resp["aggregations"]["first"].get("value_as_string")
         return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
+    def last_indexed(self) -> datetime | None:
+        """The newest ``indexed_at`` (write time) in the store."""
+        if not self.es.indices.exists_alias(name=self.alias):
+            return None
+        resp = self.es.search(index=self.alias, size=0,
+                              aggs={"last": {"max": {"field": "indexed_at"}}})
+        value = resp["aggregations"]["last"].get("value_as_string")
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
     def iter_query(self, query: dict[str, Any], *, since: datetime | None = None,
                    until: datetime | None = None, page: int = 1000,
-                   fields: list[str] | None = None) -> Iterator[dict[str, Any]]:
+                   fields: list[str] | None = None,
+                   indexed_since: datetime | None = None) -> Iterator[dict[str, Any]]:
         """Every document matching ``query`` in the time range, oldest first (search_after
-        pages, so there is no 10,000-hit ceiling)."""
+        pages, so there is no 10,000-hit ceiling); with ``indexed_since``, only those
+        written at or after it."""
         if not self.es.indices.exists_alias(name=self.alias):
             return
         rng: dict[str, str] = {}
@@ -191,8 +204,10 @@ class ItemStore:
             rng["gte"] = since.isoformat()
         if until:
             rng["lt"] = until.isoformat()
-        full = {"bool": {"must": [query], "filter": [{"range": {"published_at": rng}}]
-                         if rng else []}}
+        filters: list[dict[str, Any]] = [{"range": {"published_at": rng}}] if rng else []
+        if indexed_since:
+            filters.append({"range": {"indexed_at": {"gte": indexed_since.isoformat()}}})
+        full = {"bool": {"must": [query], "filter": filters}}
         after: list[Any] | None = None
         while True:
             kwargs: dict[str, Any] = {"search_after": after} if after else {}

@@ -1,10 +1,10 @@
 """The jobs the scheduler runs, each a function of (configuration, now).
 
 ``detect_cycle`` is detection + alert state + routing + delivery for one moment: read the
-recent analysed items back from Elasticsearch, evaluate every key at ``now``, store new
-alerts, resolve old ones, and hand the firing ones to the dispatcher. Restart-safe: the
-cool-down is seeded from the stored alerts and alert ids are stable, so running the same
-minute twice neither re-fires nor re-sends.
+recent analysed items back from Elasticsearch (incrementally, see yuqing.observations),
+evaluate every key at ``now``, store new alerts, resolve old ones, and hand the firing
+ones to the dispatcher. Restart-safe: the cool-down is seeded from the stored alerts and
+alert ids are stable, so running the same minute twice neither re-fires nor re-sends.
 """
 
 from __future__ import annotations
@@ -15,16 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from detection.detector import Detector, Observation
+from detection.detector import Detector
 from detection.sensitivity import sensitivity_at
 from yuqing.config import Config
+from yuqing.observations import ObservationCache
 from yuqing.records import SHANGHAI, Alert, AlertStatus
 
 log = logging.getLogger(__name__)
-
-OBS_FIELDS = ["id", "title", "url", "published_at", "fetched_at", "complaint",
-              "sentiment_label", "category", "townships", "places", "event_id", "keywords",
-              "source_id"]
 
 
 @dataclass
@@ -37,39 +34,8 @@ class CycleReport:
     delivered: int = 0
 
 
-def _when(doc: dict[str, Any]) -> datetime:
-    raw = doc.get("published_at") or doc.get("fetched_at")
-    return datetime.fromisoformat(raw).astimezone(SHANGHAI)
-
-
-def load_observations(cfg: Config, store, since: datetime, until: datetime
-                      ) -> list[Observation]:
-    """Complaint / negative items and scheme matches of the period, oldest first."""
-    schemes_of: dict[str, list[str]] = {}
-    for scheme in cfg.schemes:
-        if not scheme.enabled:
-            continue
-        compiled = scheme.compile()
-        for doc in store.iter_query(compiled.query(), since=since, until=until, fields=["id"]):
-            schemes_of.setdefault(doc["id"], []).append(scheme.name)
-    concern = {"bool": {"should": [{"term": {"complaint": True}},
-                                   {"term": {"sentiment_label": "negative"}},
-                                   {"ids": {"values": list(schemes_of)}}],
-                        "minimum_should_match": 1}}
-    return [observation(doc, tuple(schemes_of.get(doc["id"], ())))
-            for doc in store.iter_query(concern, since=since, until=until, fields=OBS_FIELDS)]
-
-
-def observation(doc: dict[str, Any], schemes: tuple[str, ...] = ()) -> Observation:
-    """What detection needs of one stored item document."""
-    return Observation(
-        id=doc["id"], title=doc.get("title", ""), when=_when(doc), url=doc.get("url", ""),
-        complaint=bool(doc.get("complaint")),
-        negative=doc.get("sentiment_label") == "negative",
-        category=doc.get("category"), townships=tuple(doc.get("townships") or ()),
-        places=tuple(doc.get("places") or ()), event_id=doc.get("event_id"),
-        keywords=tuple(doc.get("keywords") or ()), schemes=schemes,
-        source=doc.get("source_id", ""))
+# Kept between cycles of this process (the scheduler's): see yuqing.observations.
+_OBSERVATIONS = ObservationCache()
 
 
 def _as_alert(doc: dict[str, Any]) -> Alert:
@@ -105,7 +71,7 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
     alert_store, silence_store = open_alert_stores(cfg)
     since = now - timedelta(days=s.baseline_days + 1) - s.window
     detector = Detector(sensitivity=s)
-    for obs in load_observations(cfg, store, since, now + timedelta(seconds=1)):
+    for obs in _OBSERVATIONS.load(cfg, store, since, now + timedelta(seconds=1), now):
         if obs.when <= now:
             detector.observe(obs)
             report.observed += 1

@@ -49,7 +49,7 @@ def run(cfg: Config, args: argparse.Namespace, out: TextIO, now: datetime | None
     from detection.detector import Detector
     from detection.sensitivity import sensitivity_at
     from storage import open_store
-    from yuqing.jobs import OBS_FIELDS, observation
+    from yuqing.observations import OBS_FIELDS, observation
 
     if now is None:
         now = (datetime.fromisoformat(args.at).astimezone(SHANGHAI) if args.at
