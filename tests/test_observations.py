@@ -29,7 +29,7 @@ def test_incremental_reads_equal_full_reads(store):
     cfg = load_config(None).model_copy(update={"schemes": [SCHEME]})
     # No safety margin here: every write of this test falls within seconds.
     cache = ObservationCache(margin=timedelta(0))
-    store.index([doc(100 + i, f"县城新闻{i}", 12) for i in range(50)], NOW)
+    store.index([doc(100 + i, f"垃圾没人清运{i}", 12, complaint=True) for i in range(50)], NOW)
     time.sleep(0.05)  # write times have millisecond resolution
     store.index([doc(1, "小区停水三天没人管", 30, complaint=True),
                  doc(2, "今天天气不错", 20),
@@ -45,8 +45,8 @@ def test_incremental_reads_equal_full_reads(store):
         return got
 
     first = check(NOW, NOW - timedelta(days=7), "full")
-    # 1, 3, 4: item 2 is of no concern, item 5 is older than the window.
-    assert len(first) == 3
+    # The 50, and 1, 3, 4: item 2 is of no concern, item 5 is older than the window.
+    assert len(first) == 53
     # New writes, one complaint withdrawn by re-analysis, one item newly a complaint:
     store.index([doc(6, "河口镇停水了", 1, complaint=True),
                  doc(1, "小区停水三天没人管", 30, complaint=False),  # still a scheme match
@@ -58,11 +58,14 @@ def test_incremental_reads_equal_full_reads(store):
     # Only what was written since the last look (and the writes of its last millisecond),
     # not the 50 older items of the window.
     assert 4 <= cache.last_docs <= 9
-    # 1 (a scheme match still), 2, 4, 6; 3 (first[1]) is no longer of concern.
-    assert len(second) == 4 and first[1][0] not in {o[0] for o in second}
+    # The 50, 1 (a scheme match still), 2, 4, 6; 3 is no longer of concern.
+    assert len(second) == 54 and doc(3, "", 0).item.id not in {o[0] for o in second}
     # The window's start moves past item 1 (30 h old): it drops out.
     third = check(NOW + timedelta(minutes=30), NOW - timedelta(hours=20), "incremental")
-    assert len(third) == 3
+    assert len(third) == 53
+    # A bulk load writes more than the window holds of concern: one full read instead.
+    store.index([doc(300 + i, f"通知{i}", 3) for i in range(60)], NOW, refresh=True)
+    check(NOW + timedelta(minutes=31), NOW - timedelta(hours=20), "full")
     # A longer window (a holiday's baseline) reaches back further: read in full.
     check(NOW + timedelta(minutes=40), NOW - timedelta(days=30), "full")
     # A changed scheme changes what is of concern: read in full.

@@ -8,7 +8,8 @@ scheduler process and, each cycle, reads only what was written since the last lo
 (``indexed_at``, the write time, with a safety margin for refresh delay and clock skew
 between crawler hosts), drops what left the window, and re-reads everything when the
 window grows backwards (a holiday's longer baseline), the schemes change, time goes
-backwards, or an hour has passed (a safety net for deletions). The result is the same
+backwards, more was written than the window holds (a bulk load), or an hour has passed
+(a safety net for deletions). The result is the same
 list, in the same order, as a full read.
 """
 
@@ -68,6 +69,12 @@ def load_observations(cfg: Config, store, since: datetime, until: datetime
             for doc in store.iter_query(concern, since=since, until=until, fields=OBS_FIELDS)]
 
 
+def _written(since: datetime, until: datetime, written_since: datetime) -> dict[str, Any]:
+    return {"bool": {"filter": [
+        {"range": {"published_at": {"gte": since.isoformat(), "lt": until.isoformat()}}},
+        {"range": {"indexed_at": {"gte": written_since.isoformat()}}}]}}
+
+
 def _schemes_key(cfg: Config) -> str:
     text = "\n".join(s.model_dump_json() for s in cfg.schemes if s.enabled)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -91,9 +98,15 @@ class ObservationCache:
         with self.lock:
             key = (store.alias, _schemes_key(cfg))
             seen = store.last_indexed()  # taken before reading: later writes come next time
-            if (key != self._key or self._full_at is None or self._since is None
+            full = (key != self._key or self._full_at is None or self._since is None
                     or self._seen is None or since < self._since or now < self._full_at
-                    or now - self._full_at >= self.full_every):
+                    or now - self._full_at >= self.full_every)
+            if not full and self._seen is not None:
+                # A bulk load or a spool replay just wrote more than the window holds of
+                # concern: one full read is cheaper than reading all of those.
+                full = store.count(_written(since, until, self._seen - self.margin)) > len(
+                    self._obs)
+            if full:
                 obs = load_observations(cfg, store, since, until)
                 self._obs = {o.id: o for o in obs}
                 self._key, self._full_at, self.last_read = key, now, "full"
