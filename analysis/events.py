@@ -93,6 +93,9 @@ class EventClusterer:
                    category)
         return event.id
 
+    def knows(self, item_id: str) -> bool:
+        return item_id in self._event_of
+
     def restore(self, item_id: str, event_id: str, title: str, when: datetime,
                 sig: np.ndarray, keywords: list[str], townships: list[str], *,
                 negative: bool = False, engagement_score: float = 0.0,

@@ -97,7 +97,7 @@ class Analyzer:
         n = 0
         self.warmed = True
         for d in docs:
-            if not d.get("event_id"):
+            if not d.get("event_id") or self.events.knows(d["id"]):
                 continue
             when = datetime.fromisoformat(d.get("published_at") or d["fetched_at"])
             m = d.get("metrics") or {}

@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 
 from analysis.pipeline import Analyzer
 from crawlers.context import config_for
+from crawlers.events_sync import shared_sync
 from storage import event_store, open_store
 from storage.client import StorageUnavailable
 from storage.spool import Spool
@@ -19,9 +20,6 @@ from yuqing.config import Config
 from yuqing.records import SHANGHAI, AnalyzedItem, Item
 
 log = logging.getLogger(__name__)
-
-WARM_FIELDS = ["id", "title", "text", "published_at", "fetched_at", "keywords", "townships",
-               "event_id", "metrics", "sentiment_label", "category"]
 
 _ANALYZERS: dict[int, Analyzer] = {}
 
@@ -49,6 +47,7 @@ class AnalyzeIndexPipeline:
         self.spool = Spool(cfg.data_path("spool", "items"))
         self.quarantine = Spool(cfg.data_path("quarantine", "items"))
         self.buffer: list[AnalyzedItem] = []
+        self.sync = shared_sync(self.analyzer, self.store)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AnalyzeIndexPipeline:
@@ -79,21 +78,23 @@ class AnalyzeIndexPipeline:
             self.analyzer.features("预热", "加载分词词典和情感模型。")
         except Exception as exc:  # noqa: BLE001 - a real item will report the problem
             log.debug("analyzer warm-up failed: %r", exc)
-        if self.analyzer.warmed:
-            return
         # Continue the events of earlier runs: a repost crawled today joins yesterday's
-        # event instead of starting a new one.
+        # event instead of starting a new one (once per process: the analyzer is shared).
+        if self.sync.warmed:
+            return
         try:
-            since = now - self.analyzer.events.window
-            docs = self.store.iter_query({"exists": {"field": "event_id"}}, since=since,
-                                         fields=WARM_FIELDS)
-            restored = self.analyzer.warm(docs)
+            restored = self.sync.warm(now)
             log.info("restored %d recent items into their events", restored)
         except Exception as exc:  # noqa: BLE001 - without history, events start afresh
             log.warning("could not restore recent events: %s", exc)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Item):
+            try:
+                # Other crawl processes' new items first: a repost joins their event.
+                self.sync.catch_up(datetime.now(SHANGHAI))
+            except Exception as exc:  # noqa: BLE001 - events may split, nothing is lost
+                log.warning("could not catch up with other crawls' events: %s", exc)
             try:
                 self.buffer.append(self.analyzer.analyze(item))
             except Exception as exc:  # noqa: BLE001 - counted, logged, never fatal

@@ -1,0 +1,75 @@
+"""Keep a crawl process's events in step with the other crawl processes.
+
+Each source crawls in its own process (one scheduler job per source), and each process
+assigns events with its own ``EventClusterer``, warmed from the items stored when it
+started. Two processes that meet the same issue would then each start an event of their
+own. ``EventSync`` narrows that window to seconds: every ``every`` seconds, before the
+next item is analysed, it restores the items other processes have written since it last
+looked (``indexed_at``, with a margin for refresh delay and clock skew) into this
+process's clusterer, so a repost here joins the event another process started.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from analysis.pipeline import Analyzer
+
+log = logging.getLogger(__name__)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+WARM_FIELDS = ["id", "title", "text", "published_at", "fetched_at", "keywords", "townships",
+               "event_id", "metrics", "sentiment_label", "category"]
+
+
+class EventSync:
+    def __init__(self, analyzer: Analyzer, store, *, every: float = 10.0,
+                 margin: timedelta = timedelta(minutes=1)) -> None:
+        self.analyzer, self.store = analyzer, store
+        self.every, self.margin = every, margin
+        self._seen: datetime | None = None  # newest write time already restored
+        self._last = float("-inf")
+
+    @property
+    def warmed(self) -> bool:
+        return self._seen is not None
+
+    def warm(self, now: datetime) -> int:
+        """The start of a crawl: every item of the event window."""
+        seen = self.store.last_indexed()
+        docs = self.store.iter_query({"exists": {"field": "event_id"}},
+                                     since=now - self.analyzer.events.window,
+                                     fields=WARM_FIELDS)
+        n = self.analyzer.warm(docs)
+        self._seen, self._last = seen or _EPOCH, time.monotonic()
+        return n
+
+    def catch_up(self, now: datetime, *, force: bool = False) -> int:
+        """Restore what other processes wrote since the last look (at most every
+        ``every`` seconds unless forced); items this process knows are skipped."""
+        if not force and time.monotonic() - self._last < self.every:
+            return 0
+        if self._seen is None:  # the warm start failed (storage down): try it again
+            self._last = time.monotonic()
+            return self.warm(now)
+        self._last = time.monotonic()
+        seen = self.store.last_indexed()
+        docs = self.store.iter_query({"exists": {"field": "event_id"}},
+                                     since=now - self.analyzer.events.window,
+                                     fields=WARM_FIELDS,
+                                     indexed_since=self._seen - self.margin)
+        n = self.analyzer.warm(docs)
+        self._seen = seen or self._seen
+        return n
+
+
+_SYNCS: dict[int, EventSync] = {}
+
+
+def shared_sync(analyzer: Analyzer, store) -> EventSync:
+    """One per shared analyzer (one per process), like the analyzer itself."""
+    if id(analyzer) not in _SYNCS:
+        _SYNCS[id(analyzer)] = EventSync(analyzer, store)
+    return _SYNCS[id(analyzer)]
