@@ -99,15 +99,9 @@ def bench_yuqing(n_articles: int, concurrency: int) -> tuple[int, float, float]:
 
 def _drop_indices(cfg, prefix: str) -> None:
     from storage import connect
+    from storage.admin import drop_prefix
 
-    es = connect(cfg.elasticsearch)
-    names = list(es.options(ignore_status=404).indices.get(index=f"{prefix}-*",
-                                                           expand_wildcards="all"))
-    if names:
-        es.indices.delete(index=",".join(names))
-    for tpl in es.options(ignore_status=404).indices.get_index_template(
-            name=f"{prefix}-*").get("index_templates", []):
-        es.indices.delete_index_template(name=tpl["name"])
+    drop_prefix(connect(cfg.elasticsearch), prefix)
 
 
 def bench_scrapy(concurrency: int) -> tuple[int, float]:

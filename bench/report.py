@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storage import AlertStore, ItemStore, connect  # noqa: E402
+from storage.admin import drop_prefix  # noqa: E402
 from yuqing.config import load_config  # noqa: E402
 from yuqing.records import (  # noqa: E402
     SHANGHAI,
@@ -132,12 +133,7 @@ def main() -> int:
         print(f"{store.count()} items, {args.alerts} alerts in Elasticsearch")
         _time_reports(cfg)
     finally:
-        names = list(es.options(ignore_status=404).indices.get(index=f"{prefix}-*"))
-        if names:
-            es.indices.delete(index=",".join(names))
-        for tpl in es.options(ignore_status=404).indices.get_index_template(
-                name=f"{prefix}-*").get("index_templates", []):
-            es.indices.delete_index_template(name=tpl["name"])
+        names = drop_prefix(es, prefix)
         print(f"removed {prefix} ({len(names)} indices)")
     return 0
 

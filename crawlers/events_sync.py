@@ -38,30 +38,24 @@ class EventSync:
 
     def warm(self, now: datetime) -> int:
         """The start of a crawl: every item of the event window."""
-        seen = self.store.last_indexed()
-        docs = self.store.iter_query({"exists": {"field": "event_id"}},
-                                     since=now - self.analyzer.events.window,
-                                     fields=WARM_FIELDS)
-        n = self.analyzer.warm(docs)
-        self._seen, self._last = seen or _EPOCH, time.monotonic()
-        return n
+        return self._restore(now, None)
 
     def catch_up(self, now: datetime, *, force: bool = False) -> int:
         """Restore what other processes wrote since the last look (at most every
-        ``every`` seconds unless forced); items this process knows are skipped."""
+        ``every`` seconds unless forced); items this process knows are skipped. If the
+        warm start failed (storage down), this is the warm start again."""
         if not force and time.monotonic() - self._last < self.every:
             return 0
-        if self._seen is None:  # the warm start failed (storage down): try it again
-            self._last = time.monotonic()
-            return self.warm(now)
+        return self._restore(now, None if self._seen is None else self._seen - self.margin)
+
+    def _restore(self, now: datetime, written_since: datetime | None) -> int:
         self._last = time.monotonic()
-        seen = self.store.last_indexed()
+        seen = self.store.last_indexed()  # taken before reading: later writes come next
         docs = self.store.iter_query({"exists": {"field": "event_id"}},
                                      since=now - self.analyzer.events.window,
-                                     fields=WARM_FIELDS,
-                                     indexed_since=self._seen - self.margin)
+                                     fields=WARM_FIELDS, indexed_since=written_since)
         n = self.analyzer.warm(docs)
-        self._seen = seen or self._seen
+        self._seen = seen or self._seen or _EPOCH
         return n
 
 

@@ -72,12 +72,7 @@ class AnalyzeIndexPipeline:
             log.warning("could not prepare the items index: %s", exc)
 
     def _warm_up(self, now: datetime) -> None:
-        # Load the models (dictionary, sentiment) now: loaded lazily at the first item they
-        # stall the reactor, and with it every download in flight, for seconds.
-        try:
-            self.analyzer.features("预热", "加载分词词典和情感模型。")
-        except Exception as exc:  # noqa: BLE001 - a real item will report the problem
-            log.debug("analyzer warm-up failed: %r", exc)
+        # (The models are loaded and exercised when the shared Analyzer is built.)
         # Continue the events of earlier runs: a repost crawled today joins yesterday's
         # event instead of starting a new one (once per process: the analyzer is shared).
         if self.sync.warmed:

@@ -174,20 +174,17 @@ class ItemStore:
 
     def earliest(self) -> datetime | None:
         """When the collected data begins (the oldest published_at indexed)."""
-        if not self.es.indices.exists_alias(name=self.alias):
-            return None
-        resp = self.es.search(index=self.alias, size=0,
-                              aggs={"first": {"min": {"field": "published_at"}}})
-        value = resp["aggregations"]["first"].get("value_as_string")
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        return self._date_agg("min", "published_at")
 
     def last_indexed(self) -> datetime | None:
         """The newest ``indexed_at`` (write time) in the store."""
+        return self._date_agg("max", "indexed_at")
+
+    def _date_agg(self, op: str, field: str) -> datetime | None:
         if not self.es.indices.exists_alias(name=self.alias):
             return None
-        resp = self.es.search(index=self.alias, size=0,
-                              aggs={"last": {"max": {"field": "indexed_at"}}})
-        value = resp["aggregations"]["last"].get("value_as_string")
+        resp = self.es.search(index=self.alias, size=0, aggs={"v": {op: {"field": field}}})
+        value = resp["aggregations"]["v"].get("value_as_string")
         return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
     def iter_query(self, query: dict[str, Any], *, since: datetime | None = None,

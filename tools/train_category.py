@@ -186,11 +186,8 @@ def taxonomy_words() -> dict[str, dict[str, str]]:
     return out
 
 
-def build_lexicon(board_train: list, replies: dict[str, str], cache: TokenCache,
-                  given: list[str] | None = None, per_class: int = 0, write: bool = True,
-                  ) -> dict:
-    """Hand cues + taxonomy words, expanded by lift over labels of training messages:
-    ``given`` (annotated, aligned with ``board_train``) or else weak seed labels."""
+def build_lexicon(board_train: list, replies: dict[str, str], cache: TokenCache) -> dict:
+    """Hand cues + taxonomy words, expanded by lift over seed labels of training messages."""
     from weak_labels import CUES, confident, department_scores
 
     from analysis.category_rules import CategoryLexicon
@@ -216,8 +213,6 @@ def build_lexicon(board_train: list, replies: dict[str, str], cache: TokenCache,
         for c, v in department_scores(replies[d.key]).items():
             sc[c] = sc.get(c, 0.0) + 2.0 * v
         labels.append(confident(sc))
-    if given is not None:
-        labels = list(given)
     stop = set((DATA / "stopwords.txt").read_text(encoding="utf-8").split())
     df: Counter = Counter()
     dfc: dict[str, Counter] = {c: Counter() for c in lex}
@@ -242,15 +237,13 @@ def build_lexicon(board_train: list, replies: dict[str, str], cache: TokenCache,
             p = (n + 0.5) / (df[t] + 1.0)
             if p >= 0.7 and prior and p / prior >= 2.0:
                 cands.append((n * math.log(p / prior), t))
-        for _, t in sorted(cands, reverse=True)[:per_class or EXPAND_PER_CLASS]:
+        for _, t in sorted(cands, reverse=True)[:EXPAND_PER_CLASS]:
             lex[c][t] = {"w": EXPAND_WEIGHT, "src": "expanded"}
     doc = {"source": "hand cues (tools/weak_labels.py), jieba words of the 二级/三级 names of "
                      "category_taxonomy.csv specific to one 一级分类, and words mined by lift "
                      f"over seed labels of the train split (seed {SEED}) of the message-board "
                      "CSV (src=expanded); built by tools/train_category.py",
            "lexicon": {c: dict(sorted(ws.items())) for c, ws in sorted(lex.items())}}
-    if not write:
-        return doc
     (DATA / "category_lexicon.json").write_text(
         json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     print("lexicon: " + ", ".join(f"{c} {len(ws)}" for c, ws in sorted(lex.items())))
