@@ -4,6 +4,12 @@ An item joins the event of its nearest near-duplicate (reposts, near-copies). Ot
 joins the best *same-issue* event: seen within the time window, sharing a township (or
 both without one), and sharing enough keywords. Nothing is recomputed for earlier items.
 Heat = number of items + engagement (log-damped replies, views and likes).
+
+Several crawl processes cluster concurrently and see each other's items only seconds
+later (``restore``), so two of them can each start an event for one story. When the item
+that founded another process's event is a near-duplicate of an item in one of ours, the
+two are one split event: every process merges them into the same survivor (the older
+founder, then the smaller id) and reports the merge, so stored items can be relabelled.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,9 +38,10 @@ class EventState:
     engagement: float = 0.0
     negatives: int = 0
     categories: Counter[str] = field(default_factory=Counter)
+    founded: datetime | None = None  # when its founding item appeared, where known
     _top: list[str] | None = None
 
-    def add_keywords(self, words: list[str]) -> None:
+    def add_keywords(self, words: Iterable[str] | Counter[str]) -> None:
         self.keywords.update(words)
         self._top = None
 
@@ -58,6 +66,16 @@ def event_id_for(first_item_id: str) -> str:
     return "e" + hashlib.sha1(first_item_id.encode()).hexdigest()[:15]
 
 
+@dataclass(frozen=True)
+class Merge:
+    """Event ``absorbed`` was found to be the same as ``survivor``; ``items`` are the
+    (item id, time) pairs that moved, as this process knows them."""
+
+    absorbed: str
+    survivor: str
+    items: tuple[tuple[str, datetime], ...]
+
+
 class EventClusterer:
     def __init__(self, window: timedelta = timedelta(days=7), dup_threshold: float = 0.6,
                  min_shared_keywords: int = 2, min_overlap: float = 0.3,
@@ -74,6 +92,8 @@ class EventClusterer:
         self._seen_at: dict[str, datetime] = {}
         self._by_keyword: dict[str, set[str]] = {}
         self._last_expiry: datetime | None = None
+        self._merged: dict[str, str] = {}  # absorbed event id -> survivor
+        self._merges: list[Merge] = []  # not yet taken by the caller
 
     def assign(self, item_id: str, title: str, when: datetime, sig: np.ndarray,
                keywords: list[str], townships: list[str], *, negative: bool = False,
@@ -82,10 +102,7 @@ class EventClusterer:
         if item_id in self._event_of:
             return self._event_of[item_id]
         self._expire(when)
-        dup, _ = self.dups.match(sig)
-        event = self.events.get(self._event_of[dup]) if dup else None
-        if event is None:
-            event = self._same_issue(when, keywords, townships)
+        event = self._match(when, sig, keywords, townships)
         if event is None:
             event = EventState(event_id_for(item_id), when, when, title)
             self.events[event.id] = event
@@ -93,8 +110,27 @@ class EventClusterer:
                    category)
         return event.id
 
+    def _match(self, when: datetime, sig: np.ndarray, keywords: list[str],
+               townships: list[str]) -> EventState | None:
+        return self._dup_event(sig) or self._same_issue(when, keywords, townships)
+
+    def _dup_event(self, sig: np.ndarray) -> EventState | None:
+        dup, _ = self.dups.match(sig)
+        return self.events.get(self._event_of[dup]) if dup else None
+
     def knows(self, item_id: str) -> bool:
         return item_id in self._event_of
+
+    def resolve(self, event_id: str) -> str:
+        """The event an event id now stands for (itself unless it was merged away)."""
+        while event_id in self._merged:
+            event_id = self._merged[event_id]
+        return event_id
+
+    def take_merges(self) -> list[Merge]:
+        """Merges made since the last call, oldest first, for the caller to persist."""
+        out, self._merges = self._merges, []
+        return out
 
     def restore(self, item_id: str, event_id: str, title: str, when: datetime,
                 sig: np.ndarray, keywords: list[str], townships: list[str], *,
@@ -104,17 +140,54 @@ class EventClusterer:
         new item joins the event it belongs to instead of starting a duplicate."""
         if item_id in self._event_of:
             return
+        stored_as, event_id = event_id, self.resolve(event_id)
         event = self.events.get(event_id)
+        # Another process founded this event, so the founding item had no near-duplicate
+        # there. If it has one in another of our events, it was not yet visible there:
+        # one story, split by timing. (Only reposts count: a same-issue match depends on
+        # the order items were seen in, which differs between processes and restarts.)
+        split = (self._dup_event(sig) if event_id_for(item_id) == event_id else None)
         if event is None:
             event = EventState(event_id, when, when, title)
             self.events[event_id] = event
         self._join(event, item_id, when, sig, keywords, townships, negative, engagement_score,
                    category)
+        if stored_as != event_id:  # written by a process that had not merged yet
+            self._merges.append(Merge(stored_as, event_id, ((item_id, when),)))
+        if split is not None and split.id != event.id:
+            self._merge(event, split)
+
+    def _merge(self, a: EventState, b: EventState) -> None:
+        # Every process must pick the same survivor from what they all know.
+        def key(ev: EventState) -> tuple[datetime, str]:
+            return (ev.founded or ev.first_seen, ev.id)
+
+        survivor, absorbed = (a, b) if key(a) <= key(b) else (b, a)
+        moved = tuple((i, self._seen_at[i]) for i in absorbed.item_ids)
+        survivor.item_ids.extend(absorbed.item_ids)
+        survivor.first_seen = min(survivor.first_seen, absorbed.first_seen)
+        survivor.last_seen = max(survivor.last_seen, absorbed.last_seen)
+        survivor.add_keywords(absorbed.keywords)
+        for kw in absorbed.keywords:
+            ids = self._by_keyword.setdefault(kw, set())
+            ids.discard(absorbed.id)
+            ids.add(survivor.id)
+        survivor.townships |= absorbed.townships
+        survivor.engagement += absorbed.engagement
+        survivor.negatives += absorbed.negatives
+        survivor.categories.update(absorbed.categories)
+        for item_id, _ in moved:
+            self._event_of[item_id] = survivor.id
+        del self.events[absorbed.id]
+        self._merged[absorbed.id] = survivor.id
+        self._merges.append(Merge(absorbed.id, survivor.id, moved))
 
     def _join(self, event: EventState, item_id: str, when: datetime, sig: np.ndarray,
               keywords: list[str], townships: list[str], negative: bool,
               engagement_score: float, category: str | None) -> None:
         event.item_ids.append(item_id)
+        if event_id_for(item_id) == event.id:
+            event.founded = when
         event.first_seen = min(event.first_seen, when)
         event.last_seen = max(event.last_seen, when)
         event.add_keywords(keywords)
@@ -180,3 +253,5 @@ class EventClusterer:
         for eid in [e.id for e in self.events.values() if e.last_seen < horizon]:
             for kw in self.events.pop(eid).keywords:
                 self._by_keyword.get(kw, set()).discard(eid)
+        live = set(self.events)
+        self._merged = {a: s for a, s in self._merged.items() if self.resolve(a) in live}

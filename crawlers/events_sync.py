@@ -7,6 +7,11 @@ own. ``EventSync`` narrows that window to seconds: every ``every`` seconds, befo
 next item is analysed, it restores the items other processes have written since it last
 looked (``indexed_at``, with a margin for refresh delay and clock skew) into this
 process's clusterer, so a repost here joins the event another process started.
+
+What remains is two processes founding an event for one story within those seconds. The
+clusterer merges such a split when it restores the other event's founding item (see
+analysis/events.py); ``persist`` then relabels the absorbed event's stored items and
+removes its summary, in every process that saw the split, with the same survivor.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+from analysis.events import Merge
 from analysis.pipeline import Analyzer
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,7 @@ class EventSync:
         self.every, self.margin = every, margin
         self._seen: datetime | None = None  # newest write time already restored
         self._last = float("-inf")
+        self._unsaved: list[Merge] = []  # merges whose relabelling has not succeeded yet
 
     @property
     def warmed(self) -> bool:
@@ -57,6 +64,31 @@ class EventSync:
         n = self.analyzer.warm(docs)
         self._seen = seen or self._seen or _EPOCH
         return n
+
+
+    def persist(self, events) -> tuple[int, int]:
+        """Relabel the stored items of events merged away and delete their summaries
+        (``events``: the EventStore). Returns (items relabelled, items failed); a merge
+        whose relabelling could not be done is retried on the next call."""
+        todo, self._unsaved = self._unsaved + self.analyzer.events.take_merges(), []
+        done = failed = 0
+        for i, merge in enumerate(todo):
+            try:
+                result = self.store.relabel_event(merge.items, merge.survivor)
+                events.delete([merge.absorbed])
+            except Exception as exc:  # noqa: BLE001 - items keep the old id until retried
+                log.warning("could not merge event %s into %s (will retry): %s",
+                            merge.absorbed, merge.survivor, exc)
+                self._unsaved = todo[i:]
+                break
+            done += result.indexed
+            failed += len(result.failed)
+            for item_id, reason in result.failed[:5]:
+                log.error("item %s not moved from event %s to %s: %s", item_id,
+                          merge.absorbed, merge.survivor, reason)
+            log.info("merged event %s into %s (%d stored items relabelled)",
+                     merge.absorbed, merge.survivor, result.indexed)
+        return done, failed
 
 
 _SYNCS: dict[int, EventSync] = {}

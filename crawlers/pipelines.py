@@ -107,6 +107,7 @@ class AnalyzeIndexPipeline:
         if not batch:
             return
         now = datetime.now(SHANGHAI)
+        batch = self._current_events(batch)
         try:
             result = self.store.index(batch, now)
         except Exception as exc:  # noqa: BLE001 - unavailable or broken: keep the items
@@ -115,6 +116,9 @@ class AnalyzeIndexPipeline:
             return
         self._stat("yuqing/indexed", result.indexed)
         self._store_events(batch, now)
+        relabelled, failed = self.sync.persist(self.events)
+        self._stat("yuqing/events/relabelled", relabelled)
+        self._stat("yuqing/events/relabel_failed", failed)
         if result.failed:
             failed_ids = {i for i, _ in result.failed}
             for item_id, reason in result.failed[:5]:
@@ -123,6 +127,15 @@ class AnalyzeIndexPipeline:
             self._stat("yuqing/quarantined", self.quarantine.append(
                 ai for ai in batch if ai.item.id in failed_ids))
             self._stat("yuqing/rejected", len(result.failed))
+
+    def _current_events(self, batch: list[AnalyzedItem]) -> list[AnalyzedItem]:
+        # An event merged away while its items waited here: write them with the survivor.
+        resolve = self.analyzer.events.resolve
+        return [ai if ai.analysis.event_id is None
+                or resolve(ai.analysis.event_id) == ai.analysis.event_id
+                else ai.model_copy(update={"analysis": ai.analysis.model_copy(
+                    update={"event_id": resolve(ai.analysis.event_id)})})
+                for ai in batch]
 
     def _store_events(self, batch: list[AnalyzedItem], now: datetime) -> None:
         clusterer = self.analyzer.events

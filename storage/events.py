@@ -53,6 +53,15 @@ class EventStore(_VersionedIndex):
         ok, _ = helpers.bulk(self.es, actions, refresh=refresh) if actions else (0, [])
         return int(ok)
 
+    def delete(self, event_ids: Iterable[str], *, refresh: bool = False) -> int:
+        """Remove events merged into others (absent ones are no error)."""
+        actions = [{"_op_type": "delete", "_index": self.index, "_id": eid}
+                   for eid in event_ids]
+        if not actions:
+            return 0
+        ok, _ = helpers.bulk(self.es, actions, refresh=refresh, raise_on_error=False)
+        return int(ok)
+
     def get(self, event_id: str) -> dict[str, Any] | None:
         hits = self._search({"ids": {"values": [event_id]}}, 1, [])
         return hits[0] if hits else None

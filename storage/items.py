@@ -157,6 +157,31 @@ class ItemStore:
             self.refresh()
         return result
 
+    def relabel_event(self, items: Iterable[tuple[str, datetime]], event_id: str
+                      ) -> BulkResult:
+        """Point stored items (id, published-or-fetched time) at another event: two
+        events turned out to be one. Partial updates (the node has no scripting). An item
+        not stored yet is neither updated nor failed: its writer will use the new id.
+        Bumps ``indexed_at`` so incremental readers see the change."""
+        stamp = datetime.now(UTC).isoformat()
+        actions = ({"_op_type": "update", "_index": self.index_for(when), "_id": item_id,
+                    "doc": {"event_id": event_id, "indexed_at": stamp}}
+                   for item_id, when in items)
+        result = BulkResult()
+        try:
+            for ok, info in helpers.streaming_bulk(self.es, actions, chunk_size=500,
+                                                   raise_on_error=False,
+                                                   raise_on_exception=True):
+                op = info.get("update", {})
+                if ok:
+                    result.indexed += 1
+                elif op.get("status") != 404:
+                    result.failed.append((str(op.get("_id")), str(op.get("error"))))
+        except (es_exc.ConnectionError, es_exc.ConnectionTimeout,
+                es_exc.TransportError) as exc:
+            raise StorageUnavailable(f"Elasticsearch unavailable during relabel: {exc}") from exc
+        return result
+
     def refresh(self) -> None:
         self.es.indices.refresh(index=self.alias, ignore_unavailable=True,
                                 allow_no_indices=True)
