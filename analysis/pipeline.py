@@ -41,14 +41,22 @@ class Features:
     signature: np.ndarray
 
 
+def county_segmenter(gazetteer: Gazetteer, domain_words: Iterable[str] = (),
+                     backend: str = "rjieba", places: PlaceIndex | None = None) -> Segmenter:
+    """The segmenter with the county's words: gazetteer places, its domain words and
+    ``analysis.user_words``."""
+    places = places or PlaceIndex(gazetteer)
+    return Segmenter([*places.words(), *gazetteer.domain_words, *domain_words],
+                     backend=backend)
+
+
 class Analyzer:
     """Holds the loaded models; build once per process and reuse for every item."""
 
     def __init__(self, gazetteer: Gazetteer, domain_words: Iterable[str] = (),
                  segmenter: str = "rjieba", cache: ArrayCache | None = None):
         self.places = PlaceIndex(gazetteer)
-        self.segmenter = Segmenter([*self.places.words(), *gazetteer.domain_words,
-                                    *domain_words], backend=segmenter)
+        self.segmenter = county_segmenter(gazetteer, domain_words, segmenter, self.places)
         self._boost = frozenset(self.places.words())
         self.scorer = JointScorer.load(cache)
         self.events = EventClusterer(place_words=frozenset(self.places.words()))

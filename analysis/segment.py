@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 
 # Tokens that are only whitespace or punctuation carry nothing and are dropped.
 _JUNK = re.compile(r"^[\s\W_]+$", re.UNICODE)
@@ -18,6 +20,18 @@ _USER_WORD_FREQ = 200_000
 def stopwords() -> frozenset[str]:
     text = resources.files("analysis").joinpath("data/stopwords.txt").read_text("utf-8")
     return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The words of jieba's main dictionary (jieba-rs ships the same one), read from the
+    installed jieba package without importing it."""
+    spec = find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("jieba is not installed: its dict.txt is the segmenter dictionary")
+    path = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+    return frozenset(line.split(" ", 1)[0]
+                     for line in path.read_text(encoding="utf-8").splitlines() if line)
 
 
 class Segmenter:

@@ -178,6 +178,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return main_stdio(getattr(args, "config", None), args.workers)
 
 
+@command("words")
+def cmd_words(args: argparse.Namespace) -> int:
+    from yuqing.words_cmd import main
+
+    return main(_config(args), args)
+
+
 @command("detect")
 def cmd_detect(args: argparse.Namespace) -> int:
     from yuqing.jobs import detect_cycle
@@ -314,6 +321,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
+
+    wd = sub.add_parser("words", help="propose frequent words the segmenter does not know "
+                        "(for analysis.user_words), from JSON lines on stdin or stored items")
+    wd.add_argument("--days", type=float, help="read the items stored in the last N days "
+                    "instead of stdin")
+    wd.add_argument("--top", type=int, default=50, help="at most this many (default 50)")
+    wd.add_argument("--min-count", type=int, default=5, help="occurrences needed (default 5)")
+    wd.add_argument("--min-docs", type=int, default=3, help="in this many texts (default 3)")
+    wd.add_argument("--json", action="store_true", help="one JSON object per candidate")
 
     dt = sub.add_parser("detect", help="one detection + alerting cycle (what `run` does "
                         "every minute)")

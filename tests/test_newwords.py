@@ -1,0 +1,97 @@
+"""Proposing words the segmenter's dictionary does not know (`yuqing words`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.newwords import propose_words
+from analysis.pipeline import county_segmenter
+from analysis.segment import dictionary_words, stopwords
+from yuqing.config import load_config
+
+# "榔梨" (a township name) and "渣土车" are not in jieba's dictionary; "相关部门" is two known
+# words; "沙湾村村民" makes "村村民" cross a word boundary.
+TEXTS = [
+    "榔梨街道的渣土车每天夜里经过，噪音很大，希望相关部门管一管。",
+    "从榔梨到县城的路被渣土车压坏了，请相关部门尽快修复。",
+    "昨天在榔梨看到渣土车抛洒，沙湾村村民意见很大，相关部门不作为。",
+    "渣土车超载严重，榔梨路口天天堵车，沙湾村村民出行困难，请相关部门处理。",
+    "沙湾村村民反映，去榔梨的班车太少，渣土车又多，相关部门应该重视。",
+    "榔梨中学门口渣土车横冲直撞，家长们很担心，恳请相关部门整治。",
+]
+
+
+def segmenter():
+    cfg = load_config(None)
+    return county_segmenter(cfg.gazetteer, cfg.analysis.user_words, cfg.analysis.segmenter)
+
+
+def propose(texts, **kw):
+    seg = segmenter()
+    return propose_words(texts, dictionary_words() | set(seg.user_words), seg.tokens,
+                         stop=stopwords(), **kw)
+
+
+def test_unknown_local_words_are_proposed_and_phrases_and_fragments_are_not() -> None:
+    words = [c.word for c in propose(TEXTS, min_count=3, min_docs=3, min_entropy=1.0)]
+    assert "榔梨" in words and "渣土车" in words
+    for phrase in ("相关部门", "村村民", "沙湾村村", "榔梨街"):
+        assert phrase not in words
+    best = propose(TEXTS, min_count=3, min_docs=3, min_entropy=1.0)[0]
+    assert best.count >= 6 and best.docs >= 5 and best.word in best.example
+
+
+def test_known_words_and_rare_words_are_not_proposed() -> None:
+    seg = segmenter()
+    assert propose_words(TEXTS, dictionary_words() | {"榔梨", "渣土车"}, seg.tokens,
+                         min_count=3, min_docs=3, min_entropy=1.0, stop=stopwords()) == []
+    assert propose(TEXTS[:2], min_count=3, min_docs=3) == []  # seen in two texts only
+    assert propose([]) == []
+
+
+def _board() -> Path | None:
+    for base in Path(__file__).resolve().parents:
+        path = base / "shared" / "corpus" / "complaints" / "message_board_with_replies.csv"
+        if path.is_file():
+            return path
+    return None
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(_board() is None, reason="shared corpus not found at ../shared/corpus")
+def test_real_message_board_yields_local_names_not_stock_phrases() -> None:
+    with _board().open(encoding="utf-8-sig", newline="") as fh:  # type: ignore[union-attr]
+        texts = [f"{r['留言主题']}\n{r['留言详情']}" for r in csv.DictReader(fh)]
+    words = [c.word for c in propose(texts, top=40)]
+    # Real local names and terms of this board that the dictionary lacks:
+    assert {"榔梨", "梅溪湖", "万家丽", "黄兴镇", "渣土车", "占道经营"} & set(words) >= {
+        "榔梨", "梅溪湖", "黄兴镇"}, words
+    # Stock phrases of known words, the board's most frequent ones, are not proposed:
+    for phrase in ("相关部门", "有关部门", "尊敬的领导", "严重影响", "请求解决"):
+        assert phrase not in words
+
+
+def run(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "yuqing.cli", "words", *args],
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_words_command_json_output_and_bad_lines() -> None:
+    lines = [json.dumps({"id": str(i), "title": "", "text": t}, ensure_ascii=False)
+             for i, t in enumerate(TEXTS)]
+    proc = run("\n".join([lines[0], "{broken", *lines[1:]]) + "\n", "--json",
+               "--min-count", "3")
+    assert proc.returncode == 1
+    assert "stdin line 2" in proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert "渣土车" in [o["word"] for o in out]
+    assert set(out[0]) == {"word", "count", "docs", "score", "cohesion", "left_entropy",
+                           "right_entropy", "example"}
+    text = run("\n".join(lines) + "\n", "--min-count", "3")
+    assert text.returncode == 0 and "user_words: [" in text.stdout
