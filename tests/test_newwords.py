@@ -95,3 +95,23 @@ def test_words_command_json_output_and_bad_lines() -> None:
                            "right_entropy", "example"}
     text = run("\n".join(lines) + "\n", "--min-count", "3")
     assert text.returncode == 0 and "user_words: [" in text.stdout
+
+
+def test_words_command_reads_stored_items(store) -> None:
+    from datetime import datetime, timedelta
+
+    from analysis.pipeline import Analyzer
+    from yuqing.records import SHANGHAI, Item, SourceKind
+
+    analyzer = Analyzer.from_config(load_config(None))
+    when = datetime.now(SHANGHAI) - timedelta(hours=2)
+    items = [analyzer.analyze(Item.from_url(f"https://forum.test/t/{i}", source_id="forum",
+                                            source_kind=SourceKind.forum, title="",
+                                            text=t, published_at=when, fetched_at=when))
+             for i, t in enumerate(TEXTS)]
+    store.index(items, when, refresh=True)
+    proc = run("", "--days", "1", "--json", "--min-count", "3")  # env names the test index
+    assert proc.returncode == 0, proc.stderr
+    assert {"榔梨", "渣土车"} <= {json.loads(line)["word"] for line in proc.stdout.splitlines()}
+    old = run("", "--days", "0.01", "--json", "--min-count", "3")  # the last 15 minutes
+    assert old.returncode == 0 and old.stdout == ""
