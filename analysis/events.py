@@ -163,7 +163,9 @@ class EventClusterer:
             return (ev.founded or ev.first_seen, ev.id)
 
         survivor, absorbed = (a, b) if key(a) <= key(b) else (b, a)
-        moved = tuple((i, self._seen_at[i]) for i in absorbed.item_ids)
+        # Items older than twice the window are forgotten here (see _expire): too old to
+        # matter, and where they are stored is no longer known.
+        moved = tuple((i, self._seen_at[i]) for i in absorbed.item_ids if i in self._seen_at)
         survivor.item_ids.extend(absorbed.item_ids)
         survivor.first_seen = min(survivor.first_seen, absorbed.first_seen)
         survivor.last_seen = max(survivor.last_seen, absorbed.last_seen)
