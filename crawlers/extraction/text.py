@@ -10,8 +10,6 @@ with a tie margin in trafilatura's favour because its output is usually cleaner.
 
 from __future__ import annotations
 
-import re
-
 import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
@@ -19,27 +17,14 @@ from lxml.html import HtmlElement
 from crawlers.extraction.density import density_text
 from crawlers.extraction.forum import forum_posts
 from crawlers.extraction.prune import drop_recommendations
+from crawlers.extraction.thread import looks_like_forum, thread_markers
 
-# A forum thread's replies are its content (complaints live in the replies), so comment
-# extraction is switched on there; on news pages comments are noise.
-_FORUM_URL = re.compile(
-    r"bbs|forum|thread|topic|tieba|question|answer|viewthread|discuss|club|comments|post|/t/|/d/",
-    re.IGNORECASE,
-)
 _SENTENCE_PUNCT = frozenset("，。！？；,!?;")
 _JUNK_WEIGHT = 0.5
 _TIE_MARGIN = 1.2
 _MIN_CHARS = 50
 _POSTS_COVER = 0.5
 _SEEN_SHARE = 0.8
-
-
-def looks_like_forum(url: str | None, tree: HtmlElement) -> bool:
-    if url and _FORUM_URL.search(url):
-        return True
-    generator = " ".join(m.get("content", "") for m in tree.iter("meta")
-                         if (m.get("name") or "").lower() == "generator")
-    return "discuz" in generator.lower() or "phpwind" in generator.lower()
 
 
 def prose_score(text: str) -> float:
@@ -106,9 +91,12 @@ def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str =
     if pruned is not None:
         tree, html = pruned, lxml.html.tostring(pruned, encoding="unicode")
     text = _article_text(tree, html, url, forum)
-    if not forum:
+    # A thread only by its markers (a blog or Q&A path that does not look like a forum):
+    # the article text stands, and only time-stamped post blocks are added to it.
+    marked = not forum and thread_markers(tree)
+    if not (forum or marked):
         return text
-    posts, engine = forum_posts(tree)
+    posts, engine = forum_posts(tree, stamped_only=marked)
     if not posts:
         return text
     return _thread_text(title, text, posts, engine)
