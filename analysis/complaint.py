@@ -17,7 +17,8 @@ from functools import cache
 from importlib import resources
 
 from analysis.category_rules import CategoryLexicon
-from analysis.features import Base, Features, extract
+from analysis.features import MAX_CHARS, Base, Features, extract
+from analysis.lexicon import complaint_cue_families
 from analysis.linear import LinearModel
 from analysis.segment import content_words
 
@@ -30,7 +31,17 @@ def complaint_features(tokens: list[str], text: str, title: str = "",
                        base: Base | None = None) -> Features:
     # Title bigrams share the body's namespace: most negatives (Weibo, reviews) have no
     # title, and "has a title" must not itself become evidence of a complaint.
-    return extract(tokens, text, title, title_prefix="c:", base=base)
+    feats = extract(tokens, text, title, title_prefix="c:", base=base)
+    feats.update(complaint_cues(title, text))
+    return feats
+
+
+def complaint_cues(title: str, text: str) -> Features:
+    """``cue:<family>`` = 1 for each complaint-cue family (lexicon.COMPLAINT_CUES) found in
+    the title or the first MAX_CHARS of the text. Dense and not length-normalised, so they
+    weigh as much in a one-line grievance as in a long message; complaint model only."""
+    head = title + "。" + text[:MAX_CHARS] if title else text[:MAX_CHARS]
+    return {"cue:" + name: 1.0 for name in complaint_cue_families(head)}
 
 
 def title_words(title_tokens: list[str]) -> set[str]:

@@ -80,3 +80,38 @@ def grievance_hits(text: str) -> int:
 def appeal_hits(text: str) -> int:
     """Non-overlapping occurrences of appeal-to-authority phrases in ``text``."""
     return len(_APPEAL_RE.findall(text))
+
+
+# Complaint cues: features of the complaint detector only (``complaint.complaint_cues``),
+# one binary feature per family. A terse grievance ("物业公司根本不管") has few words the
+# message board taught, so these name its structure: a request for action, neglect by
+# whoever should act, wrongdoing done to the writer, a service getting worse. "official"
+# marks the register of news and replies (通报/查处/开展), which discuss the same matters.
+_CLAUSE = r"[^，,。！？!?；;\n]"
+COMPLAINT_CUES: dict[str, re.Pattern[str]] = {
+    # Bare "要求" is left out: in official text it is an instruction ("要求其立即整改").
+    "request": re.compile(
+        r"(请|恳请|恳求|希望|强烈要求|请求|呼吁|盼望|期盼|麻烦)" + _CLAUSE + r"{0,12}?"
+        r"(解决|调查|查处|处理|整治|整改|核查|核实|查一查|查查|查一下|管一管|管管|过问|介入|"
+        r"主持公道|公道|说法|退还|退回|退费|赔偿|追回|严惩|取缔|清理|维修|修复|修一下|恢复|"
+        r"落实|兑现)"),
+    "neglect": re.compile(
+        r"(没人|无人|没有人|没有任何人|没一个人)(管|理|处理|过问|解决|负责|修|回应|回复|问津|来)"
+        r"|(根本|从来|一直|始终|迟迟|至今|仍然|还是|也|都|就是)(不|没|没有|未|不予)"
+        r"(管|理|处理|解决|修|回复|回应|答复|落实|兑现|到位|退|给)"
+        r"|推诿|扯皮|踢皮球|敷衍|不作为|石沉大海|投诉无门|无人问津|不了了之|置之不理|不闻不问|视而不见"),
+    "wrongdoing": re.compile(
+        r"乱收费|乱收|乱罚|乱扣|多收|强收|强制收|侵占|挪用|截留|克扣|贪污|冒领|套取|虚报|拖欠|欠薪|"
+        r"霸占|强拆|强占|骗取|虚假宣传|欺诈|宰客|刁难|吃拿卡要|索贿|勒索|暗箱"),
+    "degrade": re.compile(
+        r"(太|很|非常|特别|极其|越来越|极|十分)(慢|差|贵|脏|吵|臭|破)|贵得|慢得|差得"
+        r"|经常(坏|停|断|堵|漏|出问题|出故障|失灵)|(年年|一直|又|再次|屡次)涨|坏了|停了|断了|堵了"),
+    "official": re.compile(
+        r"查处|通报|立案|处罚|罚款|责令|督促|专项|行动|据悉|记者|获悉|近日|日前|据了解|开展|组织|"
+        r"召开|部署|印发|发布|公布|累计|共计|截至"),
+}
+
+
+def complaint_cue_families(text: str) -> list[str]:
+    """The complaint-cue families (keys of COMPLAINT_CUES) that occur in ``text``."""
+    return [name for name, rx in COMPLAINT_CUES.items() if rx.search(text)]

@@ -10,7 +10,8 @@ the individual models stay the reference used by training and evaluation.
 Every bag feature of a model has the same value 1/sqrt(|bag|), so a model's logits are
 ``bias + v * (sum of the bag rows) + lexicon terms``; the bags differ only in the title's
 character bigrams (``c:`` for the complaint model, ``t:`` for the others). The category
-model also sees the title's words (``tw:``, value 1, see ``complaint.title_words``).
+model also sees the title's words (``tw:``, value 1, see ``complaint.title_words``), the
+complaint model its cue families (``cue:``, value 1, see ``complaint.complaint_cues``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from .category_rules import CategoryLexicon
-from .complaint import COMPLAINT_THRESHOLD, title_words
+from .complaint import COMPLAINT_THRESHOLD, complaint_cues, title_words
 from .features import Base
 from .lexicon import appeal_hits, grievance_hits
 from .sentiment import MODEL_FILE as SENTIMENT_FILE
@@ -195,7 +196,8 @@ class JointScorer:
 
         n_c = n + len(extra_c)
         v_c = 1.0 / math.sqrt(n_c) if n_c else 0.0
-        z_c = self.bias[1] + v_c * (s_base[c_cols] + self._sum(extra_c)[c_cols]) + d_title[c_cols]
+        z_c = (self.bias[1] + v_c * (s_base[c_cols] + self._sum(extra_c)[c_cols]) + d_title[c_cols]
+               + self._dense(complaint_cues(title, text))[c_cols])
         c_classes = self.classes[1]
         p_pos = _sigmoid(float(z_c[0]))
         complaint_p = p_pos if c_classes[1] == "complaint" else 1.0 - p_pos

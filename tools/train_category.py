@@ -7,6 +7,8 @@ Complaint detector (complaint_model.json.gz), binary logistic regression:
   positives  train split of the message-board messages (every one is a 诉求);
   negatives  train splits of news article texts (extraction set), Weibo posts labelled
              neutral/positive, positive hotel reviews.
+  features   complaint.complaint_features: the shared bag + lexicon features and the
+             complaint-only cue families (``cue:``, lexicon.COMPLAINT_CUES).
 Category model (category_model.json.gz), one-vs-rest linear SVM on the train split of
 message-board messages, with the 一级分类 annotated by reading (tools/category_labels.csv,
 see tools/README_labels.md). The dev split is never trained on. The category lexicon
@@ -153,7 +155,8 @@ def train_complaint(cache: TokenCache) -> None:
                       "message_board_with_replies.csv (positives, plus untitled leading-"
                       "sentence excerpts); extraction/ article gold texts (plus excerpts), "
                       "sentiment/ Weibo neutral+happy, hotel positive, excerpts of the board's "
-                      "official replies that do not address the writer (negatives)",
+                      "official replies that do not address the writer (negatives); "
+                      "features include the hand-written cue families (cue:)",
         "C": c, "script": "tools/train_category.py"}, min_abs=0.01, digits=3),
         "complaint_model.json.gz")
 
