@@ -125,6 +125,49 @@ def load_news() -> list[Doc]:
     return out
 
 
+_SENT_END = re.compile(r"(?<=[。！？!?；;])")
+
+
+def snippets(text: str, max_chars: int = 90, limit: int = 1) -> list[str]:
+    """Up to ``limit`` leading runs of whole sentences, each at most ``max_chars`` long."""
+    out, cur = [], ""
+    for sent in _SENT_END.split(text):
+        if cur and len(cur) + len(sent) > max_chars:
+            out.append(cur)
+            cur = ""
+            if len(out) >= limit:
+                break
+        cur += sent
+    if cur and len(out) < limit:
+        out.append(cur[:max_chars * 2])
+    return [x.strip() for x in out if len(x.strip()) >= 12]
+
+
+def reply_excerpts(board: list[Doc], replies: dict[str, str], label: str,
+                   source: str) -> list[Doc]:
+    """Government register on exactly the board's topics (pollution checks, road works,
+    notices) that is neither an appeal nor emotional: the second and third snippets of the
+    official replies to ``board`` messages. The opening snippet quotes the message, and
+    snippets addressing the writer are skipped."""
+    out = []
+    for d in board:
+        for i, s in enumerate(snippets(replies.get(d.key, ""), limit=4)[1:3]):
+            if not any(w in s for w in ("您", "你", "反映", "网友", "来信")):
+                out.append(Doc(f"{d.key}:r{i}", s, label, "", source))
+    return out
+
+
+def load_news_sentiment() -> list[Doc]:
+    """News/article texts of the extraction set with the overall sentiment we read them to
+    have (tools/news_sentiment_labels.csv: one reading, negative = the article reports or
+    argues something bad; see tools/README_labels.md). Evaluation only: never trained on."""
+    path = Path(__file__).resolve().parent / "news_sentiment_labels.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        labels = {r["html"]: r["sentiment"] for r in csv.DictReader(fh)}
+    return [Doc(d.key, d.text, labels[d.key.removeprefix("news:")], d.title, "news")
+            for d in load_news() if d.key.removeprefix("news:") in labels]
+
+
 def complaint_splits() -> dict[str, tuple[list[Doc], list[Doc]]]:
     """{source: (train, dev)} for complaint detection.
 

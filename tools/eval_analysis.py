@@ -26,6 +26,7 @@ from corpus_data import (  # noqa: E402
     TokenCache,
     complaint_short_dev,
     complaint_splits,
+    load_news_sentiment,
     sentiment_splits,
     weibo_emotions,
 )
@@ -94,7 +95,35 @@ def eval_sentiment(limit: int | None) -> None:
                   f"F1 {f[2]:.3f}")
         agree = sum(1 for a, b in zip(base_tok, snow, strict=False) if a == b) / len(snow)
         print(f"  snownlp_baseline(tokens) label == SnowNLP(text) label on {agree:.1%} of docs")
+    eval_news_sentiment(model, cache)
+    board_dev = complaint_splits()["board"][1]
+    board = Counter(model.score(cache.tokens(d.text), d.text)[1] for d in board_dev)
+    print(f"\n=== sentiment / message-board dev (complaints, no sentiment gold): "
+          f"{board['negative'] / len(board_dev):.1%} labelled negative {dict(board)} ===")
     speed(model, all_docs, all_toks)
+
+
+def eval_news_sentiment(model: SentimentModel, cache: TokenCache) -> None:
+    """News register: real articles (official news, finance, sport, features) labelled by
+    reading. The sentiment sets are reviews and Weibo posts; this shows whether formal
+    writing drifts to "negative"."""
+    from snownlp import SnowNLP
+
+    docs = load_news_sentiment()
+    gold = [d.label for d in docs]
+    ours = [model.score(cache.tokens(d.text), d.text)[1] for d in docs]
+    cache.save()
+    snow = [label_for(SnowNLP(d.text).sentiments) for d in docs]
+    print(f"\n=== sentiment / news register ({len(docs)} articles read and labelled; "
+          f"{dict(Counter(gold))}) ===")
+    print_prf("ours 3-class", gold, ours, LABELS3)
+    print_prf("SnowNLP(text).sentiments 3-class", gold, snow, LABELS3)
+    for title, pred in (("ours", ours), ("SnowNLP(text)", snow)):
+        f = prf(neg_vs_rest(gold), neg_vs_rest(pred), ["negative"])["negative"]
+        wrong = sum(1 for g, p in zip(gold, pred, strict=True)
+                    if p == "negative" and g != "negative")
+        print(f"  binary negative-vs-rest {title:<14} P {f[0]:.3f}  R {f[1]:.3f}  F1 {f[2]:.3f}"
+              f"  ({wrong} non-negative articles called negative)")
 
 
 def speed(model: SentimentModel, docs: list, toks: list[list[str]]) -> None:

@@ -24,7 +24,6 @@ import gzip
 import json
 import math
 import random
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -44,6 +43,8 @@ from corpus_data import (  # noqa: E402
     corpus_dir,
     load_board_replies,
     load_category_labels,
+    reply_excerpts,
+    snippets,
 )
 from train_sentiment import matrix  # noqa: E402
 
@@ -90,24 +91,6 @@ def fit_best(x, y, w, cs, average, n_tune=None) -> tuple[LogisticRegression, flo
     return LogisticRegression(C=best_c, max_iter=3000).fit(x, y, sample_weight=w), best_c
 
 
-_SENT_END = re.compile(r"(?<=[。！？!?；;])")
-
-
-def snippets(text: str, max_chars: int = 90, limit: int = 1) -> list[str]:
-    """Up to ``limit`` leading runs of whole sentences, each at most ``max_chars`` long."""
-    out, cur = [], ""
-    for sent in _SENT_END.split(text):
-        if cur and len(cur) + len(sent) > max_chars:
-            out.append(cur)
-            cur = ""
-            if len(out) >= limit:
-                break
-        cur += sent
-    if cur and len(out) < limit:
-        out.append(cur[:max_chars * 2])
-    return [x.strip() for x in out if len(x.strip()) >= 12]
-
-
 def short_docs(train: dict[str, list[Doc]], replies: dict[str, str]) -> list[Doc]:
     """One-to-three-sentence excerpts without title, as their own sources.
 
@@ -122,10 +105,7 @@ def short_docs(train: dict[str, list[Doc]], replies: dict[str, str]) -> list[Doc
     # Official replies: government register on exactly the board's topics (pollution
     # checks, road works, notices) that is not itself an appeal. The opening snippet, which
     # quotes the message, and snippets addressing the writer are skipped.
-    for d in train["board"]:
-        for i, s in enumerate(snippets(replies.get(d.key, ""), limit=4)[1:3]):
-            if not any(w in s for w in ("您", "你", "反映", "网友", "来信")):
-                out.append(Doc(f"{d.key}:r{i}", s, "not_complaint", "", "reply_short"))
+    out += reply_excerpts(train["board"], replies, "not_complaint", "reply_short")
     return out
 
 
