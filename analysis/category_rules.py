@@ -23,6 +23,11 @@ from importlib import resources
 TITLE_WEIGHT = 3.0
 BODY_CHARS = 1500
 BODY_CAP = 6.0  # per class: a long message repeating one word must not swamp the title
+# The feature set when no cue word of any class occurs. Such a complaint ("拖了半年还没
+# 解决，请领导重视") names no subject, and the model's argmax for it is right about a third
+# of the time (dev: 3 of 9 messages, 0.42 of board titles alone) against 0.7-0.8 otherwise,
+# so the pipeline reports no category rather than guess.
+NO_EVIDENCE = "rule:none"
 
 
 class CategoryLexicon:
@@ -60,7 +65,7 @@ class CategoryLexicon:
         """Dense features for the linear model: log scores, share and top class."""
         sc = self.scores(title, text)
         if not sc:
-            return {"rule:none": 1.0}
+            return {NO_EVIDENCE: 1.0}
         total = sum(sc.values())
         top = max(sc, key=lambda c: (sc[c], c))
         feats = {f"rule:{c}": math.log1p(v) for c, v in sc.items()}

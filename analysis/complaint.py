@@ -16,7 +16,7 @@ import json
 from functools import cache
 from importlib import resources
 
-from analysis.category_rules import CategoryLexicon
+from analysis.category_rules import NO_EVIDENCE, CategoryLexicon
 from analysis.features import MAX_CHARS, Base, Features, extract
 from analysis.lexicon import complaint_cue_families
 from analysis.linear import LinearModel
@@ -90,9 +90,15 @@ class ComplaintModel:
         return dict(zip(self.categories.classes, z, strict=True))
 
     def category(self, tokens: list[str], text: str, title: str = "",
-                 base: Base | None = None, title_tokens: list[str] | None = None) -> str:
-        z = self.category_scores(tokens, text, title, base, title_tokens)
-        return max(z, key=z.__getitem__)
+                 base: Base | None = None,
+                 title_tokens: list[str] | None = None) -> str | None:
+        """The argmax class, or None when title and text hold no cue word of any class
+        (see ``category_rules.NO_EVIDENCE``)."""
+        feats = category_features(tokens, text, title, base=base, title_tokens=title_tokens)
+        if NO_EVIDENCE in feats:
+            return None
+        z = self.categories.logits(feats)
+        return self.categories.classes[max(range(len(z)), key=z.__getitem__)]
 
     def predict(
         self, tokens: list[str], text: str, title: str = "", base: Base | None = None,

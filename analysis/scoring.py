@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .category_rules import CategoryLexicon
+from .category_rules import NO_EVIDENCE, CategoryLexicon
 from .complaint import COMPLAINT_THRESHOLD, complaint_cues, title_words
 from .features import Base
 from .lexicon import appeal_hits, grievance_hits
@@ -204,9 +204,12 @@ class JointScorer:
         if complaint_p < COMPLAINT_THRESHOLD:
             return Scores(sentiment, label_for(sentiment), False, complaint_p, None)
 
+        cat_lex = self.lexicon.features(title, text)
+        if NO_EVIDENCE in cat_lex:
+            return Scores(sentiment, label_for(sentiment), True, complaint_p, None)
         n_t = n + len(extra_t)
         v_t = 1.0 / math.sqrt(n_t) if n_t else 0.0
-        d_cat = self._dense(self.lexicon.features(title, text))
+        d_cat = self._dense(cat_lex)
         z_k = (self.bias[2] + v_t * (s_base[k_cols] + self._sum(extra_t)[k_cols])
                + d_title[k_cols] + d_cat[k_cols]
                + self._sum(title_words(title_tokens or []))[k_cols])

@@ -162,3 +162,21 @@ def test_category_on_annotated_dev_split() -> None:
     assert len(docs) >= 500
     assert accuracy >= ACCURACY_FLOOR
     assert macro >= MACRO_F1_FLOOR
+
+
+@pytest.mark.parametrize("text", [
+    "我对这次处理结果很不满意，拖了半年还没解决，请领导重视。",
+    "打了好几次电话都没人管，到现在也没有答复，希望尽快处理。",
+])
+def test_complaint_naming_no_subject_gets_no_category(text: str) -> None:
+    # No cue word of any class: the argmax would be a guess, so both paths give None.
+    from analysis.pipeline import Analyzer
+    from yuqing.config import load_config
+
+    complaint, _, category = predict(text)
+    assert complaint and category is None
+    f = Analyzer.from_config(load_config()).features("", text)
+    assert f.complaint and f.category is None
+    # One subject word is enough to classify again.
+    text2 = text.replace("这次处理结果", "小区物业的处理结果").replace("打了", "小区停水，打了")
+    assert predict(text2)[2] == "城乡建设"

@@ -34,6 +34,7 @@ from corpus_data import (  # noqa: E402
 from analysis.sentiment import SentimentModel, label_for, snownlp_baseline  # noqa: E402
 
 LABELS3 = ["negative", "neutral", "positive"]
+NO_CATEGORY = "(no category: no cue word)"
 
 
 def prf(gold: list[str], pred: list[str], labels: list[str]) -> dict[str, tuple[float, ...]]:
@@ -249,18 +250,20 @@ def eval_category(cache: TokenCache, board_dev: list) -> None:
     ours = []
     for d in docs:
         tt, toks = runtime_tokens(cache, d.title, d.text)
-        ours.append(model.category(toks, d.text, d.title, title_tokens=tt))
+        ours.append(model.category(toks, d.text, d.title, title_tokens=tt) or NO_CATEGORY)
     cache.save()
     analyzer = Analyzer.from_config(load_config())  # the embedded default config
-    runtime = [analyzer.features(d.title, d.text).category or "(not a complaint)"
-               for d in docs]
+    runtime = []
+    for d in docs:
+        f = analyzer.features(d.title, d.text)
+        runtime.append(f.category or (NO_CATEGORY if f.complaint else "(not a complaint)"))
     lexicon = CategoryLexicon.load()
 
     def rule(d) -> str:  # type: ignore[no-untyped-def]
         sc = lexicon.scores(d.title, d.text)
         return max(sc, key=sc.__getitem__) if sc else "城乡建设"
 
-    classes = sorted(set(gold) | set(ours))
+    classes = sorted(set(gold) | set(ours))  # NO_CATEGORY counts as a miss of the gold class
     n_amb = sum(labels[d.key][1] for d in docs)
     print(f"\n=== category (一级分类), dev split, n={len(docs)} annotated messages "
           f"({n_amb} marked ambiguous) ===")
@@ -268,6 +271,8 @@ def eval_category(cache: TokenCache, board_dev: list) -> None:
     print_prf("reference model (title + text)", gold, ours, classes)
     print_prf("runtime path (yuqing analyze)", gold, runtime,
               sorted(set(classes) | {"(not a complaint)"}))
+    print(f"  no category (no cue word of any class): {ours.count(NO_CATEGORY)} messages, "
+          "not scored as any class")
     print_prf("category lexicon alone (argmax, default 城乡建设)", gold,
               [rule(d) for d in docs], classes)
     clear = [i for i, d in enumerate(docs) if not labels[d.key][1]]
