@@ -103,7 +103,14 @@ def _es_status(cfg: Config, node) -> int:
         return 0 if health else 3
     st = node.status()
     if not st.running:
-        print(f"not running ({st.url})")
+        if st.pid:
+            print(f"not answering at {st.url}, but the node's process is alive (pid {st.pid}): "
+                  "starting, or hung; `yuqing es stop` stops it")
+        elif st.port_holder:
+            print(f"not running ({st.url}); port {node.port} is held by another process "
+                  f"(pid {st.port_holder})")
+        else:
+            print(f"not running ({st.url})")
         return 3
     print(f"running at {st.url}: version {st.version}, health {st.health}, pid {st.pid or '?'}")
     return 0
