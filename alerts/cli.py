@@ -13,6 +13,7 @@ import os
 import sys
 from datetime import datetime
 
+from yuqing.cliargs import iso_time
 from yuqing.config import load_config
 from yuqing.records import SHANGHAI
 
@@ -23,11 +24,6 @@ from .silences import Silence
 
 def _operator() -> str:
     return os.environ.get("YUQING_OPERATOR") or getpass.getuser()
-
-
-def _time(text: str) -> datetime:
-    t = datetime.fromisoformat(text)
-    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -50,8 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     si.add_argument("matchers", nargs="*", help='e.g. township="河口镇" rule=~"growing.*"')
     si.add_argument("--comment", help="why (required when adding)")
     si.add_argument("--duration", help="e.g. 2h, 1d (default 2h)")
-    si.add_argument("--until", type=_time, help="end time, ISO 8601 (Asia/Shanghai)")
-    si.add_argument("--start", type=_time, help="start time (default: now)")
+    si.add_argument("--until", type=iso_time, help="end time, ISO 8601 (Asia/Shanghai)")
+    si.add_argument("--start", type=iso_time, help="start time (default: now)")
     si.add_argument("--by", default=None)
     si.add_argument("--all", action="store_true", help="list expired silences too")
     un = sub.add_parser("unsilence", help="expire a silence now")

@@ -11,15 +11,9 @@ import sys
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from yuqing.cliargs import iso_time
 from yuqing.config import Config, load_config
 from yuqing.records import SHANGHAI
-
-
-def _time(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(SHANGHAI)
-    t = datetime.fromisoformat(text)
-    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -29,11 +23,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     "holiday, watch_level, reasons}")
     du = sub.add_parser("duty", help="who is on duty (roster)")
     du.add_argument("what", choices=["now", "week"])
-    du.add_argument("--at", help="ISO time (default: now)")
+    du.add_argument("--at", type=iso_time, help="ISO time (default: now)")
     ho = sub.add_parser("handover", help="shift hand-over: fired, open, handled (Chinese)")
     ho.add_argument("--shift", default="current",
                     help="current, previous, or a shift id like 2026-10-01/day")
-    ho.add_argument("--at", help="ISO time for current/previous (default: now)")
+    ho.add_argument("--at", type=iso_time, help="ISO time for current/previous (default: now)")
     ho.add_argument("--format", choices=["text", "md"], default="text")
     ho.add_argument("--send", metavar="RECEIVER", help="also send it (e.g. @on-duty)")
 
@@ -86,7 +80,7 @@ def run_duty(args: argparse.Namespace) -> int:
     from watch.levels import calendar_warnings, watch_at
 
     cfg = _config(args)
-    now = _time(args.at)
+    now = args.at or datetime.now(SHANGHAI)
     roster = DutyRoster(cfg.duty)
     for w in calendar_warnings(now):
         print(f"WARNING: {w}", file=sys.stderr)
@@ -114,7 +108,7 @@ def run_handover(args: argparse.Namespace) -> int:
     from storage import StorageUnavailable
 
     cfg = _config(args)
-    now = _time(args.at)
+    now = args.at or datetime.now(SHANGHAI)
     roster = DutyRoster(cfg.duty)
     if args.shift == "current":
         shift = roster.at(now)

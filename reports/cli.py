@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from yuqing.cliargs import iso_time
 from yuqing.config import load_config
 from yuqing.records import SHANGHAI
 
@@ -24,7 +25,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     for s in (wk, dy):
         s.add_argument("--format", choices=FORMATS, default="docx")
         s.add_argument("--out", type=Path, help="output file (default: var/reports/...)")
-        s.add_argument("--now", help=argparse.SUPPRESS)  # ISO time; tests and benchmarks
+        # The moment to report at: tests and benchmarks.
+        s.add_argument("--now", type=iso_time, help=argparse.SUPPRESS)
         s.add_argument("--send", metavar="RECEIVER",
                        help="also send the report (markdown) to this alert receiver")
     return p
@@ -32,8 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(getattr(args, "config", None))
-    now = (datetime.fromisoformat(args.now).astimezone(SHANGHAI) if args.now
-           else datetime.now(SHANGHAI))
+    now = args.now or datetime.now(SHANGHAI)
     kind = args.report_kind
     spec = args.week if kind == "weekly" else args.date
     started = time.perf_counter()

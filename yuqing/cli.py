@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from yuqing.cliargs import iso_time
 from yuqing.config import Config, ConfigError, load_config
 from yuqing.records import SHANGHAI
 
@@ -197,8 +198,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     from yuqing.jobs import detect_cycle
 
     cfg = _config(args)
-    now = (datetime.fromisoformat(args.at).astimezone(SHANGHAI) if args.at
-           else datetime.now(SHANGHAI))
+    now = args.at or datetime.now(SHANGHAI)
     report = detect_cycle(cfg, now, deliver=not args.no_deliver)
     for a in report.fired:
         print(f"FIRED {a.id} [{a.severity.value}] {a.title}\n  {a.summary}")
@@ -340,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dt = sub.add_parser("detect", help="one detection + alerting cycle (what `run` does "
                         "every minute)")
-    dt.add_argument("--at", help="ISO time to evaluate at (default: now)")
+    dt.add_argument("--at", type=iso_time, help="ISO time to evaluate at (default: now)")
     dt.add_argument("--no-deliver", action="store_true", help="queue, but do not send")
 
     from yuqing.scheme_cmd import add_parser as add_scheme_parser
