@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from yuqing.cliargs import iso_time
+from yuqing.cliargs import EXTRACT_DESCRIPTION, add_extract_arguments, iso_time
 from yuqing.config import Config, ConfigError, load_config
 from yuqing.records import SHANGHAI
 
@@ -174,9 +174,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 @command("extract")
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawlers.extraction.cli import main as extract_main
+    from crawlers.extraction.cli import run
 
-    return extract_main(args.extract_args, sys.stdin, sys.stdout, sys.stderr)
+    return run(args, sys.stdin, sys.stdout, sys.stderr)
 
 
 @command("analyze")
@@ -321,10 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     cr = sub.add_parser("crawl", help="one crawl pass over the configured sources")
     cr.add_argument("sources", nargs="*", help="source ids (default: all enabled)")
 
-    ex = sub.add_parser("extract", help="extract title/text/date/author/encoding from saved "
-                        "pages: FILE... [--url URL] [--now ISO]; no FILE reads JSON lines "
-                        "{path, url} from stdin", add_help=False)
-    ex.add_argument("extract_args", nargs=argparse.REMAINDER)
+    add_extract_arguments(sub.add_parser("extract", help="extract title/text/date/author/"
+                                         "encoding from saved pages (one JSON line each)",
+                                         description=EXTRACT_DESCRIPTION))
 
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")

@@ -1,4 +1,5 @@
-"""Argument types shared by the sub-commands.
+"""Argument types shared by the sub-commands, and the arguments of ``yuqing extract``
+(also ``python -m crawlers.extraction``; here because that package is slow to import).
 
 A value that does not parse raises ``argparse.ArgumentTypeError``, which argparse reports as
 a one-line usage error naming the option (``argument --at: 'x' is not an ISO-8601 time``)
@@ -13,6 +14,11 @@ from datetime import datetime
 from yuqing.records import SHANGHAI
 
 TIME_EXAMPLE = "e.g. 2026-11-20T08:30 or 2026-11-20T08:30:00+08:00"
+STDIN = "-"
+EXTRACT_DESCRIPTION = (
+    "Extract title, text, publish date, author and encoding from saved pages: one JSON line "
+    "per page. No FILE: JSON lines {path, url} on stdin, or one page's HTML on stdin "
+    "(anything not starting with '{'); FILE '-' is a page on stdin.")
 
 
 def iso_time(text: str) -> datetime:
@@ -24,3 +30,13 @@ def iso_time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO-8601 time ({TIME_EXAMPLE})") from None
     return t.astimezone(SHANGHAI) if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+
+
+def add_extract_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("files", nargs="*", metavar="FILE", help=f"saved pages ('{STDIN}': "
+                        "stdin)")
+    parser.add_argument("--url", help="page URL (helps dates and forum detection); the "
+                        "default for JSON lines without one")
+    parser.add_argument("--now", type=iso_time, help="ISO time to resolve relative dates "
+                        "against (default: now, Asia/Shanghai)")
+    return parser
