@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,10 +16,30 @@ from yuqing.cliargs import iso_time
 from yuqing.config import Config, load_config
 from yuqing.records import SHANGHAI
 
+WEEKEND = "周末"
+YEARS = (1, 9999)  # what the calendar can enumerate; the official notices cover fewer
+
+
+def calendar_year(text: str) -> int:
+    """An argparse type: a year the calendar can list, with the official range in the error."""
+    from watch.calendar import library_years
+
+    try:
+        year = int(text)
+    except ValueError:
+        year = None
+    if year is None or not YEARS[0] <= year <= YEARS[1]:
+        first, last = library_years()
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a year in {YEARS[0]}..{YEARS[1]} (the official holiday calendar "
+            f"covers {first}..{last}; other years count weekends only, with a warning, unless "
+            f"configured in calendar.years)")
+    return year
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     ca = sub.add_parser("calendar", help="every day of a year: day off, holiday, watch level")
-    ca.add_argument("--year", type=int, help="default: this year")
+    ca.add_argument("--year", type=calendar_year, help="default: this year")
     ca.add_argument("--json", action="store_true", help="JSON list of {date, off_day, "
                     "holiday, watch_level, reasons}")
     du = sub.add_parser("duty", help="who is on duty (roster)")
@@ -44,12 +65,15 @@ def calendar_days(year: int) -> list[dict[str, Any]]:
     """The ``yuqing calendar --json`` contract: one dict per day, exactly these keys."""
     from watch.levels import watch_on
 
-    out, d = [], date(year, 1, 1)
-    while d.year == year:
-        w = watch_on(d)
-        out.append({"date": d.isoformat(), "off_day": w.off_day, "holiday": w.holiday,
-                    "watch_level": w.level, "reasons": list(w.reasons)})
-        d += timedelta(days=1)
+    first = date(year, 1, 1)
+    out = []
+    # Counted, not "until the year changes": the day after 9999-12-31 cannot be made.
+    for k in range((date(year, 12, 31) - first).days + 1):
+        w = watch_on(first + timedelta(days=k))
+        # A weekend changes no watch level, but it is why the day is off: say so.
+        weekend = [WEEKEND] if w.off_day and not w.holiday else []
+        out.append({"date": w.day.isoformat(), "off_day": w.off_day, "holiday": w.holiday,
+                    "watch_level": w.level, "reasons": weekend + list(w.reasons)})
     return out
 
 
@@ -57,8 +81,15 @@ def run_calendar(args: argparse.Namespace) -> int:
     from watch.calendar import unknown_year_warning, year_known
 
     _config(args)
-    year = args.year or datetime.now(SHANGHAI).year
-    days = calendar_days(year)
+    year = args.year if args.year is not None else datetime.now(SHANGHAI).year
+    # The warning printed below is the loud one; the calendar's log line would repeat it.
+    calendar_log = logging.getLogger("watch.calendar")
+    level = calendar_log.level
+    calendar_log.setLevel(logging.ERROR)
+    try:
+        days = calendar_days(year)
+    finally:
+        calendar_log.setLevel(level)
     if not year_known(year):
         # Loud on stderr whatever the format, so a pipe into another tool cannot hide it.
         print(f"WARNING: {unknown_year_warning(year)}", file=sys.stderr)
