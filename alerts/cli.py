@@ -13,13 +13,20 @@ import os
 import sys
 from datetime import datetime
 
-from yuqing.cliargs import iso_time
+from pydantic import ValidationError
+
+from yuqing.cliargs import iso_time, option_errors
 from yuqing.config import load_config
 from yuqing.records import SHANGHAI
 
 from .config import parse_duration
 from .matchers import MatcherError, parse_matcher
 from .silences import Silence
+
+# Silence's fields as given on the command line, for error messages.
+SILENCE_OPTIONS = {"matchers": "MATCHER", "starts_at": "--start",
+                   "ends_at": "--until/--duration", "created_by": "--by",
+                   "comment": "--comment"}
 
 
 def _operator() -> str:
@@ -146,8 +153,17 @@ def _silence(args, silences, now: datetime) -> int:
             parse_matcher(m)
         start = args.start or now
         end = args.until or start + parse_duration(args.duration or "2h")
+        if end <= start:
+            print(f"error: the silence would end ({end:%Y-%m-%d %H:%M}) no later than it starts "
+                  f"({start:%Y-%m-%d %H:%M}{'' if args.start else ', now'}): check --until, "
+                  "--duration and --start", file=sys.stderr)
+            return 2
         s = Silence.create(list(args.matchers), starts_at=start, ends_at=end,
                            created_by=args.by or _operator(), comment=args.comment, now=now)
+    except ValidationError as exc:
+        for line in option_errors(exc, SILENCE_OPTIONS):
+            print(f"error: silence: {line}", file=sys.stderr)
+        return 2
     except (MatcherError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -40,3 +40,26 @@ def test_a_bad_time_names_the_option_and_value(argv: list[str], capsys) -> None:
     err = _usage_error(argv, capsys)
     option = argv[argv.index("garbage") - 1]
     assert f"argument {option}: 'garbage' is not an ISO-8601 time" in err
+
+
+def _error_lines(argv: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "validation error" not in err and "pydantic" not in err and "input_value" not in err
+    return err.splitlines()
+
+
+def test_scheme_test_names_the_option_that_is_wrong(capsys) -> None:
+    assert _error_lines(["scheme", "test", "x", "--expression", "(("], capsys) == [
+        "error: scheme 'x': expression '((' ends where a word or '(' was expected"]
+    assert _error_lines(["scheme", "test", "", "--regions", "河口镇"], capsys) == [
+        "error: scheme '': NAME: String should have at least 1 character"]
+
+
+def test_alerts_silence_bad_input_is_one_line_per_problem(prefix, capsys) -> None:
+    base = ["alerts", "silence", 'township="河口镇"', "--comment", "停水检修"]
+    assert _error_lines([*base, "--by", " "], capsys) == ["error: silence: --by: must not be blank"]
+    [line] = _error_lines([*base, "--duration", "0s"], capsys)
+    assert line.startswith("error: the silence would end (") and "--duration" in line
+    [line] = _error_lines([*base, "--until", "2020-01-01T08:00"], capsys)
+    assert "would end (2020-01-01 08:00) no later than it starts" in line

@@ -210,14 +210,20 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 @command("scheme")
 def cmd_scheme(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from yuqing import scheme_cmd
+    from yuqing.cliargs import option_errors
 
     cfg = _config(args)
     try:
         return scheme_cmd.run(cfg, args, sys.stdout)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
-    except ValueError as exc:  # a scheme given on the command line that does not compile
+    except ValidationError as exc:  # a scheme given on the command line that does not compile
+        for line in option_errors(exc, scheme_cmd.OPTIONS):
+            print(f"error: scheme {args.name!r}: {line}", file=sys.stderr)
+    except ValueError as exc:
         print(f"error: scheme {args.name!r}: {exc}", file=sys.stderr)
     return 2
 

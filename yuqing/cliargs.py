@@ -9,8 +9,12 @@ with exit status 2, instead of a traceback from deep inside the command.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from datetime import datetime
 
+from pydantic import ValidationError
+
+from yuqing.config import validation_problems
 from yuqing.records import SHANGHAI
 
 TIME_EXAMPLE = "e.g. 2026-11-20T08:30 or 2026-11-20T08:30:00+08:00"
@@ -30,6 +34,21 @@ def iso_time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO-8601 time ({TIME_EXAMPLE})") from None
     return t.astimezone(SHANGHAI) if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+
+
+def option_errors(exc: ValidationError, options: Mapping[str, str]) -> list[str]:
+    """One line per error of a model built from command-line options, naming the option
+    (``options`` maps field to option) rather than the model's field."""
+    out = []
+    for key, msg in validation_problems(exc):
+        field = key.split(".")[0].split("[")[0]
+        if field in options:
+            out.append(f"{options[field]}{key[len(field):]}: {msg}")
+        elif key == "(top level)":
+            out.append(msg)
+        else:
+            out.append(f"{key}: {msg}")
+    return out
 
 
 def add_extract_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -325,13 +325,18 @@ def _message(err: dict[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """(key path, what is wrong) per error, in words, without pydantic's input dumps."""
+    return [(_key_path(e["loc"]), _message(e)) for e in exc.errors()]
+
+
 def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(path, ["(top level): expected a mapping of keys"])
     try:
         cfg = Config.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
+        problems = [f"{key}: {msg}" for key, msg in validation_problems(exc)]
         raise ConfigError(path, problems) from None
     # Checks that span keys (receiver names, fallback cycles) name their own key paths.
     problems = cfg.alerting.problems("alerting")

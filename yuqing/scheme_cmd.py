@@ -16,6 +16,10 @@ from yuqing.cliargs import iso_time
 from yuqing.config import Config, SchemeConfig
 from yuqing.records import SHANGHAI
 
+# SchemeConfig's fields as given on the command line, for error messages.
+OPTIONS = {"name": "NAME", "regions": "--regions", "subjects": "--subjects",
+           "events": "--events", "exclude": "--exclude", "expression": "--expression"}
+
 
 def add_parser(sub) -> None:
     sc = sub.add_parser("scheme", help="monitoring schemes (监测方案)")
