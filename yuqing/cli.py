@@ -138,7 +138,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         when = (h.get("published_at") or "")[:16].replace("T", " ") or "(no date)      "
         print(f"{when}  {h['source_id']:<12} {h.get('sentiment', 0):.2f}  {h['title'][:40]}  "
               f"{h['url']}")
-    print(f"{len(hits)} hits", file=sys.stderr)
+    print(f"{len(hits)} hit{'' if len(hits) == 1 else 's'}", file=sys.stderr)
     return 0
 
 
@@ -385,8 +385,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "search":
+        # argparse takes `-发黄` for an unknown option; in a search it excludes a term.
+        terms = [a for a in extra if a.startswith("-") and not a.startswith("--")]
+        args.query += terms
+        extra = [a for a in extra if a not in terms]
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     setup_logging(args.log_level)
     try:
         return _COMMANDS[args.command](args)
