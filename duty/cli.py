@@ -47,7 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     du.add_argument("--at", type=iso_time, help="ISO time (default: now)")
     ho = sub.add_parser("handover", help="shift hand-over: fired, open, handled (Chinese)")
     ho.add_argument("--shift", default="current",
-                    help="current, previous, or a shift id like 2026-10-01/day")
+                    help="current, previous, or a shift id: 2026-11-20/day, "
+                    "2026-11-20/night, or 2026-10-01/full on a 24-hour day")
     ho.add_argument("--at", type=iso_time, help="ISO time for current/previous (default: now)")
     ho.add_argument("--format", choices=["text", "md"], default="text")
     ho.add_argument("--send", metavar="RECEIVER", help="also send it (e.g. @on-duty)")
@@ -131,6 +132,17 @@ def run_duty(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_shift(roster, shift_id: str) -> str:
+    """Why a shift id names no shift, with the ids that day does have."""
+    try:
+        day = date.fromisoformat(shift_id.split("/")[0])
+    except ValueError:
+        return (f"{shift_id!r} is not a shift id: DATE/day, DATE/night, or DATE/full on a "
+                f"24-hour day (e.g. 2026-11-20/night)")
+    have = ", ".join(s.id for s in roster.shifts_of(day))
+    return f"no shift {shift_id!r}; {day.isoformat()} has {have}"
+
+
 def run_handover(args: argparse.Namespace) -> int:
     from duty import state
     from duty.handover import compose, gather
@@ -149,8 +161,7 @@ def run_handover(args: argparse.Namespace) -> int:
         try:
             shift = roster.by_id(args.shift)
         except (KeyError, ValueError):
-            print(f"error: no shift {args.shift!r} (e.g. 2026-10-01/day, /night or /full)",
-                  file=sys.stderr)
+            print(f"error: --shift: {_no_shift(roster, args.shift)}", file=sys.stderr)
             return 2
     try:
         data = gather(cfg, shift, now)

@@ -63,3 +63,13 @@ def test_alerts_silence_bad_input_is_one_line_per_problem(prefix, capsys) -> Non
     assert line.startswith("error: the silence would end (") and "--duration" in line
     [line] = _error_lines([*base, "--until", "2020-01-01T08:00"], capsys)
     assert "would end (2020-01-01 08:00) no later than it starts" in line
+
+
+def test_handover_shift_errors_name_the_shifts_of_that_day(capsys) -> None:
+    assert _error_lines(["handover", "--shift", "2026-10-01/day"], capsys) == [
+        "error: --shift: no shift '2026-10-01/day'; 2026-10-01 has 2026-10-01/full"]
+    assert _error_lines(["handover", "--shift", "2026-11-20/full"], capsys) == [
+        "error: --shift: no shift '2026-11-20/full'; 2026-11-20 has 2026-11-20/day, "
+        "2026-11-20/night"]
+    [line] = _error_lines(["handover", "--shift", "yesterday"], capsys)
+    assert line.startswith("error: --shift: 'yesterday' is not a shift id: DATE/day")
