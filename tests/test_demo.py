@@ -68,6 +68,9 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, e
     assert "更换线路" in mails["柳林村路灯长期不亮"]["reply_text"]
     assert mails["河口镇自来水发黄请求检测"]["replied"] is False
     assert "yuqing search" in out and "河口" in out.split("Sample search")[1]
+    # The environment wins over the dumped configuration: the hint sets it to the demo's.
+    assert (f"`YUQING_INDEX_PREFIX={prefix}-demo YUQING_DATA_DIR={tmp_path / 'var' / 'demo'} "
+            "yuqing -c ") in out
     # The growing complaint fires, is explained, and reaches the local webhook.
     detection = out.split("Detection:")[1]
     assert "alert(s) fired" in detection and "[warning] 事件" in detection

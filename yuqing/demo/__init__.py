@@ -132,10 +132,18 @@ def run_demo(args: argparse.Namespace) -> int:
                                                   exclude={"sources"}),
                                    allow_unicode=True, sort_keys=False), encoding="utf-8")
     print(f"\nThe local Elasticsearch keeps running. Search the demo data with "
-          f"`yuqing -c {dump} search 噪音`; stop the node with `yuqing es stop`.", file=out)
+          f"`{_env_hint(cfg)}yuqing -c {dump} search 噪音`; stop the node with "
+          f"`yuqing es stop`.", file=out)
     if args.no_web:
         return 0
     return _console(cfg, args, dump, out)
+
+
+def _env_hint(cfg: Config) -> str:
+    """What a later command needs so that the environment, which wins over the dumped
+    configuration, points at the demo's data too."""
+    demo = {"YUQING_INDEX_PREFIX": cfg.elasticsearch.prefix, "YUQING_DATA_DIR": cfg.data_path()}
+    return "".join(f"{k}={v} " for k, v in demo.items() if os.environ.get(k))
 
 
 def _console(cfg: Config, args: argparse.Namespace, dump: Path, out) -> int:
@@ -156,7 +164,7 @@ def _console(cfg: Config, args: argparse.Namespace, dump: Path, out) -> int:
     if not args.serve:
         server.should_exit = True
         print(f"(stopped with the demo; `yuqing demo --serve` keeps it running, or "
-              f"`yuqing -c {dump} web`)", file=out)
+              f"`{_env_hint(cfg)}yuqing -c {dump} web`)", file=out)
         return 0
     print("Serving until Ctrl-C.", file=out, flush=True)
     import signal
