@@ -73,3 +73,9 @@ def test_handover_shift_errors_name_the_shifts_of_that_day(capsys) -> None:
         "2026-11-20/night"]
     [line] = _error_lines(["handover", "--shift", "yesterday"], capsys)
     assert line.startswith("error: --shift: 'yesterday' is not a shift id: DATE/day")
+
+
+@pytest.mark.parametrize("months", ["-5", "0", "two"])
+def test_retention_refuses_a_period_that_would_drop_everything(months: str, capsys) -> None:
+    err = _usage_error(["es", "retention", "--dry-run", f"--months={months}"], capsys)
+    assert f"argument --months: '{months}' is not a whole number of at least 1" in err

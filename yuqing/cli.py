@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from yuqing.cliargs import EXTRACT_DESCRIPTION, add_extract_arguments, iso_time
+from yuqing.cliargs import EXTRACT_DESCRIPTION, add_extract_arguments, iso_time, positive_int
 from yuqing.config import Config, ConfigError, load_config
 from yuqing.records import SHANGHAI
 
@@ -311,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     es.add_argument("action", choices=["start", "stop", "status", "retention", "migrate"],
                     help="retention: drop item indices older than the retention period; "
                          "migrate: copy items into the current mapping version, swap alias")
-    es.add_argument("--months", type=int, help="retention period (default: config)")
+    # At least 1: a negative period would put the cut-off in the future and drop every index.
+    es.add_argument("--months", type=positive_int, help="retention period (default: config)")
     es.add_argument("--dry-run", action="store_true", help="retention: only list")
 
     cc = sub.add_parser("check-config", help="validate a configuration file")

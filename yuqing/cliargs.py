@@ -36,6 +36,16 @@ def iso_time(text: str) -> datetime:
     return t.astimezone(SHANGHAI) if t.tzinfo else t.replace(tzinfo=SHANGHAI)
 
 
+def positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return n
+
+
 def option_errors(exc: ValidationError, options: Mapping[str, str]) -> list[str]:
     """One line per error of a model built from command-line options, naming the option
     (``options`` maps field to option) rather than the model's field."""
