@@ -13,6 +13,9 @@ import os
 import sys
 from datetime import datetime
 
+from pydantic import ValidationError
+
+from yuqing.cliargs import iso_time, option_errors
 from yuqing.config import load_config
 from yuqing.records import SHANGHAI
 
@@ -20,14 +23,14 @@ from .config import parse_duration
 from .matchers import MatcherError, parse_matcher
 from .silences import Silence
 
+# Silence's fields as given on the command line, for error messages.
+SILENCE_OPTIONS = {"matchers": "MATCHER", "starts_at": "--start",
+                   "ends_at": "--until/--duration", "created_by": "--by",
+                   "comment": "--comment"}
+
 
 def _operator() -> str:
     return os.environ.get("YUQING_OPERATOR") or getpass.getuser()
-
-
-def _time(text: str) -> datetime:
-    t = datetime.fromisoformat(text)
-    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -50,8 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     si.add_argument("matchers", nargs="*", help='e.g. township="河口镇" rule=~"growing.*"')
     si.add_argument("--comment", help="why (required when adding)")
     si.add_argument("--duration", help="e.g. 2h, 1d (default 2h)")
-    si.add_argument("--until", type=_time, help="end time, ISO 8601 (Asia/Shanghai)")
-    si.add_argument("--start", type=_time, help="start time (default: now)")
+    si.add_argument("--until", type=iso_time, help="end time, ISO 8601 (Asia/Shanghai)")
+    si.add_argument("--start", type=iso_time, help="start time (default: now)")
     si.add_argument("--by", default=None)
     si.add_argument("--all", action="store_true", help="list expired silences too")
     un = sub.add_parser("unsilence", help="expire a silence now")
@@ -150,8 +153,17 @@ def _silence(args, silences, now: datetime) -> int:
             parse_matcher(m)
         start = args.start or now
         end = args.until or start + parse_duration(args.duration or "2h")
+        if end <= start:
+            print(f"error: the silence would end ({end:%Y-%m-%d %H:%M}) no later than it starts "
+                  f"({start:%Y-%m-%d %H:%M}{'' if args.start else ', now'}): check --until, "
+                  "--duration and --start", file=sys.stderr)
+            return 2
         s = Silence.create(list(args.matchers), starts_at=start, ends_at=end,
                            created_by=args.by or _operator(), comment=args.comment, now=now)
+    except ValidationError as exc:
+        for line in option_errors(exc, SILENCE_OPTIONS):
+            print(f"error: silence: {line}", file=sys.stderr)
+        return 2
     except (MatcherError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -25,6 +25,8 @@ from typing import TextIO
 
 from yuqing.config import LocalNode
 
+from . import procs
+
 POM = Path(__file__).resolve().parent / "es" / "pom.xml"
 MIN_JAVA = {8: 17, 9: 21}
 
@@ -39,7 +41,9 @@ class NodeStatus:
     url: str
     health: str | None = None
     version: str | None = None
-    pid: int | None = None
+    pid: int | None = None  # our node's process, from the pid file or found by its home
+    # Whoever listens on the port when no node of ours answers there (a hung or foreign one).
+    port_holder: int | None = None
 
 
 class LocalElasticsearch:
@@ -97,11 +101,18 @@ class LocalElasticsearch:
             pass
         return pid
 
+    def find_pid(self) -> int | None:
+        """Our node's process: the pid file's, else the server started with our home."""
+        return self._pid() or procs.node_pid(self.home)
+
     def status(self) -> NodeStatus:
         health = self.health()
+        pid = self.find_pid()
+        holder = None if health is not None and pid else procs.listener_pid(self.port)
         return NodeStatus(
             running=health is not None, url=self.url, health=health,
-            version=self.running_version() if health else None, pid=self._pid(),
+            version=self.running_version() if health else None, pid=pid,
+            port_holder=holder if holder != pid else None,
         )
 
     # -- fetch -----------------------------------------------------------------------------
@@ -159,10 +170,16 @@ class LocalElasticsearch:
         if st.running:
             print(f"Elasticsearch already running at {self.url} ({st.health})", file=out)
             return st
+        # By its home, not the pid file: a stale pid file may name a recycled pid.
+        alive = procs.node_pid(self.home)
+        if alive is not None:
+            raise NodeError(f"the node's process (pid {alive}) is alive but does not answer at "
+                            f"{self.url}: still starting, or hung (`yuqing es stop` stops it)")
         if _port_in_use(self.port):
+            holder = f" (pid {st.port_holder})" if st.port_holder else ""
             raise NodeError(
-                f"port {self.port} is in use by a program that is not Elasticsearch: stop it, "
-                f"or choose another port (elasticsearch.local.port or YUQING_ES_PORT)")
+                f"port {self.port} is in use by a program that is not Elasticsearch{holder}: "
+                f"stop it, or choose another port (elasticsearch.local.port or YUQING_ES_PORT)")
         self.fetch(out)
         java = self.java_home()
         for sub in ("data", "logs", "tmp"):
@@ -214,6 +231,16 @@ class LocalElasticsearch:
         out = out or sys.stderr
         pid = self._pid()
         if pid is None:
+            pid = procs.node_pid(self.home)
+            if pid is not None:
+                print(f"no pid file at {self.pid_file}; found the node by its home "
+                      f"{self.home}: pid {pid}", file=out)
+        if pid is None:
+            holder = procs.listener_pid(self.port)
+            if holder is not None:
+                raise NodeError(f"port {self.port} is held by pid {holder} "
+                                f"({procs.command_line(holder)[:80] or '?'}), which is not the "
+                                f"node of {self.home}: stop it yourself (kill {holder})")
             if self.health() is not None:
                 raise NodeError(f"an Elasticsearch answers at {self.url} but it was not started "
                                 f"by yuqing (no pid in {self.pid_file}); stop it yourself")

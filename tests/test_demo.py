@@ -7,11 +7,46 @@ import subprocess
 import sys
 
 
-def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, store):
+def test_demo_reset_deletes_only_its_own_subdirectory_and_prefix(tmp_path, prefix, store,
+                                                                 monkeypatch, base_config):
+    from yuqing.demo import demo_config, reset
+    from yuqing.demo.server import LocalSite
+
+    data = tmp_path / "var"
+    (data / "state").mkdir(parents=True)
+    sentinel = data / "state" / "crawl.sqlite"
+    sentinel.write_text("real work")
+    monkeypatch.setenv("YUQING_DATA_DIR", str(data))
+    with LocalSite() as site:
+        cfg = demo_config(base_config, site)
+    # The environment named the data dir and prefix in effect; the demo works below them.
+    assert cfg.data_path() == data.absolute() / "demo"
+    assert cfg.data_path("state", "x") == data.absolute() / "demo" / "state" / "x"
+    assert cfg.elasticsearch.prefix == f"{prefix}-demo"
+    (data / "demo" / "state").mkdir(parents=True)
+    (data / "demo" / "state" / "outbox.sqlite").write_text("last demo")
+    reset(cfg)
+    assert sentinel.read_text() == "real work"
+    assert not (data / "demo").exists()
+    assert store.es.indices.exists_index_template(name=store.template_name)
+
+
+def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, es_url):
+    from storage import ItemStore
+    from storage.client import connect
+    from yuqing.config import ElasticsearchConfig
+
+    # The demo keeps to <data dir>/demo and <prefix>-demo: real work beside them survives.
+    sentinel = tmp_path / "var" / "state" / "crawl.sqlite"
+    sentinel.parent.mkdir(parents=True)
+    sentinel.write_text("real work")
     env = {**os.environ, "YUQING_DATA_DIR": str(tmp_path / "var")}
     proc = subprocess.run([sys.executable, "-m", "yuqing.cli", "demo"], capture_output=True,
                           text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
+    assert sentinel.read_text() == "real work"
+    assert (tmp_path / "var" / "demo" / "demo.yaml").exists()
+    store = ItemStore(connect(ElasticsearchConfig(hosts=[es_url])), f"{prefix}-demo")
     out = proc.stdout
     assert "qh-news    pages  14  items  12  indexed  12" in out
     assert "qh-forum   pages  27  items  24  indexed  24" in out  # 2 list pages + 24 threads
@@ -33,6 +68,9 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, s
     assert "更换线路" in mails["柳林村路灯长期不亮"]["reply_text"]
     assert mails["河口镇自来水发黄请求检测"]["replied"] is False
     assert "yuqing search" in out and "河口" in out.split("Sample search")[1]
+    # The environment wins over the dumped configuration: the hint sets it to the demo's.
+    assert (f"`YUQING_INDEX_PREFIX={prefix}-demo YUQING_DATA_DIR={tmp_path / 'var' / 'demo'} "
+            "yuqing -c ") in out
     # The growing complaint fires, is explained, and reaches the local webhook.
     detection = out.split("Detection:")[1]
     assert "alert(s) fired" in detection and "[warning] 事件" in detection

@@ -333,3 +333,35 @@ def test_calendar_agrees_with_state_council_2007_2026():
     days, mismatches = compare()
     assert days == 7305
     assert mismatches == []
+
+
+def test_calendar_year_out_of_range_is_a_usage_error_naming_the_ranges(capsys):
+    for year in ("10000", "-5", "0", "next"):
+        with pytest.raises(SystemExit) as exc:
+            main(["calendar", f"--year={year}"])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert f"argument --year: '{year}' is not a year in 1..9999" in err
+        assert "official holiday calendar covers 2004.." in err and "Traceback" not in err
+
+
+def test_calendar_lists_the_last_possible_year(capsys):
+    assert main(["calendar", "--year", "9999", "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)
+    assert len(days) == 365 and days[-1]["date"] == "9999-12-31"
+
+
+def test_calendar_says_weekend_and_warns_about_an_unknown_year_once(capsys):
+    assert main(["calendar", "--year", "2026", "--json"]) == 0
+    by = {d["date"]: d for d in json.loads(capsys.readouterr().out)}
+    assert by["2026-11-21"]["reasons"] == ["周末"]  # a Saturday
+    assert by["2026-11-20"]["reasons"] == []  # a Friday
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "yuqing.cli", "calendar", "--year", "2031"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    # The loud warning once, not also the calendar's log line.
+    assert proc.stderr.count("2031 年法定节假日安排未知") == 1
+    assert "official holiday calendar unknown" not in proc.stderr

@@ -66,3 +66,83 @@ def test_cli_stdin_jsonl(tmp_path) -> None:
     out = io.StringIO()
     assert main([], stdin, out, io.StringIO()) == 0
     assert json.loads(out.getvalue())["title"] == "南关街道道路施工引居民不满"
+
+
+def _stdin(monkeypatch, data: bytes) -> None:
+    """A real byte stream behind sys.stdin, as a shell pipe gives."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def _lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_yuqing_extract_takes_options_before_and_after_files(tmp_path, monkeypatch,
+                                                            capsys) -> None:
+    from yuqing.cli import main as yuqing
+
+    good = tmp_path / "a.html"
+    good.write_bytes(PAGE.encode("gbk"))
+    _stdin(monkeypatch, b"")
+    assert yuqing(["extract", "--url", "http://x.cn/a", str(good)]) == 0
+    assert yuqing(["extract", str(good), "--now", "2024-01-10T12:00:00+08:00"]) == 0
+    first, second = _lines(capsys.readouterr().out)
+    assert first == second and first["title"] == "南关街道道路施工引居民不满"
+
+
+def test_yuqing_extract_reads_one_page_of_html_from_stdin(monkeypatch, capsys) -> None:
+    from yuqing.cli import main as yuqing
+
+    # The bytes as saved (GBK), not text: the encoding is detected from them.
+    _stdin(monkeypatch, b"\n  " + PAGE.encode("gbk"))
+    assert yuqing(["extract", "--url", "http://x.cn/a", "--now", "2024-01-10T12:00"]) == 0
+    [page] = _lines(capsys.readouterr().out)
+    assert page["title"] == "南关街道道路施工引居民不满" and page["encoding"] == "gb18030"
+    _stdin(monkeypatch, PAGE.encode("gbk"))
+    assert yuqing(["extract", "-"]) == 0
+    assert _lines(capsys.readouterr().out)[0]["author"] == "李明"
+
+
+def test_yuqing_extract_json_lines_from_stdin_default_to_url(tmp_path, monkeypatch,
+                                                             capsys) -> None:
+    from yuqing.cli import main as yuqing
+
+    good = tmp_path / "a.html"
+    good.write_bytes(PAGE.encode("gbk"))
+    requests = f'\n{{"path": "{good}"}}\n{{"path": "{tmp_path / "missing.html"}"}}\nnot json\n'
+    _stdin(monkeypatch, requests.encode())
+    assert yuqing(["extract", "--url", "http://x.cn/a"]) == 1
+    out = capsys.readouterr()
+    lines = _lines(out.out)
+    assert [("error" in x) for x in lines] == [False, True, True]
+    assert "<stdin line 4>: bad JSON request" in out.err
+
+
+def test_yuqing_extract_help_and_a_bad_now(capsys) -> None:
+    import pytest
+
+    from yuqing.cli import main as yuqing
+
+    with pytest.raises(SystemExit) as exc:
+        yuqing(["extract", "--help"])
+    assert exc.value.code == 0
+    assert "--url URL" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        yuqing(["extract", "--now", "soon", "a.html"])
+    assert exc.value.code == 2
+    assert "argument --now: 'soon' is not an ISO-8601 time" in capsys.readouterr().err
+
+
+def test_yuqing_extract_keeps_trafilatura_warnings_off_stderr(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    # A list page: trafilatura finds no article in it and logs "discarding data".
+    links = "".join(f"<li><a href='/a{i}.html'>新闻标题第{i}条</a></li>" for i in range(50))
+    page = tmp_path / "list.html"
+    page.write_text(f"<html><body><ul>{links}</ul></body></html>", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "yuqing.cli", "extract", "--url",
+                           "http://x.cn/list", str(page)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["encoding"] == "utf-8"
+    assert "trafilatura" not in proc.stderr and "WARNING" not in proc.stderr

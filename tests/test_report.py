@@ -189,6 +189,30 @@ def test_every_format(seeded: str, tmp_path: Path) -> None:
     assert any(h.url == "https://forum.qinghe.example/a/a1-water" for h in links)
 
 
+def test_format_follows_out_and_a_mismatch_is_refused(seeded: str, tmp_path: Path,
+                                                     capsys) -> None:
+    out = tmp_path / "w.md"
+    assert main(["report", "weekly", "--out", str(out), "--now", NOW.isoformat()]) == 0
+    assert out.read_text("utf-8").startswith("#")  # markdown, as the name says
+    wrong = tmp_path / "x.md"
+    assert main(["report", "weekly", "--format", "docx", "--out", str(wrong),
+                 "--now", NOW.isoformat()]) == 2
+    assert not wrong.exists()
+    assert (f"error: --out {wrong} ends in .md (a md file) but --format is docx"
+            in capsys.readouterr().err)
+    unknown = tmp_path / "w.pdf"
+    assert main(["report", "weekly", "--out", str(unknown), "--now", NOW.isoformat()]) == 2
+    assert not unknown.exists() and "cannot tell the format from '.pdf'" in capsys.readouterr().err
+
+
+def test_unknown_receiver_is_refused_before_the_report_is_written(tmp_path: Path,
+                                                                 capsys) -> None:
+    out = tmp_path / "w.md"
+    assert main(["report", "weekly", "--send", "nobody", "--out", str(out)]) == 2
+    assert not out.exists()
+    assert "error: --send: unknown receiver 'nobody'; configured:" in capsys.readouterr().err
+
+
 def _all_paragraphs(doc):
     yield from doc.paragraphs
     for table in doc.tables:

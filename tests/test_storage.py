@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from helpers import NOW, analyzed
 
 from storage.items import MAPPING_VERSION
@@ -71,3 +72,21 @@ def test_author_is_kept_for_citation_but_not_searchable(store):
     with pytest.raises(BadRequestError, match="not indexed"):
         store.es.search(index=store.alias, query={"term": {"author": "张记者"}})
     assert store.get(doc.item.id)["author"] == "张记者"
+
+
+def test_search_command_takes_dash_terms_as_exclusions(store, capsys):
+    from yuqing.cli import main
+
+    store.index([analyzed("http://a.test/y", "河口镇自来水发黄", "自来水发黄有异味。"),
+                 analyzed("http://a.test/c", "城关镇自来水停供", "自来水明天停供半天。")],
+                NOW, refresh=True)
+    # As the README writes it: -发黄 is a term to exclude, not an unknown option.
+    assert main(["search", "自来水", "-发黄"]) == 0
+    out = capsys.readouterr()
+    assert "城关镇自来水停供" in out.out and "发黄" not in out.out
+    assert out.err.strip().endswith("1 hit")
+    assert main(["search", "-发黄", "--days", "30", "自来水"]) == 0
+    assert "城关镇自来水停供" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["search", "自来水", "--bogus"])
+    assert exc.value.code == 2 and "unrecognized arguments: --bogus" in capsys.readouterr().err

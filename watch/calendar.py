@@ -106,6 +106,12 @@ def day_info(d: date) -> DayInfo:
                    known=True)
 
 
+def library_years() -> tuple[int, int]:
+    """First and last year the installed chinese-calendar has official notices for."""
+    years = [d.year for d in chinese_calendar.holidays]
+    return min(years), max(years)
+
+
 def year_known(year: int) -> bool:
     return year in _CONFIG.years or _library_knows(year)
 

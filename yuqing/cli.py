@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from yuqing.cliargs import EXTRACT_DESCRIPTION, add_extract_arguments, iso_time, positive_int
 from yuqing.config import Config, ConfigError, load_config
 from yuqing.records import SHANGHAI
 
@@ -103,7 +104,14 @@ def _es_status(cfg: Config, node) -> int:
         return 0 if health else 3
     st = node.status()
     if not st.running:
-        print(f"not running ({st.url})")
+        if st.pid:
+            print(f"not answering at {st.url}, but the node's process is alive (pid {st.pid}): "
+                  "starting, or hung; `yuqing es stop` stops it")
+        elif st.port_holder:
+            print(f"not running ({st.url}); port {node.port} is held by another process "
+                  f"(pid {st.port_holder})")
+        else:
+            print(f"not running ({st.url})")
         return 3
     print(f"running at {st.url}: version {st.version}, health {st.health}, pid {st.pid or '?'}")
     return 0
@@ -130,7 +138,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         when = (h.get("published_at") or "")[:16].replace("T", " ") or "(no date)      "
         print(f"{when}  {h['source_id']:<12} {h.get('sentiment', 0):.2f}  {h['title'][:40]}  "
               f"{h['url']}")
-    print(f"{len(hits)} hits", file=sys.stderr)
+    print(f"{len(hits)} hit{'' if len(hits) == 1 else 's'}", file=sys.stderr)
     return 0
 
 
@@ -166,9 +174,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 @command("extract")
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawlers.extraction.cli import main as extract_main
+    from crawlers.extraction.cli import run
 
-    return extract_main(args.extract_args, sys.stdin, sys.stdout, sys.stderr)
+    return run(args, sys.stdin, sys.stdout, sys.stderr)
 
 
 @command("analyze")
@@ -190,8 +198,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     from yuqing.jobs import detect_cycle
 
     cfg = _config(args)
-    now = (datetime.fromisoformat(args.at).astimezone(SHANGHAI) if args.at
-           else datetime.now(SHANGHAI))
+    now = args.at or datetime.now(SHANGHAI)
     report = detect_cycle(cfg, now, deliver=not args.no_deliver)
     for a in report.fired:
         print(f"FIRED {a.id} [{a.severity.value}] {a.title}\n  {a.summary}")
@@ -203,14 +210,20 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 @command("scheme")
 def cmd_scheme(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from yuqing import scheme_cmd
+    from yuqing.cliargs import option_errors
 
     cfg = _config(args)
     try:
         return scheme_cmd.run(cfg, args, sys.stdout)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
-    except ValueError as exc:  # a scheme given on the command line that does not compile
+    except ValidationError as exc:  # a scheme given on the command line that does not compile
+        for line in option_errors(exc, scheme_cmd.OPTIONS):
+            print(f"error: scheme {args.name!r}: {line}", file=sys.stderr)
+    except ValueError as exc:
         print(f"error: scheme {args.name!r}: {exc}", file=sys.stderr)
     return 2
 
@@ -298,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     es.add_argument("action", choices=["start", "stop", "status", "retention", "migrate"],
                     help="retention: drop item indices older than the retention period; "
                          "migrate: copy items into the current mapping version, swap alias")
-    es.add_argument("--months", type=int, help="retention period (default: config)")
+    # At least 1: a negative period would put the cut-off in the future and drop every index.
+    es.add_argument("--months", type=positive_int, help="retention period (default: config)")
     es.add_argument("--dry-run", action="store_true", help="retention: only list")
 
     cc = sub.add_parser("check-config", help="validate a configuration file")
@@ -314,10 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     cr = sub.add_parser("crawl", help="one crawl pass over the configured sources")
     cr.add_argument("sources", nargs="*", help="source ids (default: all enabled)")
 
-    ex = sub.add_parser("extract", help="extract title/text/date/author/encoding from saved "
-                        "pages: FILE... [--url URL] [--now ISO]; no FILE reads JSON lines "
-                        "{path, url} from stdin", add_help=False)
-    ex.add_argument("extract_args", nargs=argparse.REMAINDER)
+    add_extract_arguments(sub.add_parser("extract", help="extract title/text/date/author/"
+                                         "encoding from saved pages (one JSON line each)",
+                                         description=EXTRACT_DESCRIPTION))
 
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
@@ -333,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dt = sub.add_parser("detect", help="one detection + alerting cycle (what `run` does "
                         "every minute)")
-    dt.add_argument("--at", help="ISO time to evaluate at (default: now)")
+    dt.add_argument("--at", type=iso_time, help="ISO time to evaluate at (default: now)")
     dt.add_argument("--no-deliver", action="store_true", help="queue, but do not send")
 
     from yuqing.scheme_cmd import add_parser as add_scheme_parser
@@ -373,8 +386,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "search":
+        # argparse takes `-发黄` for an unknown option; in a search it excludes a term.
+        terms = [a for a in extra if a.startswith("-") and not a.startswith("--")]
+        args.query += terms
+        extra = [a for a in extra if a not in terms]
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     setup_logging(args.log_level)
     try:
         return _COMMANDS[args.command](args)

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alerts.config import AlertingConfig, Duration
 from duty.config import DutyConfig
@@ -61,6 +69,9 @@ class ElasticsearchConfig(_Model):
     shards: int = Field(1, ge=1)
     # 0 on the single local node (else the cluster is never green); 1+ on a real cluster.
     replicas: int = Field(0, ge=0)
+    # Set by with_prefix: a prefix $YUQING_INDEX_PREFIX must not redirect (the demo's, which
+    # drops everything under it on each run).
+    _prefix_pinned: bool = PrivateAttr(default=False)
 
     def resolved_hosts(self) -> list[str]:
         env = os.environ.get("YUQING_ES_URL", "").strip()
@@ -75,7 +86,15 @@ class ElasticsearchConfig(_Model):
     @property
     def prefix(self) -> str:
         """Index prefix; $YUQING_INDEX_PREFIX overrides it (tests, side-by-side trials)."""
+        if self._prefix_pinned:
+            return self.index_prefix
         return os.environ.get("YUQING_INDEX_PREFIX", "").strip() or self.index_prefix
+
+    def with_prefix(self, prefix: str) -> ElasticsearchConfig:
+        """A copy whose prefix is ``prefix`` whatever $YUQING_INDEX_PREFIX says."""
+        es = self.model_copy(update={"index_prefix": prefix})
+        es._prefix_pinned = True
+        return es
 
     @property
     def external(self) -> bool:
@@ -250,6 +269,9 @@ class Config(_Model):
     watch: WatchConfig = Field(default_factory=WatchConfig)
     duty: DutyConfig = Field(default_factory=DutyConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    # Set by with_data_dir: a data dir $YUQING_DATA_DIR must not redirect (the demo's, which
+    # it deletes on each run).
+    _data_dir_pinned: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -269,8 +291,14 @@ class Config(_Model):
         raise KeyError(source_id)
 
     def data_path(self, *parts: str) -> Path:
-        base = Path(os.environ.get("YUQING_DATA_DIR") or self.data_dir)
-        return base.joinpath(*parts)
+        env = None if self._data_dir_pinned else os.environ.get("YUQING_DATA_DIR")
+        return Path(env or self.data_dir).joinpath(*parts)
+
+    def with_data_dir(self, path: Path | str) -> Config:
+        """A copy whose data dir is ``path`` whatever $YUQING_DATA_DIR says."""
+        cfg = self.model_copy(update={"data_dir": str(path)})
+        cfg._data_dir_pinned = True
+        return cfg
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
@@ -297,13 +325,18 @@ def _message(err: dict[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """(key path, what is wrong) per error, in words, without pydantic's input dumps."""
+    return [(_key_path(e["loc"]), _message(e)) for e in exc.errors()]
+
+
 def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(path, ["(top level): expected a mapping of keys"])
     try:
         cfg = Config.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
+        problems = [f"{key}: {msg}" for key, msg in validation_problems(exc)]
         raise ConfigError(path, problems) from None
     # Checks that span keys (receiver names, fallback cycles) name their own key paths.
     problems = cfg.alerting.problems("alerting")

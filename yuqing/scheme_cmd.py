@@ -12,8 +12,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TextIO
 
+from yuqing.cliargs import iso_time
 from yuqing.config import Config, SchemeConfig
 from yuqing.records import SHANGHAI
+
+# SchemeConfig's fields as given on the command line, for error messages.
+OPTIONS = {"name": "NAME", "regions": "--regions", "subjects": "--subjects",
+           "events": "--events", "exclude": "--exclude", "expression": "--expression"}
 
 
 def add_parser(sub) -> None:
@@ -28,7 +33,7 @@ def add_parser(sub) -> None:
     t.add_argument("--exclude", nargs="*", default=[], help="排除词")
     t.add_argument("--expression", help="boolean expression instead of word groups")
     t.add_argument("--show", type=int, default=10, help="newest matches to list")
-    t.add_argument("--at", help="ISO time to look back from (default: now)")
+    t.add_argument("--at", type=iso_time, help="ISO time to look back from (default: now)")
 
 
 def _scheme(cfg: Config, args: argparse.Namespace) -> SchemeConfig:
@@ -52,8 +57,7 @@ def run(cfg: Config, args: argparse.Namespace, out: TextIO, now: datetime | None
     from yuqing.observations import OBS_FIELDS, observation
 
     if now is None:
-        now = (datetime.fromisoformat(args.at).astimezone(SHANGHAI) if args.at
-               else datetime.now(SHANGHAI))
+        now = args.at or datetime.now(SHANGHAI)
     scheme = _scheme(cfg, args)
     compiled = scheme.compile()
     store = open_store(cfg)

@@ -1,66 +1,104 @@
-"""``yuqing extract FILE... [--url URL] [--now ISO]``: one JSON line per page.
+"""``yuqing extract [FILE...] [--url URL] [--now ISO]``: one JSON line per page.
 
-With no FILE, reads JSON lines ``{"path": ..., "url": ...}`` from stdin. A file that
-cannot be read or parsed yields an ``{"path", "error"}`` line in its place (so output
-lines stay aligned with inputs), a message on stderr, and a non-zero exit status.
+With no FILE, stdin holds either JSON lines ``{"path": ..., "url": ...}`` (it starts with
+``{``) or the HTML of one page (anything else); a FILE of ``-`` is one page from stdin. A
+file that cannot be read or parsed yields an ``{"path", "error"}`` line in its place (so
+output lines stay aligned with inputs), a message on stderr, and a non-zero exit status.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 from typing import TextIO
 
 from crawlers.extraction import extract
+from yuqing.cliargs import EXTRACT_DESCRIPTION, STDIN, add_extract_arguments
 from yuqing.records import SHANGHAI
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="yuqing extract",
-                                     description="Extract title, text, date, author.")
-    parser.add_argument("files", nargs="*", metavar="FILE")
-    parser.add_argument("--url", help="page URL (helps dates and forum detection)")
-    parser.add_argument("--now", help="ISO time to resolve relative dates against "
-                                      "(default: now, Asia/Shanghai)")
-    return parser
+    return add_extract_arguments(argparse.ArgumentParser(prog="yuqing extract",
+                                                         description=EXTRACT_DESCRIPTION))
 
 
-def _jobs(args: argparse.Namespace, stdin: TextIO) -> Iterator[tuple[str, str | None]]:
+def _split_stdin(stdin: TextIO) -> tuple[bytes | None, Iterator[str]]:
+    """(the page, no lines) or (None, request lines), told apart by the first non-blank
+    character, which is all that is read ahead: requests still stream line by line."""
+    raw = getattr(stdin, "buffer", None)
+    if raw is None:  # a text stream (tests): the page is taken as UTF-8
+        head = ""
+        while (c := stdin.read(1)) and c.isspace():
+            head += c
+        if c and c != "{":
+            return (head + c + stdin.read()).encode("utf-8"), iter(())
+        return None, chain((head + c + stdin.readline()).splitlines(keepends=True), stdin)
+    head_b = b""
+    while (b := raw.read(1)) and b.isspace():
+        head_b += b
+    if b and b != b"{":
+        return head_b + b + raw.read(), iter(())
+    text = io.TextIOWrapper(raw, encoding="utf-8")
+    return None, chain(((head_b + b).decode() + text.readline()).splitlines(keepends=True),
+                       text)
+
+
+def _page_from_stdin(stdin: TextIO) -> bytes:
+    raw = getattr(stdin, "buffer", None)
+    return raw.read() if raw is not None else stdin.read().encode("utf-8")
+
+
+Job = tuple[str, str | None, bytes | None]  # path (or label), url, body when already read
+
+
+def _jobs(args: argparse.Namespace, stdin: TextIO) -> Iterator[Job]:
     if args.files:
         for path in args.files:
-            yield path, args.url
+            yield path, args.url, _page_from_stdin(stdin) if path == STDIN else None
         return
-    for lineno, line in enumerate(stdin, 1):
+    page, lines = _split_stdin(stdin)
+    if page is not None:
+        yield "<stdin>", args.url, page
+        return
+    for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             job = json.loads(line)
-            yield str(job["path"]), job.get("url") or args.url
+            yield str(job["path"]), job.get("url") or args.url, None
         except (ValueError, KeyError, TypeError) as exc:
-            yield f"<stdin line {lineno}>", f"\0{exc}"  # marks a bad request line
+            yield f"<stdin line {lineno}>", f"\0{exc}", None  # marks a bad request line
 
 
-def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-         stderr: TextIO = sys.stderr) -> int:
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+        stderr: TextIO = sys.stderr) -> int:
+    # trafilatura logs a WARNING for every page it finds little in; the JSON says it all.
+    noisy = logging.getLogger("trafilatura")
+    level = noisy.level
+    noisy.setLevel(logging.ERROR)
     try:
-        now = datetime.fromisoformat(args.now) if args.now else datetime.now(SHANGHAI)
-    except ValueError:
-        print(f"yuqing extract: --now is not an ISO 8601 time: {args.now!r}", file=stderr)
-        return 2
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=SHANGHAI)
+        return _extract_all(args, stdin, stdout, stderr)
+    finally:
+        noisy.setLevel(level)
 
+
+def _extract_all(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
+                 ) -> int:
+    now = args.now or datetime.now(SHANGHAI)
     failures = 0
-    for path, url in _jobs(args, stdin):
+    for path, url, body in _jobs(args, stdin):
         try:
             if url and url.startswith("\0"):
                 raise ValueError(f"bad JSON request: {url[1:]}")
-            with open(path, "rb") as fh:
-                body = fh.read()
+            if body is None:
+                with open(path, "rb") as fh:
+                    body = fh.read()
             page = extract(body, url, fetched_at=now)
             record: dict[str, object] = {
                 "title": page.title,
@@ -77,3 +115,8 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
         stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         stdout.flush()
     return 1 if failures else 0
+
+
+def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+         stderr: TextIO = sys.stderr) -> int:
+    return run(_parser().parse_args(argv), stdin, stdout, stderr)

@@ -44,6 +44,7 @@ def demo_sources(site: LocalSite) -> list[Source]:
 
 
 DEMO_PREFIX = "demo"
+DEMO_DIR = "demo"  # under the data dir in effect
 DEMO_WEBHOOK_ENV = "YUQING_DEMO_WEBHOOK"
 
 
@@ -57,22 +58,37 @@ def demo_alerting() -> AlertingConfig:
     })
 
 
+def demo_prefix(base: Config) -> str:
+    """``demo``, or ``<prefix>-demo`` when $YUQING_INDEX_PREFIX chose the prefix in effect
+    (tests, side-by-side trials): never the prefix of real work, which reset would drop."""
+    if os.environ.get("YUQING_INDEX_PREFIX", "").strip():
+        return f"{base.elasticsearch.prefix}-{DEMO_PREFIX}"
+    return DEMO_PREFIX
+
+
 def demo_config(base: Config, site: LocalSite) -> Config:
-    """Isolated from real work: its own index prefix and data directory, reset each run."""
+    """Isolated from real work: its own index prefix and data directory (``<data dir>/demo``
+    of the data dir in effect, $YUQING_DATA_DIR included), reset each run. Both are pinned,
+    so the environment cannot point the demo's reset at real data."""
     crawl = base.crawl.model_copy(update={"download_delay": 0.0, "autothrottle": False,
                                           "concurrent_per_domain": 8})
-    es = base.elasticsearch.model_copy(update={"index_prefix": DEMO_PREFIX})
+    es = base.elasticsearch.with_prefix(demo_prefix(base))
     return base.model_copy(update={
         "sources": demo_sources(site), "crawl": crawl, "elasticsearch": es,
-        "data_dir": str(Path(base.data_dir) / "demo"), "alerting": demo_alerting()})
+        "alerting": demo_alerting()}).with_data_dir(base.data_path(DEMO_DIR).absolute())
 
 
 def reset(cfg: Config) -> None:
     from storage import connect
     from storage.admin import drop_prefix
 
+    root = cfg.data_path()
+    # Last guard against deleting real data: only ever a directory named like the demo's.
+    if root.name != DEMO_DIR or not cfg.elasticsearch.prefix.endswith(DEMO_PREFIX):
+        raise RuntimeError(f"refusing to reset {root} / index prefix "
+                           f"{cfg.elasticsearch.prefix!r}: not the demo's")
     drop_prefix(connect(cfg.elasticsearch), cfg.elasticsearch.prefix)
-    shutil.rmtree(cfg.data_path(), ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -116,10 +132,18 @@ def run_demo(args: argparse.Namespace) -> int:
                                                   exclude={"sources"}),
                                    allow_unicode=True, sort_keys=False), encoding="utf-8")
     print(f"\nThe local Elasticsearch keeps running. Search the demo data with "
-          f"`yuqing -c {dump} search 噪音`; stop the node with `yuqing es stop`.", file=out)
+          f"`{_env_hint(cfg)}yuqing -c {dump} search 噪音`; stop the node with "
+          f"`yuqing es stop`.", file=out)
     if args.no_web:
         return 0
     return _console(cfg, args, dump, out)
+
+
+def _env_hint(cfg: Config) -> str:
+    """What a later command needs so that the environment, which wins over the dumped
+    configuration, points at the demo's data too."""
+    demo = {"YUQING_INDEX_PREFIX": cfg.elasticsearch.prefix, "YUQING_DATA_DIR": cfg.data_path()}
+    return "".join(f"{k}={v} " for k, v in demo.items() if os.environ.get(k))
 
 
 def _console(cfg: Config, args: argparse.Namespace, dump: Path, out) -> int:
@@ -140,7 +164,7 @@ def _console(cfg: Config, args: argparse.Namespace, dump: Path, out) -> int:
     if not args.serve:
         server.should_exit = True
         print(f"(stopped with the demo; `yuqing demo --serve` keeps it running, or "
-              f"`yuqing -c {dump} web`)", file=out)
+              f"`{_env_hint(cfg)}yuqing -c {dump} web`)", file=out)
         return 0
     print("Serving until Ctrl-C.", file=out, flush=True)
     import signal
