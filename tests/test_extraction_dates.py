@@ -140,3 +140,9 @@ def test_today_banner_with_weekday_is_not_the_date() -> None:
     html = _page("", "<div>2023年10月7日 星期四</div><div>标题</div>"
                      "<div>2020-11-23 10:22:14 出处：快科技</div>")
     assert find_publish_date(document_fromstring(html), NOW) == sh(2020, 11, 23, 10, 22, 14)
+
+
+def test_year_only_guess_of_htmldate_is_no_date() -> None:
+    html = _page('<link href="/static/css/chunk-abb1996b.css" rel="prefetch">',
+                 "<div>没有日期的帖子</div>")
+    assert find_publish_date(html, NOW) is None

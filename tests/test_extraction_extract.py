@@ -66,3 +66,13 @@ def test_cli_stdin_jsonl(tmp_path) -> None:
     out = io.StringIO()
     assert main([], stdin, out, io.StringIO()) == 0
     assert json.loads(out.getvalue())["title"] == "南关街道道路施工引居民不满"
+
+
+def test_included_header_with_its_own_end_tags_does_not_end_the_page() -> None:
+    # Server-side includes paste a whole header document, </html> and all, before the
+    # article; libxml2 would drop everything after it.
+    page = PAGE.replace('<div class="nav">',
+                        '<div class="nav">头部</div></body></html><div class="nav">')
+    got = extract(page.encode("utf-8"), None, fetched_at=NOW)
+    assert PARAGRAPH in got.text
+    assert got.title == "南关街道道路施工引居民不满"

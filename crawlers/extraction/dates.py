@@ -306,7 +306,11 @@ def _htmldate(html: str | None, url: str | None, now: datetime) -> list[str]:
                                    original_date=True, max_date=now.strftime("%Y-%m-%d"))
     except Exception:  # noqa: BLE001 - a library failure must not lose the page
         return []
-    return [found] if found else []
+    # Given only a year (a copyright line, or digits in a file hash: "chunk-abb1996b.css"),
+    # htmldate reports 1 January of it; that is no publish date.
+    if not found or found.endswith("-01-01"):
+        return []
+    return [found]
 
 
 def find_publish_date(doc: HtmlElement | str, now: datetime, url: str | None = None,

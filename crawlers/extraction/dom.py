@@ -12,10 +12,21 @@ _SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "title", "hea
 _WS = re.compile(r"\s+")
 
 
+# Pages assembled from server-side includes carry the header fragment's own </body></html>
+# before the article; libxml2 drops everything after an </html>, article included. Parsers
+# close body and html at the end of input anyway, so the end tags are removed.
+_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+
+
+def repair_markup(html: str) -> str:
+    """``html`` without end tags that make parsers stop early (see ``_END_TAGS``)."""
+    return _END_TAGS.sub("", html)
+
+
 def parse_html(html: str) -> HtmlElement | None:
     """Parse decoded HTML; None for empty or unparseable input (never raises)."""
     # lxml refuses str input that still carries an encoding declaration.
-    html = _XML_DECL.sub("", html, count=1)
+    html = repair_markup(_XML_DECL.sub("", html, count=1))
     if not html.strip():
         return None
     try:
