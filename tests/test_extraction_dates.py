@@ -101,3 +101,48 @@ def test_jsonld_and_url_fallbacks() -> None:
     assert find_publish_date(_page("", "<p>x</p>"), NOW,
                              url="http://example.cn/a/20230512/1.html") == sh(2023, 5, 12)
     assert find_publish_date(_page("", "<p>没有日期</p>"), NOW) is None
+
+
+def test_first_month_day_wins_over_a_dateline_after_it() -> None:
+    assert parse_date("09-30 22:46 IT之家9月30日消息", NOW) == sh(2023, 9, 30, 22, 46)
+
+
+def test_year_of_a_yearless_stamp_comes_from_a_dated_candidate_of_the_same_day() -> None:
+    html = _page('<meta itemprop="dateUpdate" content="2019-09-30 22:46:13">',
+                 '<h2>标题</h2><div class="article-source"><span class="date">发布时间：09-30'
+                 '</span><span class="time">22:46</span></div><p>正文</p>')
+    assert find_publish_date(document_fromstring(html), NOW) == sh(2019, 9, 30, 22, 46, 13)
+
+
+def test_yearless_stamp_stands_without_a_dated_candidate_of_that_day() -> None:
+    html = _page('<meta itemprop="dateUpdate" content="2019-05-01 10:00:00">',
+                 '<h1>标题</h1><div class="info">发布时间：09-30 22:46</div><p>正文</p>')
+    assert find_publish_date(document_fromstring(html), NOW) == sh(2023, 9, 30, 22, 46)
+
+
+def test_bare_time_word_in_running_text_is_no_label() -> None:
+    html = _page("", "<h1>标题</h1><p>据报道，当地时间6月4日发布的消息称，"
+                     "在过去一年的时间里情况好转。</p><div class=\"info\">2020-06-05 20:35</div>")
+    assert find_publish_date(document_fromstring(html), NOW) == sh(2020, 6, 5, 20, 35)
+    html = _page("", "<h1>标题</h1><p>时间：2020-06-05 20:35</p>")
+    assert find_publish_date(document_fromstring(html), NOW) == sh(2020, 6, 5, 20, 35)
+
+
+def test_dates_of_linked_stories_in_a_list_are_not_the_page_date() -> None:
+    html = _page("", '<ul class="hot"><li><a href="/a.html">另一篇文章的很长标题</a>'
+                     '<div class="publish-time">2018-03-02 08:58:39</div></li></ul>'
+                     '<div class="h-title">标题</div>'
+                     '<span class="h-time">2019-12-10 07:57:40</span>')
+    assert find_publish_date(document_fromstring(html), NOW) == sh(2019, 12, 10, 7, 57, 40)
+
+
+def test_today_banner_with_weekday_is_not_the_date() -> None:
+    html = _page("", "<div>2023年10月7日 星期四</div><div>标题</div>"
+                     "<div>2020-11-23 10:22:14 出处：快科技</div>")
+    assert find_publish_date(document_fromstring(html), NOW) == sh(2020, 11, 23, 10, 22, 14)
+
+
+def test_year_only_guess_of_htmldate_is_no_date() -> None:
+    html = _page('<link href="/static/css/chunk-abb1996b.css" rel="prefetch">',
+                 "<div>没有日期的帖子</div>")
+    assert find_publish_date(html, NOW) is None

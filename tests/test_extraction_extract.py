@@ -146,3 +146,29 @@ def test_yuqing_extract_keeps_trafilatura_warnings_off_stderr(tmp_path) -> None:
                           timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["encoding"] == "utf-8"
     assert "trafilatura" not in proc.stderr and "WARNING" not in proc.stderr
+
+
+def test_included_header_with_its_own_end_tags_does_not_end_the_page() -> None:
+    # Server-side includes paste a whole header document, </html> and all, before the
+    # article; libxml2 would drop everything after it.
+    page = PAGE.replace('<div class="nav">',
+                        '<div class="nav">头部</div></body></html><div class="nav">')
+    got = extract(page.encode("utf-8"), None, fetched_at=NOW)
+    assert PARAGRAPH in got.text
+    assert got.title == "南关街道道路施工引居民不满"
+
+
+def test_title_is_the_headline_not_the_site_logo_heading() -> None:
+    page = ('<html><head><title>山西品牌丝路行正式启动 - 山西省人民政府门户网站</title></head>'
+            '<body><h1>山西省人民政府网站</h1><h2>山西品牌丝路行正式启动</h2>'
+            f'<div class="content"><p>{PARAGRAPH}</p></div></body></html>')
+    assert extract(page, None, fetched_at=NOW).title == "山西品牌丝路行正式启动"
+
+
+def test_title_from_a_title_block_and_the_government_article_title_meta() -> None:
+    page = ('<html><head><title>居民反映道路积水问题 东区办事处_中山网</title>'
+            '<meta name="ArticleTitle" content="居民反映道路积水问题"></head><body>'
+            '<div class="share-title" style="display:none">居民反映道路积水问题 东区办事处</div>'
+            '<span class="Title"><b>居民反映道路积水问题</b></span>'
+            f'<div class="content"><p>{PARAGRAPH}</p></div></body></html>')
+    assert extract(page, None, fetched_at=NOW).title == "居民反映道路积水问题"

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawlers.extraction.dates import find_publish_date, parse_date
-from crawlers.extraction.dom import find_title_element, parse_html, visible_text_after
+from crawlers.extraction.dom import (
+    find_title_element,
+    parse_html,
+    repair_markup,
+    visible_text_after,
+)
 from crawlers.extraction.encoding import decode_html
 from crawlers.extraction.meta import extract_author, extract_title
 from crawlers.extraction.text import main_text
@@ -33,6 +38,7 @@ def extract(body: bytes | str, url: str | None = None, *, fetched_at: datetime,
         html, encoding = decode_html(body, header_encoding)
     else:
         html, encoding = body, "utf-8"
+    html = repair_markup(html)  # trafilatura parses the markup again itself
     tree = parse_html(html)
     if tree is None:
         return Extracted(title="", text="", published_at=None, author=None, encoding=encoding)

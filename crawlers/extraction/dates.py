@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import htmldate
 from lxml.html import HtmlElement
@@ -112,9 +112,12 @@ def parse_date(s: str, now: datetime) -> datetime | None:
     if m := _COMPACT.search(text):
         return _valid(_build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"]), now)
 
-    for pattern in (_MD_CN, _MD_DASH):
-        if m := pattern.search(text):
-            return _month_day(int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"], now)
+    # The first month-day printed, whichever form: "09-30 22:46 ... 9月30日消息" is the
+    # stamp, not the dateline of the story after it.
+    found = [m for m in (p.search(text) for p in (_MD_CN, _MD_DASH)) if m]
+    if found:
+        m = min(found, key=lambda m: m.start())
+        return _month_day(int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"], now)
 
     if m := _DAY_WORD.search(text):
         back = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "前日": 2}[m["w"]]
@@ -165,9 +168,13 @@ _HTMLDATE_EXTENSIVE = True
 _MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dateupdate",
                   "lastmod", "last-modified")
 # Labels that introduce the publish date in visible text (Discuz 发表于, CMS 发布时间).
+# Bare 时间 / 日期 are words of running text too ("当地时间6月4日", "在过去一年的时间里"),
+# so they count only with a colon; and the date must follow the label directly, or a
+# date later in the sentence is taken for the page's.
 _LABEL_RE = re.compile(
-    r"(?:发表于|發表於|发布于|發佈於|发布时间|發佈時間|发表时间|發表時間|发布日期|發佈日期|"
-    r"更新时间|时间|時間|(?<!出生)日期|Posted on|Published)\s*[:：]?\s*(.{4,40})"
+    r"(?:(?:发表于|發表於|发布于|發佈於|发布时间|發佈時間|发表时间|發表時間|发布日期|發佈日期|"
+    r"更新时间|Posted on|Published)\s*[:：]?|(?:时间|時間|(?<!出生)日期)\s*[:：])"
+    r"\s*((?:[0-9０-９]|今|昨|前天|刚|剛).{3,39})"
 )
 _DATEISH_ATTR = re.compile(
     r"(?:^|[-_\s])(?:pub|post|publish|release|create|art|article|news|content)?[-_]?"
@@ -180,6 +187,9 @@ _URL_DATE_RES = (
     re.compile(r"/((?:19|20)\d{2})[-/_]?([01]?\d)/([0-3]?\d)/"),
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+_HEADLINE_LINK = 8
+# "2021年10月7日 星期四": the today-banner of a page header (often written by a script).
+_WEEKDAY_AFTER = re.compile(r"\s*(?:星期|礼拜|周)[一二三四五六日天]")
 _CHROME_RE = re.compile(r"(?:^|[-_\s])(?:header|nav|top|topbar|footer|foot|copyright|"
                         r"comment|reply|related|recommend|sidebar|side)(?:$|[-_\s])", re.I)
 
@@ -236,6 +246,14 @@ def _in_chrome(el: HtmlElement) -> bool:
     return False
 
 
+def _in_link_list(el: HtmlElement) -> bool:
+    """A list item that links to another story (热帖, 相关新闻, 最新文章): its date is that
+    story's. A headline-length link tells it from a list of the article's own facts."""
+    item = el if el.tag == "li" else next(el.iterancestors("li"), None)
+    return item is not None and any(
+        len("".join(a.text_content().split())) >= _HEADLINE_LINK for a in item.iter("a"))
+
+
 def _element_candidates(tree: HtmlElement, anchor: HtmlElement | None) -> list[str]:
     """Short texts of date-like elements; those after the article title come first."""
     after: list[str] = []
@@ -254,7 +272,7 @@ def _element_candidates(tree: HtmlElement, anchor: HtmlElement | None) -> list[s
             continue
         stamp = stamp or el.get("datetime")
         text = " ".join(el.text_content().split())
-        if len(text) > 200 or _in_chrome(el):
+        if len(text) > 200 or _in_chrome(el) or _in_link_list(el):
             continue
         bucket = after if passed else before
         if stamp:
@@ -288,7 +306,11 @@ def _htmldate(html: str | None, url: str | None, now: datetime) -> list[str]:
                                    original_date=True, max_date=now.strftime("%Y-%m-%d"))
     except Exception:  # noqa: BLE001 - a library failure must not lose the page
         return []
-    return [found] if found else []
+    # Given only a year (a copyright line, or digits in a file hash: "chunk-abb1996b.css"),
+    # htmldate reports 1 January of it; that is no publish date.
+    if not found or found.endswith("-01-01"):
+        return []
+    return [found]
 
 
 def find_publish_date(doc: HtmlElement | str, now: datetime, url: str | None = None,
@@ -317,10 +339,29 @@ def find_publish_date(doc: HtmlElement | str, now: datetime, url: str | None = N
         yield from _url_candidates(url)
         yield from _modified_candidates(tree)
         # Last resort: the first full date in the text right after the title.
-        yield from (m.group(0) for m in _YMD.finditer(body_text))
+        yield from (m.group(0) for m in _YMD.finditer(body_text)
+                    if not _WEEKDAY_AFTER.match(body_text, m.end()))
         yield from _htmldate(html, url, now)
 
+    # A date without its year (09-30 22:46) or a relative one (昨天) is resolved against the
+    # fetch time, which is wrong for an old page. A dated candidate further down with the
+    # same month and day (a modified stamp, a script variable) fixes the year; with none,
+    # the first reading stands.
+    weak: datetime | None = None
     for candidate in candidates():
-        if dt := parse_date(candidate, now):
+        dt = parse_date(candidate, now)
+        if dt is None:
+            continue
+        if not _has_year(candidate):
+            weak = weak or dt
+        elif weak is None:
             return dt
-    return None
+        elif (dt.month, dt.day) == (weak.month, weak.day):
+            return dt if dt.timetz().replace(tzinfo=None) != time(0) else dt.replace(
+                hour=weak.hour, minute=weak.minute, second=weak.second)
+    return weak
+
+
+def _has_year(s: str) -> bool:
+    text = _normalise(s)
+    return bool(_TIMESTAMP.match(text) or _YMD.search(text) or _COMPACT.search(text))

@@ -15,8 +15,13 @@ from copy import deepcopy
 
 from lxml.html import HtmlElement
 
-_DROP = ("script", "style", "noscript", "iframe", "form", "button", "select", "textarea",
+_DROP = ("script", "style", "noscript", "iframe", "button", "select", "textarea",
          "svg", "canvas", "template", "header", "footer", "nav", "aside", "input")
+# Forms are search boxes, logins and report dialogs, except where a CMS wraps the article
+# (VSB's _newscontent_fromname) or an ASP.NET page wraps the whole page in one: a form
+# holding a few paragraphs of prose is kept.
+_FORM_PROSE_CHARS = 200
+_PROSE_LINE = 30
 _BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
                     "blockquote", "section", "article", "pre", "dd", "dt", "table", "ul", "ol"})
 _PUNCT = frozenset("，。！？；：、“”‘’（）《》,.!?;:\"'()…—")
@@ -141,7 +146,20 @@ def drop_boilerplate(body: HtmlElement) -> HtmlElement:
     for el in list(body.iter(*_DROP)):
         if el.getparent() is not None:
             el.drop_tree()
+    for form in list(body.iter("form")):
+        if form.getparent() is not None and _prose_chars(form) < _FORM_PROSE_CHARS:
+            form.drop_tree()
     return body
+
+
+def _prose_chars(el: HtmlElement) -> int:
+    """Characters in paragraphs of prose (30+ characters with a comma or full stop)."""
+    total = 0
+    for block in el.iter(*_SCORED):
+        text = _inline_text(block)
+        if len(text) >= _PROSE_LINE and ("，" in text or "。" in text):
+            total += len(text)
+    return total
 
 
 def density_text(tree: HtmlElement) -> str:

@@ -12,10 +12,21 @@ _SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "title", "hea
 _WS = re.compile(r"\s+")
 
 
+# Pages assembled from server-side includes carry the header fragment's own </body></html>
+# before the article; libxml2 drops everything after an </html>, article included. Parsers
+# close body and html at the end of input anyway, so the end tags are removed.
+_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+
+
+def repair_markup(html: str) -> str:
+    """``html`` without end tags that make parsers stop early (see ``_END_TAGS``)."""
+    return _END_TAGS.sub("", html)
+
+
 def parse_html(html: str) -> HtmlElement | None:
     """Parse decoded HTML; None for empty or unparseable input (never raises)."""
     # lxml refuses str input that still carries an encoding declaration.
-    html = _XML_DECL.sub("", html, count=1)
+    html = repair_markup(_XML_DECL.sub("", html, count=1))
     if not html.strip():
         return None
     try:
@@ -52,26 +63,73 @@ def _overlap(a: str, b: str) -> float:
     return sum(ch in pool for ch in a) / len(a)
 
 
+# Where a headline sits when it is not in a heading: <div class="h-title">, <span
+# class="Title">, <td class="biaoti"> of government CMS templates.
+_TITLE_ATTR = re.compile(r"title|biaoti|headline", re.IGNORECASE)
+_HEADING_BONUS = {"h1": 0.15, "h2": 0.05}
+
+
+def article_title_meta(tree: HtmlElement) -> str | None:
+    """The headline from meta tags: ArticleTitle is required on Chinese government sites
+    (政府网站发展指引); og:title elsewhere."""
+    return meta_content(tree, "articletitle", "og:title", "twitter:title")
+
+
+# Share widgets and hidden blocks repeat the whole <title>, site name and all.
+_NOT_TITLE = re.compile(r"share|display:\s*none", re.IGNORECASE)
+
+
+def _title_candidates(tree: HtmlElement) -> list[HtmlElement]:
+    out = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT or el.tag == "a":
+            continue
+        key = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        if _NOT_TITLE.search(f"{key} {el.get('style') or ''}"):
+            continue
+        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6") or (
+                _TITLE_ATTR.search(key) and el.find(".//a") is None):
+            if 4 <= len(squash(el.text_content())) <= 120:
+                out.append(el)
+    return out
+
+
 def find_title_element(tree: HtmlElement) -> HtmlElement | None:
-    """The heading that holds the article title.
+    """The element that holds the article title.
 
     Sites use h1 for their logo as often as for the headline, so the heading whose text
-    best matches ``<title>`` / og:title wins; a heading that matches nothing is only taken
-    when it is the sole h1.
+    best matches ``<title>`` / og:title wins - and best covers the headline part of them,
+    so that a logo heading matching the site-name part of ``<title>`` loses. A heading
+    that matches nothing is only taken when it is the sole h1.
     """
-    reference = " ".join(filter(None, (meta_content(tree, "og:title"), html_title(tree))))
+    meta = article_title_meta(tree)
+    reference = " ".join(filter(None, (meta, html_title(tree))))
+    headline = meta or _first_segment(html_title(tree))
     best, best_score = None, 0.0
-    headings = [h for h in tree.iter("h1", "h2", "h3") if 4 <= len(squash(h.text_content())) <= 120]
-    for rank, heading in enumerate(headings):
-        text = squash(heading.text_content())
-        score = _overlap(text, reference) if reference else 0.0
-        score += {"h1": 0.15, "h2": 0.05}.get(heading.tag, 0.0) - rank * 0.001
-        if len(text) >= 6 and score > best_score:
-            best, best_score = heading, score
-    if best is not None and best_score >= 0.75:
+    candidates = _title_candidates(tree)
+    for rank, el in enumerate(candidates):
+        text = squash(el.text_content())
+        if len(text) < 6 or not reference:
+            continue
+        found = _overlap(text, reference) + _HEADING_BONUS.get(el.tag, 0.0)
+        covered = _overlap(squash(headline), text)
+        score = found + 0.5 * covered - rank * 0.001
+        if found >= _FOUND and covered >= _COVERED and score > best_score:
+            best, best_score = el, score
+    if best is not None:
         return best
-    h1s = [h for h in headings if h.tag == "h1"]
+    h1s = [el for el in candidates if el.tag == "h1"]
     return h1s[0] if len(h1s) == 1 else None
+
+
+_FOUND = 0.75  # of the element's characters, at least, in <title> / meta titles
+_COVERED = 0.5  # of the headline's characters, at least, in the chosen element
+_SEGMENTS = re.compile(r"\s*(?:_|\||｜| - | – | — |--|——)\s*")
+
+
+def _first_segment(title: str) -> str:
+    parts = [p for p in _SEGMENTS.split(title) if p.strip()]
+    return parts[0] if parts else title
 
 
 def visible_text_after(tree: HtmlElement, anchor: HtmlElement | None, limit: int) -> str:

@@ -6,7 +6,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawlers.extraction.dom import html_title, meta_content, squash
+from crawlers.extraction.dom import article_title_meta, html_title, meta_content, squash
 
 # Separators between headline and site/channel names in <title>: "标题_新浪网",
 # "标题-人民网", "标题 | 澎湃新闻". A bare hyphen only counts before a short last segment,
@@ -40,7 +40,7 @@ def extract_title(tree: HtmlElement, heading: HtmlElement | None) -> str:
         text = squash(heading.text_content())
         if text:
             return text
-    og = meta_content(tree, "og:title", "twitter:title")
+    og = article_title_meta(tree)
     if og:
         return clean_title(og)
     return clean_title(html_title(tree))

@@ -108,6 +108,42 @@ def drop_recommendations(tree: HtmlElement, keep: HtmlElement | None) -> HtmlEle
     return copy
 
 
+# Old CMS templates, common on government and school sites, lay the whole page out with
+# nested tables. trafilatura renders every table as Markdown rows, so the navigation, the
+# article and the footer of such a page come out as one table, and the article's
+# paragraphs as cells of it. A table that holds another table, or whose rows never have
+# two filled cells side by side, is layout rather than data; it is turned into plain
+# blocks so that the extractors see the paragraphs.
+_TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th")
+
+
+def _owner(el: HtmlElement) -> HtmlElement | None:
+    return next(el.iterancestors("table"), None)
+
+
+def _is_layout_table(table: HtmlElement) -> bool:
+    if table.find(".//table") is not None:
+        return True
+    rows = [row for row in table.iter("tr") if _owner(row) is table]
+    return all(sum(1 for cell in row if cell.tag in ("td", "th")
+                   and cell.text_content().strip()) <= 1 for row in rows)
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> HtmlElement | None:
+    """A copy of ``tree`` with layout tables turned into ``div``s, or None if it has none."""
+    if not any(_is_layout_table(table) for table in tree.iter("table")):
+        return None
+    copy = deepcopy(tree)
+    layout = [table for table in copy.iter("table") if _is_layout_table(table)]
+    # Collect each table's own rows and cells before renaming anything: renamed tables no
+    # longer own their parts.
+    parts = [el for table in layout for el in table.iter(*_TABLE_PARTS)
+             if el is table or _owner(el) is table]
+    for el in parts:
+        el.tag = "div"
+    return copy
+
+
 def _outermost(els: list[HtmlElement]) -> list[HtmlElement]:
     chosen = set(els)
     return [el for el in els if not any(a in chosen for a in el.iterancestors())]

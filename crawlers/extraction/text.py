@@ -16,7 +16,7 @@ from lxml.html import HtmlElement
 
 from crawlers.extraction.density import density_text
 from crawlers.extraction.forum import forum_posts
-from crawlers.extraction.prune import drop_recommendations
+from crawlers.extraction.prune import drop_recommendations, unwrap_layout_tables
 from crawlers.extraction.thread import looks_like_forum, thread_markers
 
 _SENTENCE_PUNCT = frozenset("，。！？；,!?;")
@@ -90,7 +90,13 @@ def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str =
     pruned = drop_recommendations(tree, heading)
     if pruned is not None:
         tree, html = pruned, lxml.html.tostring(pruned, encoding="unicode")
-    text = _article_text(tree, html, url, forum)
+    flat = unwrap_layout_tables(tree)
+    if flat is None:
+        text = _article_text(tree, html, url, forum)
+    else:
+        # Forum engines mark posts inside tables, so only the article extractors get the
+        # unwrapped copy; the post finder below keeps the tree as it is.
+        text = _article_text(flat, lxml.html.tostring(flat, encoding="unicode"), url, forum)
     # A thread only by its markers (a blog or Q&A path that does not look like a forum):
     # the article text stands, and only time-stamped post blocks are added to it.
     marked = not forum and thread_markers(tree)
