@@ -49,3 +49,28 @@ def test_analyze_is_the_same_on_one_or_two_workers():
     one, two = run(stdin, "--workers", "1"), run(stdin, "--workers", "2")
     assert one.returncode == two.returncode == 0
     assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 9
+
+
+COUNTY = "gazetteer:\n  county: 测试县\n  townships:\n    - name: 桃源乡\n"
+PEACH = {"id": "p1", "title": "桃源乡停水", "text": "桃源乡停水三天了",
+         "published_at": "2026-11-20T08:00:00+08:00"}
+
+
+def cli(stdin: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "yuqing.cli", *argv], input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_analyze_takes_config_after_the_subcommand_and_it_wins(tmp_path):
+    county = tmp_path / "county.yaml"
+    county.write_text(COUNTY, encoding="utf-8")
+    missing = str(tmp_path / "missing.yaml")
+    line = json.dumps(PEACH, ensure_ascii=False) + "\n"
+    for argv in (["analyze", "--config", str(county)],
+                 ["--config", str(county), "analyze"],  # the global form still works
+                 ["--config", missing, "analyze", "-c", str(county)]):
+        proc = cli(line, *argv, "--workers", "1")
+        assert proc.returncode == 0, (argv, proc.stderr)
+        assert json.loads(proc.stdout)["places"] == ["桃源乡"], argv  # its gazetteer
+    proc = cli(line, "--config", str(county), "analyze", "--config", missing)
+    assert proc.returncode == 2 and "missing.yaml: cannot read file" in proc.stderr

@@ -72,3 +72,15 @@ def test_message_board_alerts_are_few(tmp_path):
     months = Counter(a["fired_at"][:7] for a in alerts)
     # About two a month or fewer on a quiet city board, and never a flood in one month.
     assert len(alerts) <= 2 * 100 and max(months.values(), default=0) <= 3
+
+
+def test_replay_takes_config_after_the_subcommand_and_it_wins(demo_stream, tmp_path):
+    missing = str(tmp_path / "missing.yaml")
+    proc = replay(demo_stream, "--config", missing)
+    assert proc.returncode == 2 and "missing.yaml: cannot read file" in proc.stderr
+    sub = replay(demo_stream, "--workers", "1", "--config", "config/example.yaml")
+    glob = subprocess.run([sys.executable, "-m", "yuqing.cli", "--config", missing,
+                           "replay", demo_stream, "--workers", "1", "-c",
+                           "config/example.yaml"], capture_output=True, text=True, timeout=300)
+    assert sub.returncode == glob.returncode == 0, sub.stderr + glob.stderr
+    assert sub.stdout and sub.stdout == glob.stdout
