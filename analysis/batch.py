@@ -3,9 +3,9 @@
 Models are loaded in the parent *before* the worker processes fork, so each worker
 inherits them (copy-on-write) instead of loading its own; workers receive only the
 title/text/region strings, never pickled pages, and return plain features. Results come
-back in input order (``imap``), and the parent assigns events sequentially, so the output
-is deterministic whatever the number of workers. Memory stays bounded: ``imap`` consumes
-the input a window at a time (Pool.imap alone would read the whole input ahead).
+back in input order, each as soon as it and the ones before it are done (``ordered``), and
+the parent assigns events sequentially, so the output is deterministic whatever the
+number of workers. Memory stays bounded: at most a window of items is in flight.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from .events import engagement
+from .ordered import ordered_map
 from .pipeline import Analyzer, Features
 
 _WORKER: Analyzer | None = None
@@ -41,9 +41,9 @@ class Doc:
     payload: Any = None
 
 
-def _work(args: tuple[str, str, str | None]) -> Features:
+def _work(chunk: list[tuple[str, str, str | None]]) -> list[Features]:
     assert _WORKER is not None
-    return _WORKER.features(*args)
+    return [_WORKER.features(*args) for args in chunk]
 
 
 def default_workers() -> int:
@@ -69,16 +69,20 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
     _WORKER = analyzer
     ctx = mp.get_context("fork")
     with ctx.Pool(workers) as pool:
-        while window := list(islice(it, window_size)):
-            # A non-Doc record keeps its slot (order) but costs the workers nothing.
-            args = [(d.title, d.text, d.region) if isinstance(d, Doc) else ("", "", None)
-                    for d in window]
-            for doc, f in zip(window, pool.imap(_work, args, chunksize=chunksize),
-                              strict=True):
-                if isinstance(doc, Doc):
-                    yield doc, f, _assign(analyzer, doc, f)
-                else:
-                    yield doc, None, None
+        for doc, f in ordered_map(pool, _work, it, _args, workers=workers,
+                                  chunksize=chunksize, window=window_size):
+            if not isinstance(doc, Doc):
+                yield doc, None, None
+            elif isinstance(f, BaseException):
+                raise f
+            else:
+                assert f is not None
+                yield doc, f, _assign(analyzer, doc, f)
+
+
+def _args(doc: Doc | Any) -> tuple[str, str, str | None] | None:
+    # A non-Doc record keeps its slot (order) but costs the workers nothing.
+    return (doc.title, doc.text, doc.region) if isinstance(doc, Doc) else None
 
 
 def _assign(analyzer: Analyzer, doc: Doc, f: Features) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import sys
+import time
 
 FIELDS = ["keywords", "sentiment", "sentiment_label", "complaint", "complaint_score",
           "category", "places", "event_id"]
@@ -74,3 +77,35 @@ def test_analyze_takes_config_after_the_subcommand_and_it_wins(tmp_path):
         assert json.loads(proc.stdout)["places"] == ["桃源乡"], argv  # its gazetteer
     proc = cli(line, "--config", str(county), "analyze", "--config", missing)
     assert proc.returncode == 2 and "missing.yaml: cannot read file" in proc.stderr
+
+
+def read_line(proc: subprocess.Popen[bytes], buf: bytearray, timeout: float) -> bytes:
+    """The next output line, or fail after ``timeout`` seconds without one."""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([proc.stdout], [], [], left)[0], (
+            f"no output line within {timeout} s; stdin still open")
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        assert chunk, f"analyze ended early: {proc.stderr.read().decode()[-500:]}"
+        buf += chunk
+    line, _, rest = bytes(buf).partition(b"\n")
+    buf[:] = rest
+    return line
+
+
+def test_analyze_streams_each_result_while_the_input_is_still_open():
+    # A live feed: one line at a time, the next only once the last one's result is out.
+    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        buf = bytearray()
+        for i, item in enumerate(LINES):
+            proc.stdin.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+            proc.stdin.flush()
+            # The first wait includes loading the models (about 1 s; more on a busy machine).
+            out = json.loads(read_line(proc, buf, 60 if i == 0 else 30))
+            assert out["id"] == item["id"] and "event_id" in out
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+        assert proc.stdout.read() == b"" and not buf

@@ -5,7 +5,8 @@ Input: ``{"id", "title", "text", "published_at"}`` plus optional ``"source"``, `
 ``keywords``, ``sentiment``, ``sentiment_label``, ``complaint``, ``complaint_score``,
 ``category``, ``places``, ``event_id``. A line that cannot be read yields
 ``{"line": N, "error": "..."}`` in its place (order kept), is reported on stderr, and
-makes the exit status 1 once everything else is done.
+makes the exit status 1 once everything else is done. Each line is written as soon as it
+and the lines before it are done, so a live feed piped in gets its results live.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def run(config_path: str | None, stdin: TextIO, stdout: TextIO, stderr: TextIO,
             print(f"analyze: {doc.error}", file=stderr)
             stdout.write(json.dumps({"line": doc.line, "error": doc.error},
                                     ensure_ascii=False) + "\n")
+            stdout.flush()
             continue
         assert f is not None
         out = dict(doc.payload)
@@ -98,7 +100,8 @@ def run(config_path: str | None, stdin: TextIO, stdout: TextIO, stderr: TextIO,
             "event_id": event_id,
         })
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    stdout.flush()
+        # A reader of a live feed waits for this line; a flush is cheap next to analysis.
+        stdout.flush()
     if bad:
         print(f"analyze: {bad} unreadable line(s)", file=stderr)
     return 1 if bad else 0
