@@ -6,6 +6,9 @@ title/text/region strings, never pickled pages, and return plain features. Resul
 back in input order, each as soon as it and the ones before it are done (``ordered``), and
 the parent assigns events sequentially, so the output is deterministic whatever the
 number of workers. Memory stays bounded: at most a window of items is in flight.
+
+A document whose analysis raises comes back as ``Failed`` (with the reason) in its place:
+one odd document never takes a run down.
 """
 
 from __future__ import annotations
@@ -33,17 +36,34 @@ class Doc:
     text: str
     when: datetime
     region: str | None = None
-    replies: int | None = None
-    views: int | None = None
-    likes: int | None = None
+    replies: float | None = None
+    views: float | None = None
+    likes: float | None = None
     # The caller's own record (e.g. the input JSON), passed through untouched; never sent
     # to the workers.
     payload: Any = None
+    line: int | None = None  # where the caller read it, for its error messages
 
 
-def _work(chunk: list[tuple[str, str, str | None]]) -> list[Features]:
+@dataclass(frozen=True)
+class Failed:
+    """A document whose analysis raised; ``error`` says what happened."""
+
+    doc: Doc
+    error: str
+
+
+def _features(analyzer: Analyzer, title: str, text: str, region: str | None,
+              ) -> Features | str:
+    try:
+        return analyzer.features(title, text, region)
+    except Exception as exc:  # reported per document; the run goes on
+        return f"analysis failed: {type(exc).__name__}: {exc}"
+
+
+def _work(chunk: list[tuple[str, str, str | None]]) -> list[Features | str]:
     assert _WORKER is not None
-    return [_WORKER.features(*args) for args in chunk]
+    return [_features(_WORKER, *args) for args in chunk]
 
 
 def default_workers() -> int:
@@ -55,7 +75,8 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
                  chunksize: int = 8, window_size: int = 2000,
                  ) -> Iterator[tuple[Any, Features | None, str | None]]:
     """Yield (doc, features, event_id) in input order. Items that are not a ``Doc``
-    (e.g. an input error record) pass through untouched with (None, None)."""
+    (e.g. an input error record) pass through untouched with (None, None), and so does
+    the ``Failed`` record of a document whose analysis raised."""
     global _WORKER
     it = iter(docs)
     if workers <= 1:
@@ -63,8 +84,7 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
             if not isinstance(doc, Doc):
                 yield doc, None, None
                 continue
-            f = analyzer.features(doc.title, doc.text, doc.region)
-            yield doc, f, _assign(analyzer, doc, f)
+            yield _finish(analyzer, doc, _features(analyzer, doc.title, doc.text, doc.region))
         return
     _WORKER = analyzer
     ctx = mp.get_context("fork")
@@ -73,11 +93,10 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
                                   chunksize=chunksize, window=window_size):
             if not isinstance(doc, Doc):
                 yield doc, None, None
-            elif isinstance(f, BaseException):
-                raise f
+            elif isinstance(f, BaseException):  # the whole chunk failed (e.g. pickling)
+                yield Failed(doc, f"analysis failed: {type(f).__name__}: {f}"), None, None
             else:
-                assert f is not None
-                yield doc, f, _assign(analyzer, doc, f)
+                yield _finish(analyzer, doc, f)
 
 
 def _args(doc: Doc | Any) -> tuple[str, str, str | None] | None:
@@ -85,6 +104,10 @@ def _args(doc: Doc | Any) -> tuple[str, str, str | None] | None:
     return (doc.title, doc.text, doc.region) if isinstance(doc, Doc) else None
 
 
-def _assign(analyzer: Analyzer, doc: Doc, f: Features) -> str:
-    return analyzer.assign_event(doc.id, doc.title, doc.when, f,
-                                 engagement(doc.replies, doc.views, doc.likes))
+def _finish(analyzer: Analyzer, doc: Doc, f: Features | str | None,
+            ) -> tuple[Any, Features | None, str | None]:
+    if not isinstance(f, Features):
+        return Failed(doc, str(f)), None, None
+    event_id = analyzer.assign_event(doc.id, doc.title, doc.when, f,
+                                     engagement(doc.replies, doc.views, doc.likes))
+    return doc, f, event_id

@@ -109,3 +109,40 @@ def test_analyze_streams_each_result_while_the_input_is_still_open():
         proc.stdin.close()
         assert proc.wait(timeout=60) == 0
         assert proc.stdout.read() == b"" and not buf
+
+
+def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on():
+    good = dict(LINES[0])
+    no_time = {k: v for k, v in good.items() if k != "published_at"}
+    lines = [
+        {**good, "metrics": {"views": "12", "replies": 3}},  # a numeric string is a number
+        {**good, "id": "v", "metrics": {"views": "many"}},
+        {**good, "id": None, "published_at": True, "title": 5},
+        {**no_time, "id": "t"},
+        {**good, "id": "n", "published_at": None},  # null: now, with a counted warning
+    ]
+    stdin = b"".join(json.dumps(d, ensure_ascii=False).encode() + b"\n" for d in lines)
+    stdin += json.dumps({**good, "id": "g"}, ensure_ascii=False).encode("gbk") + b"\n"
+    stdin += json.dumps({**good, "id": "s", "text": "\udcff"}).encode() + b"\n"
+    stdin += json.dumps({**good, "id": "last"}).encode() + b"\n"
+    runs = [subprocess.run([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", w],
+                           input=stdin, capture_output=True, timeout=120) for w in "12"]
+    assert runs[0].stdout == runs[1].stdout
+    proc = runs[1]
+    assert proc.returncode == 1
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [o.get("id", o.get("line")) for o in out] == ["1", 2, 3, 4, "n", 6, 7, "last"]
+    assert out[0]["metrics"] == {"views": "12", "replies": 3}  # passed through as given
+    assert out[1]["error"] == "line 2: metrics.views: expected a number, got 'many'"
+    assert out[2]["error"] == (
+        "line 3: id: expected a string, got null; title: expected a string, got number; "
+        "published_at: expected an ISO 8601 string or epoch seconds, got boolean")
+    assert out[3]["error"] == "line 4: missing key(s) published_at"
+    assert out[4]["published_at"] is None and out[4]["event_id"]
+    assert out[5]["error"].startswith("line 6: not UTF-8: byte 0xba at byte offset ")
+    assert out[6]["error"].startswith("line 7: text: contains a lone UTF-16 surrogate")
+    assert all(f in out[-1] for f in FIELDS)
+    stderr = proc.stderr.decode()
+    assert "1 line(s) with published_at null, taken as published now (line 5)" in stderr
+    assert "1 line(s) not UTF-8, the first at line 6" in stderr
+    assert "5 unreadable line(s)" in stderr
