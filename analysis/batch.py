@@ -3,9 +3,12 @@
 Models are loaded in the parent *before* the worker processes fork, so each worker
 inherits them (copy-on-write) instead of loading its own; workers receive only the
 title/text/region strings, never pickled pages, and return plain features. Results come
-back in input order (``imap``), and the parent assigns events sequentially, so the output
-is deterministic whatever the number of workers. Memory stays bounded: ``imap`` consumes
-the input a window at a time (Pool.imap alone would read the whole input ahead).
+back in input order, each as soon as it and the ones before it are done (``ordered``), and
+the parent assigns events sequentially, so the output is deterministic whatever the
+number of workers. Memory stays bounded: at most a window of items is in flight.
+
+A document whose analysis raises comes back as ``Failed`` (with the reason) in its place:
+one odd document never takes a run down.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from .events import engagement
+from .ordered import ordered_map
 from .pipeline import Analyzer, Features
 
 _WORKER: Analyzer | None = None
@@ -33,17 +36,34 @@ class Doc:
     text: str
     when: datetime
     region: str | None = None
-    replies: int | None = None
-    views: int | None = None
-    likes: int | None = None
+    replies: float | None = None
+    views: float | None = None
+    likes: float | None = None
     # The caller's own record (e.g. the input JSON), passed through untouched; never sent
     # to the workers.
     payload: Any = None
+    line: int | None = None  # where the caller read it, for its error messages
 
 
-def _work(args: tuple[str, str, str | None]) -> Features:
+@dataclass(frozen=True)
+class Failed:
+    """A document whose analysis raised; ``error`` says what happened."""
+
+    doc: Doc
+    error: str
+
+
+def _features(analyzer: Analyzer, title: str, text: str, region: str | None,
+              ) -> Features | str:
+    try:
+        return analyzer.features(title, text, region)
+    except Exception as exc:  # reported per document; the run goes on
+        return f"analysis failed: {type(exc).__name__}: {exc}"
+
+
+def _work(chunk: list[tuple[str, str, str | None]]) -> list[Features | str]:
     assert _WORKER is not None
-    return _WORKER.features(*args)
+    return [_features(_WORKER, *args) for args in chunk]
 
 
 def default_workers() -> int:
@@ -55,7 +75,8 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
                  chunksize: int = 8, window_size: int = 2000,
                  ) -> Iterator[tuple[Any, Features | None, str | None]]:
     """Yield (doc, features, event_id) in input order. Items that are not a ``Doc``
-    (e.g. an input error record) pass through untouched with (None, None)."""
+    (e.g. an input error record) pass through untouched with (None, None), and so does
+    the ``Failed`` record of a document whose analysis raised."""
     global _WORKER
     it = iter(docs)
     if workers <= 1:
@@ -63,24 +84,30 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
             if not isinstance(doc, Doc):
                 yield doc, None, None
                 continue
-            f = analyzer.features(doc.title, doc.text, doc.region)
-            yield doc, f, _assign(analyzer, doc, f)
+            yield _finish(analyzer, doc, _features(analyzer, doc.title, doc.text, doc.region))
         return
     _WORKER = analyzer
     ctx = mp.get_context("fork")
     with ctx.Pool(workers) as pool:
-        while window := list(islice(it, window_size)):
-            # A non-Doc record keeps its slot (order) but costs the workers nothing.
-            args = [(d.title, d.text, d.region) if isinstance(d, Doc) else ("", "", None)
-                    for d in window]
-            for doc, f in zip(window, pool.imap(_work, args, chunksize=chunksize),
-                              strict=True):
-                if isinstance(doc, Doc):
-                    yield doc, f, _assign(analyzer, doc, f)
-                else:
-                    yield doc, None, None
+        for doc, f in ordered_map(pool, _work, it, _args, workers=workers,
+                                  chunksize=chunksize, window=window_size):
+            if not isinstance(doc, Doc):
+                yield doc, None, None
+            elif isinstance(f, BaseException):  # the whole chunk failed (e.g. pickling)
+                yield Failed(doc, f"analysis failed: {type(f).__name__}: {f}"), None, None
+            else:
+                yield _finish(analyzer, doc, f)
 
 
-def _assign(analyzer: Analyzer, doc: Doc, f: Features) -> str:
-    return analyzer.assign_event(doc.id, doc.title, doc.when, f,
-                                 engagement(doc.replies, doc.views, doc.likes))
+def _args(doc: Doc | Any) -> tuple[str, str, str | None] | None:
+    # A non-Doc record keeps its slot (order) but costs the workers nothing.
+    return (doc.title, doc.text, doc.region) if isinstance(doc, Doc) else None
+
+
+def _finish(analyzer: Analyzer, doc: Doc, f: Features | str | None,
+            ) -> tuple[Any, Features | None, str | None]:
+    if not isinstance(f, Features):
+        return Failed(doc, str(f)), None, None
+    event_id = analyzer.assign_event(doc.id, doc.title, doc.when, f,
+                                     engagement(doc.replies, doc.views, doc.likes))
+    return doc, f, event_id

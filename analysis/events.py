@@ -56,7 +56,7 @@ class EventState:
         return self._top[:k]
 
 
-def engagement(replies: int | None, views: int | None, likes: int | None) -> float:
+def engagement(replies: float | None, views: float | None, likes: float | None) -> float:
     # Views are cheap, replies cost effort: weigh them accordingly, damped by log.
     return (math.log1p(replies or 0) + 0.25 * math.log1p(views or 0)
             + 0.5 * math.log1p(likes or 0))

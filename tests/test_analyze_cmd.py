@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import sys
+import time
 
 FIELDS = ["keywords", "sentiment", "sentiment_label", "complaint", "complaint_score",
           "category", "places", "event_id"]
@@ -49,3 +52,97 @@ def test_analyze_is_the_same_on_one_or_two_workers():
     one, two = run(stdin, "--workers", "1"), run(stdin, "--workers", "2")
     assert one.returncode == two.returncode == 0
     assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 9
+
+
+COUNTY = "gazetteer:\n  county: 测试县\n  townships:\n    - name: 桃源乡\n"
+PEACH = {"id": "p1", "title": "桃源乡停水", "text": "桃源乡停水三天了",
+         "published_at": "2026-11-20T08:00:00+08:00"}
+
+
+def cli(stdin: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "yuqing.cli", *argv], input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_analyze_takes_config_after_the_subcommand_and_it_wins(tmp_path):
+    county = tmp_path / "county.yaml"
+    county.write_text(COUNTY, encoding="utf-8")
+    missing = str(tmp_path / "missing.yaml")
+    line = json.dumps(PEACH, ensure_ascii=False) + "\n"
+    for argv in (["analyze", "--config", str(county)],
+                 ["--config", str(county), "analyze"],  # the global form still works
+                 ["--config", missing, "analyze", "-c", str(county)]):
+        proc = cli(line, *argv, "--workers", "1")
+        assert proc.returncode == 0, (argv, proc.stderr)
+        assert json.loads(proc.stdout)["places"] == ["桃源乡"], argv  # its gazetteer
+    proc = cli(line, "--config", str(county), "analyze", "--config", missing)
+    assert proc.returncode == 2 and "missing.yaml: cannot read file" in proc.stderr
+
+
+def read_line(proc: subprocess.Popen[bytes], buf: bytearray, timeout: float) -> bytes:
+    """The next output line, or fail after ``timeout`` seconds without one."""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([proc.stdout], [], [], left)[0], (
+            f"no output line within {timeout} s; stdin still open")
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        assert chunk, f"analyze ended early: {proc.stderr.read().decode()[-500:]}"
+        buf += chunk
+    line, _, rest = bytes(buf).partition(b"\n")
+    buf[:] = rest
+    return line
+
+
+def test_analyze_streams_each_result_while_the_input_is_still_open():
+    # A live feed: one line at a time, the next only once the last one's result is out.
+    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        buf = bytearray()
+        for i, item in enumerate(LINES):
+            proc.stdin.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+            proc.stdin.flush()
+            # The first wait includes loading the models (about 1 s; more on a busy machine).
+            out = json.loads(read_line(proc, buf, 60 if i == 0 else 30))
+            assert out["id"] == item["id"] and "event_id" in out
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+        assert proc.stdout.read() == b"" and not buf
+
+
+def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on():
+    good = dict(LINES[0])
+    no_time = {k: v for k, v in good.items() if k != "published_at"}
+    lines = [
+        {**good, "metrics": {"views": "12", "replies": 3}},  # a numeric string is a number
+        {**good, "id": "v", "metrics": {"views": "many"}},
+        {**good, "id": None, "published_at": True, "title": 5},
+        {**no_time, "id": "t"},
+        {**good, "id": "n", "published_at": None},  # null: now, with a counted warning
+    ]
+    stdin = b"".join(json.dumps(d, ensure_ascii=False).encode() + b"\n" for d in lines)
+    stdin += json.dumps({**good, "id": "g"}, ensure_ascii=False).encode("gbk") + b"\n"
+    stdin += json.dumps({**good, "id": "s", "text": "\udcff"}).encode() + b"\n"
+    stdin += json.dumps({**good, "id": "last"}).encode() + b"\n"
+    runs = [subprocess.run([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", w],
+                           input=stdin, capture_output=True, timeout=120) for w in "12"]
+    assert runs[0].stdout == runs[1].stdout
+    proc = runs[1]
+    assert proc.returncode == 1
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [o.get("id", o.get("line")) for o in out] == ["1", 2, 3, 4, "n", 6, 7, "last"]
+    assert out[0]["metrics"] == {"views": "12", "replies": 3}  # passed through as given
+    assert out[1]["error"] == "line 2: metrics.views: expected a number, got 'many'"
+    assert out[2]["error"] == (
+        "line 3: id: expected a string, got null; title: expected a string, got number; "
+        "published_at: expected an ISO 8601 string or epoch seconds, got boolean")
+    assert out[3]["error"] == "line 4: missing key(s) published_at"
+    assert out[4]["published_at"] is None and out[4]["event_id"]
+    assert out[5]["error"].startswith("line 6: not UTF-8: byte 0xba at byte offset ")
+    assert out[6]["error"].startswith("line 7: text: contains a lone UTF-16 surrogate")
+    assert all(f in out[-1] for f in FIELDS)
+    stderr = proc.stderr.decode()
+    assert "1 line(s) with published_at null, taken as published now (line 5)" in stderr
+    assert "1 line(s) not UTF-8, the first at line 6" in stderr
+    assert "5 unreadable line(s)" in stderr

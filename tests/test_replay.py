@@ -72,3 +72,48 @@ def test_message_board_alerts_are_few(tmp_path):
     months = Counter(a["fired_at"][:7] for a in alerts)
     # About two a month or fewer on a quiet city board, and never a flood in one month.
     assert len(alerts) <= 2 * 100 and max(months.values(), default=0) <= 3
+
+
+def test_replay_takes_config_after_the_subcommand_and_it_wins(demo_stream, tmp_path):
+    missing = str(tmp_path / "missing.yaml")
+    proc = replay(demo_stream, "--config", missing)
+    assert proc.returncode == 2 and "missing.yaml: cannot read file" in proc.stderr
+    sub = replay(demo_stream, "--workers", "1", "--config", "config/example.yaml")
+    glob = subprocess.run([sys.executable, "-m", "yuqing.cli", "--config", missing,
+                           "replay", demo_stream, "--workers", "1", "-c",
+                           "config/example.yaml"], capture_output=True, text=True, timeout=300)
+    assert sub.returncode == glob.returncode == 0, sub.stderr + glob.stderr
+    assert sub.stdout and sub.stdout == glob.stdout
+
+
+def test_replay_skips_bad_lines_by_name_and_replays_the_rest(demo_stream, tmp_path):
+    extra = {"id": "x", "title": "河口镇自来水发黄", "text": "自来水发黄",
+             "published_at": "2026-03-18T08:00:00+08:00"}
+    lines = open(demo_stream, "rb").read().splitlines(keepends=True)
+    bad = [json.dumps({**extra, "id": "gbk"}, ensure_ascii=False).encode("gbk") + b"\n",
+           json.dumps({**extra, "id": "null", "published_at": None}).encode() + b"\n",
+           json.dumps({**extra, "id": "views", "metrics": {"views": "many"}}).encode() + b"\n"]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(b"".join(lines[:2] + bad + lines[2:]))
+    clean = replay(demo_stream, "--workers", "1")
+    proc = replay(str(mixed), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == clean.stdout  # the bad lines cost nothing else
+    assert "replay: skipped line 3: not UTF-8: byte 0xba at byte offset" in proc.stderr
+    assert ("skipped line 4: published_at: expected an ISO 8601 string or epoch seconds, "
+            "got null") in proc.stderr
+    assert "skipped line 5: metrics.views: expected a number, got 'many'" in proc.stderr
+
+
+def test_replay_of_a_file_that_is_not_utf8_says_so_once(tmp_path):
+    gbk = tmp_path / "gbk.jsonl"
+    gbk.write_bytes(b"".join(
+        json.dumps({"id": str(i), "title": "河口镇停水", "text": "停水三天",
+                    "published_at": f"2026-03-18T0{i}:00:00+08:00"},
+                   ensure_ascii=False).encode("gbk") + b"\n" for i in range(3)))
+    proc = replay(str(gbk), "--workers", "1")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "Traceback" not in proc.stderr and "skipped line" not in proc.stderr
+    offset = gbk.read_bytes().index(b"\xba")
+    assert (f"replay: {gbk} is not UTF-8 (byte offset {offset}, line 1, cannot be decoded; "
+            "3 line(s) skipped, nothing replayed)") in proc.stderr

@@ -300,6 +300,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_forever(getattr(args, "config", None), log_level=args.log_level)
 
 
+def _subcommand_config(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: left out, it must not reset a global `yuqing --config C` to None; given,
+    # it overrides the global one.
+    parser.add_argument("--config", "-c", default=argparse.SUPPRESS,
+                        help="YAML configuration (overrides the global --config)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuqing", description="County public-opinion monitoring")
     p.add_argument("--config", "-c", help="YAML configuration (default: $YUQING_CONFIG or the "
@@ -334,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
+    _subcommand_config(an)
 
     wd = sub.add_parser("words", help="propose frequent words the segmenter does not know "
                         "(for analysis.user_words), from JSON lines on stdin or stored items")
@@ -357,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "of JSON lines (no crawling, no sending, no Elasticsearch)")
     rp.add_argument("file", help="JSON lines as for `analyze`, or - for stdin")
     rp.add_argument("--workers", type=int, help="processes for analysis (default: all cores)")
+    _subcommand_config(rp)
 
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")
     de.add_argument("--port", type=int, default=0, help="port for the demo web (default: any)")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from yuqing.records import SHANGHAI, Alert
+from yuqing.jsonl_input import BadLine, LineReader
+from yuqing.records import Alert
+
+if TYPE_CHECKING:
+    from analysis.batch import Doc
 
 
 @dataclass
@@ -24,6 +27,7 @@ class ReplayStats:
     bad_lines: int = 0
     out_of_order: int = 0
     alerts: int = 0
+    not_utf8: bool = False  # no line could be read, and some were not UTF-8
 
 
 def alert_line(alert: Alert, receivers: list[str]) -> str:
@@ -44,28 +48,44 @@ def alert_line(alert: Alert, receivers: list[str]) -> str:
     }, ensure_ascii=False)
 
 
-def replay(lines: Iterator[str], cfg, *, workers: int = 1,
+def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
            receivers_for: Callable[[Alert], list[str]] | None = None,
-           stderr: TextIO = sys.stderr) -> Iterator[tuple[Alert, list[str]]]:
-    """Yield (alert, receivers) in stream order; stats are reported on stderr."""
-    from analysis.batch import analyze_docs
+           stderr: TextIO = sys.stderr, name: str = "input",
+           stats: ReplayStats | None = None) -> Iterator[tuple[Alert, list[str]]]:
+    """Yield (alert, receivers) in stream order; stats are reported on stderr (and kept
+    in ``stats`` when given). ``name``: the file, for messages."""
+    from analysis.batch import Failed, analyze_docs
     from analysis.pipeline import Analyzer
     from detection.detector import Detector, Observation
     from detection.sensitivity import sensitivity_at
-    from yuqing.analyze_cmd import BadLine, read_docs
     from yuqing.arraycache import model_cache
 
-    stats = ReplayStats()
-    epoch = datetime(1970, 1, 1, tzinfo=SHANGHAI)
-    docs = []
-    for _, doc in read_docs(lines, epoch):
+    stats = stats if stats is not None else ReplayStats()
+    # No default time: published_at drives the clock, so an item without one is skipped.
+    reader = LineReader(now=None)
+    docs: list[Doc] = []
+    held: list[BadLine] = []  # bad lines before the first good one: is it the whole file?
+    for doc in reader.read(lines):
         if isinstance(doc, BadLine):
             stats.bad_lines += 1
-            print(f"replay: skipped {doc.error}", file=stderr)
+            if docs:
+                _skipped([doc], stderr)
+            else:
+                held.append(doc)
             continue
+        _skipped(held, stderr)
+        held = []
         if docs and doc.when < docs[-1].when:
             stats.out_of_order += 1
         docs.append(doc)
+    if held and reader.first_not_utf8:  # not one good line: one message, not one a line
+        line, offset = reader.first_not_utf8
+        stats.not_utf8 = True
+        print(f"replay: {name} is not UTF-8 (byte offset {offset}, line {line}, cannot be "
+              f"decoded; {reader.not_utf8} line(s) skipped, nothing replayed); convert it "
+              "first, e.g. iconv -f GBK -t UTF-8", file=stderr)
+        held = [b for b in held if not b.not_utf8]
+    _skipped(held, stderr)
     # A recorded stream is replayed in time order; ties keep their input order.
     docs.sort(key=lambda d: d.when)
     analyzer = Analyzer.from_config(cfg, cache=model_cache(cfg))
@@ -73,6 +93,10 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
     schemes = [sc.compile() for sc in cfg.schemes if sc.enabled]
     route = receivers_for or _router(cfg)
     for doc, f, event_id in analyze_docs(analyzer, docs, workers=workers):
+        if isinstance(doc, Failed):
+            stats.bad_lines += 1
+            print(f"replay: skipped line {doc.doc.line}: {doc.error}", file=stderr)
+            continue
         assert f is not None
         stats.items += 1
         obs = Observation(
@@ -90,6 +114,11 @@ def replay(lines: Iterator[str], cfg, *, workers: int = 1,
             yield alert, route(alert)
     print(f"replay: {stats.items} items, {stats.alerts} alerts, {stats.bad_lines} bad lines, "
           f"{stats.out_of_order} out of order (sorted)", file=stderr)
+
+
+def _skipped(bad: list[BadLine], stderr: TextIO) -> None:
+    for b in bad:
+        print(f"replay: skipped {b.error}", file=stderr)
 
 
 def _router(cfg) -> Callable[[Alert], list[str]]:
@@ -111,13 +140,16 @@ def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
 
     cfg = load_config(config_path)
     try:
-        fh = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        # Bytes, decoded line by line: a line that is not UTF-8 is skipped and reported.
+        fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         print(f"replay: cannot read {path}: {exc.strerror or exc}", file=stderr)
         return 2
+    stats = ReplayStats()
     with fh:
         n = workers if workers is not None else default_workers()
-        for alert, receivers in replay(iter(fh), cfg, workers=n, stderr=stderr):
+        for alert, receivers in replay(fh, cfg, workers=n, stderr=stderr,
+                                       name="stdin" if path == "-" else path, stats=stats):
             stdout.write(alert_line(alert, receivers) + "\n")
     stdout.flush()
-    return 0
+    return 1 if stats.not_utf8 else 0

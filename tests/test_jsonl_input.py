@@ -1,0 +1,108 @@
+"""`yuqing.jsonl_input`: every wrong field named, per line; odd bytes spoil only their line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from analysis.batch import Doc
+from yuqing.jsonl_input import BadLine, LineReader
+from yuqing.records import SHANGHAI
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI)
+GOOD = {"id": "a1", "title": "河口镇停水", "text": "河口镇停水三天了",
+        "published_at": "2026-11-20T08:00:00+08:00"}
+
+
+def read(*records: object, now: datetime | None = NOW) -> tuple[list, LineReader]:
+    reader = LineReader(now=now)
+    lines = [r if isinstance(r, bytes) else
+             (json.dumps(r, ensure_ascii=False) + "\n").encode() for r in records]
+    return list(reader.read(lines)), reader
+
+
+def error(record: object, now: datetime | None = NOW) -> str:
+    (out,), _ = read(record, now=now)
+    assert isinstance(out, BadLine), out
+    return out.error
+
+
+def test_numeric_strings_in_metrics_are_numbers_and_the_payload_is_untouched():
+    record = {**GOOD, "metrics": {"views": " 12 ", "replies": 3, "likes": "2.5"}}
+    (doc,), _ = read(record)
+    assert isinstance(doc, Doc)
+    assert (doc.views, doc.replies, doc.likes) == (12, 3, 2.5)
+    assert doc.payload == record and doc.line == 1
+
+
+def test_bad_metrics_name_the_metric():
+    assert error({**GOOD, "metrics": {"views": "many"}}) == (
+        "line 1: metrics.views: expected a number, got 'many'")
+    msg = error({**GOOD, "metrics": {"likes": -1, "replies": True}})
+    assert "metrics.replies: expected a number, got boolean" in msg
+    assert "metrics.likes: expected a count (0 or more), got -1" in msg
+    assert "metrics.views: expected a count" in error({**GOOD, "metrics": {"views": "nan"}})
+    assert "metrics: expected an object or null, got array" in error({**GOOD, "metrics": [1]})
+
+
+def test_wrong_types_are_named_with_the_type_expected_all_at_once():
+    msg = error({**GOOD, "id": None, "published_at": True, "title": 5})
+    assert msg == ("line 1: id: expected a string, got null; title: expected a string, got "
+                   "number; published_at: expected an ISO 8601 string or epoch seconds, "
+                   "got boolean")
+    assert "text: expected a string, got object" in error({**GOOD, "text": {}})
+    assert "url: expected a string or null, got number" in error({**GOOD, "url": 1})
+    assert "id: empty string" in error({**GOOD, "id": ""})
+    (doc,), _ = read({**GOOD, "id": 42})  # message numbers: unambiguous as ids
+    assert doc.id == "42"
+
+
+def test_published_at_is_required_and_checked():
+    record = dict(GOOD)
+    del record["published_at"]
+    assert error(record) == "line 1: missing key(s) published_at"
+    assert "published_at: not an ISO 8601 time: '昨天'" in error({**GOOD, "published_at": "昨天"})
+    assert "published_at: empty string" in error({**GOOD, "published_at": " "})
+    assert "published_at: 1e+300 is not a usable time" in error({**GOOD, "published_at": 1e300})
+    (doc, _), reader = read({**GOOD, "published_at": None}, GOOD)
+    assert doc.when == NOW and reader.undated == 1 and reader.undated_lines == [1]
+    # Without a `now` (replay: the time drives the clock) null is an error.
+    assert "published_at: expected an ISO 8601 string or epoch seconds, got null" in error(
+        {**GOOD, "published_at": None}, now=None)
+    (doc,), _ = read({**GOOD, "published_at": "2026-11-20 08:00"})  # naive: Shanghai
+    assert doc.when == datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)
+
+
+def test_bytes_that_are_not_utf8_spoil_only_their_line():
+    gbk = (json.dumps(GOOD, ensure_ascii=False) + "\n").encode("gbk")
+    first = (json.dumps(GOOD, ensure_ascii=False) + "\n").encode()
+    out, reader = read(b"\xef\xbb\xbf" + first, gbk, {**GOOD, "id": "a3"})
+    assert isinstance(out[0], Doc)  # a UTF-8 byte-order mark is not an error
+    bad = out[1]
+    assert isinstance(bad, BadLine) and bad.not_utf8 and bad.line == 2
+    offset = len(first) + 3 + gbk.index(b"\xba")  # the first byte of 河 in GBK
+    assert bad.error == (f"line 2: not UTF-8: byte 0xba at byte offset {offset} of the "
+                         "input cannot be decoded")
+    assert isinstance(out[2], Doc) and out[2].id == "a3"
+    assert reader.not_utf8 == 1 and reader.first_not_utf8 == (2, offset)
+
+
+def test_lone_surrogates_are_named_wherever_they_are():
+    line = json.dumps({**GOOD, "text": "坏\udcff"}).encode()  # a \udcff escape
+    assert error(line) == ("line 1: text: contains a lone UTF-16 surrogate (not a character; "
+                           "invalid UTF-8 or a broken \\u escape)")
+    nested = json.dumps({**GOOD, "extra": {"tags": ["ok", "\ud800"]}}).encode()
+    assert error(nested).startswith("line 1: extra.tags[1]: contains a lone")
+    # Text read with surrogateescape (undecodable bytes as surrogates) is caught too.
+    text = (json.dumps(GOOD, ensure_ascii=False)[:-1] + ', "source": "x\udcb9"}')
+    out = list(LineReader(now=NOW).read([text]))
+    assert isinstance(out[0], BadLine) and out[0].error.startswith("line 1: source: ")
+    (doc,), _ = read(json.dumps({**GOOD, "title": "😀"}).encode())  # a pair is fine
+    assert doc.title == "😀"
+
+
+def test_lines_that_are_not_objects():
+    assert error(b"{not json\n").startswith("line 1: not JSON: ")
+    assert error(b"[1, 2]\n") == "line 1: expected a JSON object, got array"
+    out, _ = read(b"\n", b"  \r\n", GOOD)
+    assert len(out) == 1 and out[0].line == 3  # blank lines are skipped, still counted
