@@ -18,6 +18,7 @@ from crawlers.extraction.density import density_text
 from crawlers.extraction.forum import forum_posts
 from crawlers.extraction.prune import drop_recommendations, unwrap_layout_tables
 from crawlers.extraction.thread import looks_like_forum, thread_markers
+from crawlers.extraction.trim import tidy_lines, trim_edges
 
 _SENTENCE_PUNCT = frozenset("，。！？；,!?;")
 _JUNK_WEIGHT = 0.5
@@ -86,6 +87,11 @@ def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
 
 def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str = "",
               heading: HtmlElement | None = None) -> str:
+    return trim_edges(tidy_lines(_main_text(tree, html, url, title, heading)))
+
+
+def _main_text(tree: HtmlElement, html: str, url: str | None, title: str,
+               heading: HtmlElement | None) -> str:
     forum = looks_like_forum(url, tree)
     pruned = drop_recommendations(tree, heading)
     if pruned is not None:
