@@ -161,3 +161,25 @@ def test_gne_known_misses(page: str, must: list[str], must_not: list[str]) -> No
         assert snippet in text
     for snippet in must_not:
         assert snippet not in text
+
+
+# page, author: bylines the patterns used to take from running text ("记者从沙坪坝区...",
+# "对记者表示", "记者获悉", "王文：中美贸易...") or from a numeric meta author; each checked
+# in the saved HTML. No author is the right answer where the page names none near the
+# headline.
+AUTHORS = [
+    ("tests/163/6.html", None),
+    ("tests/guancha/3.html", None),
+    ("tests/guancha/guancha.html", None),
+    ("tests/people/1.html", None),
+    ("tests/sina/sina.html", None),
+    ("tests/njxfhn/1.html", None),
+    ("tests/qq/qq.html", None),
+    ("tests/zyyfy/1.html", "李琴雯 刘会"),
+    ("tests/cjn/1.html", "陈智"),
+]
+
+
+@pytest.mark.parametrize(("page", "author"), AUTHORS, ids=[c[0] for c in AUTHORS])
+def test_gne_author(page: str, author: str | None) -> None:
+    assert _extract(page).author == author
