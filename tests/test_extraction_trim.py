@@ -82,3 +82,14 @@ def test_empty_text() -> None:
 def test_tidy_lines_strips_and_collapses_blank_runs() -> None:
     text = "\n  \n\t首段\u3000\n\n \n\n\u3000\u3000次段 \n   \n"
     assert tidy_lines(text) == "首段\n\n次段"
+
+
+def test_article_headline_line_is_dropped_but_not_a_short_one() -> None:
+    from crawlers.extraction.text import drop_headline
+
+    title = "县城南关街道道路施工引居民不满"
+    assert drop_headline(f"{title}\n{PROSE}", title) == PROSE
+    assert drop_headline(f"{title}\n\n{PROSE}", title) == PROSE
+    assert drop_headline(title, title) == title  # nothing else: keep what there is
+    assert drop_headline(f"夜雨\n{PROSE}", "夜雨") == f"夜雨\n{PROSE}"
+    assert drop_headline(f"{PROSE}\n{title}", title) == f"{PROSE}\n{title}"

@@ -26,6 +26,7 @@ _TIE_MARGIN = 1.2
 _MIN_CHARS = 50
 _POSTS_COVER = 0.5
 _SEEN_SHARE = 0.8
+_MIN_HEADLINE = 6
 
 
 def prose_score(text: str) -> float:
@@ -87,11 +88,27 @@ def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
 
 def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str = "",
               heading: HtmlElement | None = None) -> str:
-    return trim_edges(tidy_lines(_main_text(tree, html, url, title, heading)))
+    text, thread = _main_text(tree, html, url, title, heading)
+    text = trim_edges(tidy_lines(text))
+    # A thread's text opens with its title on purpose (_thread_text); an article's
+    # headline is the record's title already, and the labelled gold leaves it out.
+    return text if thread else drop_headline(text, title)
+
+
+def drop_headline(text: str, title: str) -> str:
+    """``text`` without its first line when that line is the headline ``title``."""
+    first, _, rest = text.partition("\n")
+    # A very short title ("夜雨") is as likely a poem's or a notice's own heading, which
+    # belongs to the text.
+    if len(_squeeze(title)) >= _MIN_HEADLINE and _squeeze(first) == _squeeze(title) \
+            and _squeeze(rest):
+        return tidy_lines(rest)
+    return text
 
 
 def _main_text(tree: HtmlElement, html: str, url: str | None, title: str,
-               heading: HtmlElement | None) -> str:
+               heading: HtmlElement | None) -> tuple[str, bool]:
+    """The main text, and whether it is a thread (title, opening post, replies)."""
     forum = looks_like_forum(url, tree)
     pruned = drop_recommendations(tree, heading)
     if pruned is not None:
@@ -107,11 +124,11 @@ def _main_text(tree: HtmlElement, html: str, url: str | None, title: str,
     # the article text stands, and only time-stamped post blocks are added to it.
     marked = not forum and thread_markers(tree)
     if not (forum or marked):
-        return text
+        return text, False
     posts, engine = forum_posts(tree, stamped_only=marked)
     if not posts:
-        return text
-    return _thread_text(title, text, posts, engine)
+        return text, forum
+    return _thread_text(title, text, posts, engine), True
 
 
 def _article_text(tree: HtmlElement, html: str, url: str | None, forum: bool) -> str:
