@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crawlers.extraction.text import drop_headline
 from crawlers.extraction.trim import is_furniture, tidy_lines, trim_edges
 
 PROSE = "记者从市应急管理局获悉，今年以来全市共开展安全生产检查一千二百余次，整改隐患三百多处。"
@@ -84,12 +85,25 @@ def test_tidy_lines_strips_and_collapses_blank_runs() -> None:
     assert tidy_lines(text) == "首段\n\n次段"
 
 
-def test_article_headline_line_is_dropped_but_not_a_short_one() -> None:
-    from crawlers.extraction.text import drop_headline
 
+def test_article_headline_line_is_dropped_but_not_a_short_one() -> None:
     title = "县城南关街道道路施工引居民不满"
     assert drop_headline(f"{title}\n{PROSE}", title) == PROSE
     assert drop_headline(f"{title}\n\n{PROSE}", title) == PROSE
     assert drop_headline(title, title) == title  # nothing else: keep what there is
     assert drop_headline(f"夜雨\n{PROSE}", "夜雨") == f"夜雨\n{PROSE}"
     assert drop_headline(f"{PROSE}\n{title}", title) == f"{PROSE}\n{title}"
+
+
+def test_headline_block_kicker_goes_subtitle_and_labelled_lines_stay() -> None:
+    title = "在新时代中部地区崛起中争先出彩"
+    kicker, subtitle = "河南着力培育新动能塑造新优势", "开栏的话"
+    assert drop_headline(f"{kicker}\n{title}\n{subtitle}\n{PROSE}", title) == \
+        f"{subtitle}\n{PROSE}"
+    # The page's headline a word longer than <title>'s.
+    assert drop_headline(f"{title}强调\n{PROSE}", title) == PROSE
+    # "原标题：..." is a line of the text, not the headline.
+    assert drop_headline(f"原标题：{title}\n{PROSE}", title) == f"原标题：{title}\n{PROSE}"
+    # The headline only counts before the first paragraph.
+    assert drop_headline(f"{PROSE}\n{title}\n{PROSE}", title) == \
+        f"{PROSE}\n{title}\n{PROSE}"

@@ -27,6 +27,10 @@ _MIN_CHARS = 50
 _POSTS_COVER = 0.5
 _SEEN_SHARE = 0.8
 _MIN_HEADLINE = 6
+_HEADLINE_CHARS = 40
+_HEADLINE_BLOCK = 4
+_TITLE_COVER = 0.8
+_CLAUSE_PUNCT = frozenset("，。；,;")
 
 
 def prose_score(text: str) -> float:
@@ -95,15 +99,50 @@ def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str =
     return text if thread else drop_headline(text, title)
 
 
+def _heading_like(line: str) -> bool:
+    """A headline's line: short, and no clause punctuation (headlines do use ！ and ？)."""
+    text = _squeeze(line)
+    return 0 < len(text) <= _HEADLINE_CHARS and not any(ch in _CLAUSE_PUNCT for ch in text)
+
+
+def _is_title(line: str, title: str) -> bool:
+    text, key = _squeeze(line), _squeeze(title)
+    if text == key:
+        return True
+    # The page's headline ends a word longer or shorter than <title>'s ("...座谈会强调");
+    # a line that adds a label in front ("原标题：...") is a line of the text.
+    short, long_ = sorted((text, key), key=len)
+    return long_.startswith(short) and len(short) >= _TITLE_COVER * len(long_)
+
+
 def drop_headline(text: str, title: str) -> str:
-    """``text`` without its first line when that line is the headline ``title``."""
-    first, _, rest = text.partition("\n")
-    # A very short title ("夜雨") is as likely a poem's or a notice's own heading, which
-    # belongs to the text.
-    if len(_squeeze(title)) >= _MIN_HEADLINE and _squeeze(first) == _squeeze(title) \
-            and _squeeze(rest):
-        return tidy_lines(rest)
+    """``text`` without the headline it opens with: the line that is the headline
+    ``title``, and the kicker lines (引题) before it - short heading lines, at most
+    _HEADLINE_BLOCK lines in all. A subtitle or a column name after the headline stays:
+    the labelled gold keeps those as often as not."""
+    if len(_squeeze(title)) < _MIN_HEADLINE:
+        # A very short title ("夜雨") is as likely a poem's or a notice's own heading,
+        # which belongs to the text.
+        return text
+    lines = [line for line in text.split("\n") if line.strip()]
+    for i, line in enumerate(lines[:_HEADLINE_BLOCK]):
+        if _is_title(line, title):
+            if i + 1 >= len(lines):
+                return text  # nothing else: keep what there is
+            return tidy_lines("\n".join(_drop_lines(text.split("\n"), i + 1)))
+        if not _heading_like(line):
+            break
     return text
+
+
+def _drop_lines(lines: list[str], count: int) -> list[str]:
+    """``lines`` without their first ``count`` non-blank lines."""
+    for i, line in enumerate(lines):
+        if count == 0:
+            return lines[i:]
+        if line.strip():
+            count -= 1
+    return []
 
 
 def _main_text(tree: HtmlElement, html: str, url: str | None, title: str,
