@@ -50,7 +50,10 @@ _FOOTER = re.compile(
 _PROMPT = re.compile(
     r"联系我们|关于我们|广告服务|网站地图|扫描.{0,12}二维码|二维码.{0,12}关注|"
     r"返回.{0,8}首页|最近文章|分享到|已输入\d+字|"
-    r"展开全文|(?:点击|请使用).{0,12}分享|分享.{0,6}(?:好友|朋友圈)"
+    r"展开全文|(?:点击|请使用).{0,12}分享|分享.{0,6}(?:好友|朋友圈)|字体(?:放大|缩小)|"
+    # A related story announced by its heading on the same line ("推荐阅读：...").
+    r"^[【\[]?(?:推荐阅读|相关阅读|相关新闻|延伸阅读|相关文章|相关链接|热门推荐|猜你喜欢)"
+    r"[】\]]?[:：]"
 )
 _PROMPT_CHARS = 60
 # Only on short lines: call-to-action and paging words that also occur in real sentences
