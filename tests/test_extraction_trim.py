@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.extraction.text import drop_headline
-from crawlers.extraction.trim import is_furniture, tidy_lines, trim_edges
+from crawlers.extraction.text import drop_headline, prose_score
+from crawlers.extraction.trim import is_furniture, is_notice, tidy_lines, trim_edges
 
 PROSE = "记者从市应急管理局获悉，今年以来全市共开展安全生产检查一千二百余次，整改隐患三百多处。"
 
@@ -110,3 +110,10 @@ def test_headline_block_kicker_goes_subtitle_and_labelled_lines_stay() -> None:
     # The headline only counts before the first paragraph.
     assert drop_headline(f"{PROSE}\n{title}\n{PROSE}", title) == \
         f"{PROSE}\n{title}\n{PROSE}"
+
+
+def test_a_disclaimer_is_not_prose() -> None:
+    notice = ("【免责声明】本文仅代表作者本人观点，与本网无关。本网站对文中陈述、观点判断保持"
+              "中立，请读者仅作参考，并请自行承担全部责任。")
+    assert is_notice(notice) and not is_notice(PROSE)
+    assert prose_score(notice) < 0 < prose_score(PROSE)

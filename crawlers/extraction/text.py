@@ -18,7 +18,7 @@ from crawlers.extraction.density import density_text
 from crawlers.extraction.forum import forum_posts
 from crawlers.extraction.prune import drop_recommendations, unwrap_layout_tables
 from crawlers.extraction.thread import looks_like_forum, thread_markers
-from crawlers.extraction.trim import tidy_lines, trim_edges
+from crawlers.extraction.trim import is_notice, tidy_lines, trim_edges
 
 _SENTENCE_PUNCT = frozenset("，。！？；,!?;")
 _JUNK_WEIGHT = 0.5
@@ -34,11 +34,12 @@ _CLAUSE_PUNCT = frozenset("，。；,;")
 
 
 def prose_score(text: str) -> float:
-    """Characters in prose lines minus a share of characters in junk lines."""
+    """Characters in prose lines minus a share of characters in junk lines (disclaimers
+    and copyright notices among them: punctuated, but no article's text)."""
     score = 0.0
     for line in text.split("\n"):
         size = len("".join(line.split()))
-        if size >= 10 and any(ch in _SENTENCE_PUNCT for ch in line):
+        if size >= 10 and any(ch in _SENTENCE_PUNCT for ch in line) and not is_notice(line):
             score += size
         else:
             score -= size * _JUNK_WEIGHT

@@ -81,6 +81,19 @@ _MAX_UNKNOWN_CUT = 4
 _UNKNOWN_CHARS = 40
 
 
+# Notices about the text rather than text: disclaimers, copyright and reprint terms.
+# They read as prose (long, punctuated), and the labelled gold keeps some at the end of an
+# article, so they are not trimmed; but they must not make an extraction look like one.
+_NOTICE = re.compile(r"免责声明|特别声明|版权声明|仅代表作者(?:本人|个人)?(?:的)?观点|"
+                     r"不代表.{0,12}(?:观点|立场)|仅提供信息(?:存储|发布)|版权(?:归|所有)|"
+                     r"转载请注明|未经.{0,6}授权")
+
+
+def is_notice(line: str) -> bool:
+    """Whether ``line`` is a disclaimer, copyright or reprint notice."""
+    return _NOTICE.search(line) is not None
+
+
 def _squeeze(line: str) -> str:
     return "".join(line.split())
 
