@@ -67,3 +67,15 @@ def test_meta_author(value: str | None, expected: str | None) -> None:
 def test_meta_author_used_only_when_plausible() -> None:
     assert extract_author(_meta("张三"), "", "") == "张三"
     assert extract_author(_meta("104363"), "", "") is None
+
+
+@pytest.mark.parametrize(("body", "author"), [
+    ("近日，一首儿歌被改编。\n……\n扬子晚报记者 张楠", "张楠"),
+    ("温先生说，他一定会回来的。\n采写：南都见习记者 林子沛", "林子沛"),
+    # A closing sentence is no sign-off, and a reporting verb no name.
+    ("正文第一段。\n" + "工作人员" * 8 + "向记者介绍道。", None),
+    ("正文第一段。\n他对记者称，工程将于年底完工。", None),
+])
+def test_sign_off_byline(body: str, author: str | None) -> None:
+    text = "县里召开会议部署秋冬季森林防火工作，要求各乡镇落实责任。" * 12 + "\n" + body
+    assert extract_author(EMPTY, "", text) == author

@@ -162,8 +162,11 @@ AUTHORS = [
     ("tests/guancha/guancha.html", None),
     ("tests/people/1.html", None),
     ("tests/sina/sina.html", None),
-    ("tests/njxfhn/1.html", None),
-    ("tests/qq/qq.html", None),
+    # "南都记者向江门警方了解到" is no byline; the sign-off "作者：余毅菁 向雪妮" is.
+    ("tests/njxfhn/1.html", "余毅菁 向雪妮"),
+    # "扬子晚报记者采访了原作者的家人" is none either; the sign-off "扬子晚报记者 张楠" is.
+    ("tests/qq/qq.html", "张楠"),
+    ("tests/toutiao/3.html", "林子沛"),
     ("tests/zyyfy/1.html", "李琴雯 刘会"),
     ("tests/cjn/1.html", "陈智"),
 ]

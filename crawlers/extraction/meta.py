@@ -29,9 +29,10 @@ _STOP_WORDS = ("来源", "发布", "时间", "编辑", "责任", "摄影", "通�
 # "作者：网络整理"): reporting verbs and placeholders, never a name. A name part that
 # starts with one of these is not a name.
 _NOT_NAMES = ("表示", "获悉", "了解", "采访", "发现", "注意到", "看到", "来到", "走访", "探访",
-              "调查", "证实", "核实", "询问", "致电", "联系", "首先", "随后", "日前", "近日",
-              "昨天", "今天", "昨日", "今日", "当天", "现场", "整理", "整合", "综合", "编译",
-              "网络", "未知", "佚名", "匿名", "举报", "原创", "本站", "本网", "本报", "独家")
+              "调查", "证实", "核实", "询问", "致电", "联系", "介绍", "说", "称", "首先",
+              "随后", "日前", "近日", "昨天", "今天", "昨日", "今日", "当天", "现场", "整理",
+              "整合", "综合", "编译", "网络", "未知", "佚名", "匿名", "举报", "原创", "本站",
+              "本网", "本报", "独家")
 # A byline name ends the phrase: what follows it is a space, a bracket, punctuation, the
 # end of the line, or a credit word. A name running straight into more Chinese text is
 # the start of a sentence ("记者从沙坪坝区公安分局了解到", "记者向江门警方").
@@ -40,6 +41,8 @@ _NAME_END = re.compile(r"[\s)）】\]、，,。；;|｜/]|$|报道|通讯员|实
 _PHOTO_CREDIT = re.compile(r"\s*摄(?!影)")
 _META_NOT_AUTHOR = re.compile(r"网|报|社|台|http|www|\.(?:com|cn|net|org)|@|_|editor|admin|"
                               r"team|inc\b|ltd|公司", re.IGNORECASE)
+_SIGN_OFF_LINES = 3
+_SIGN_OFF_CHARS = 30
 _META_AUTHOR_KEYS = ("author", "article:author", "byline", "dc.creator", "sailthru.author")
 
 
@@ -91,12 +94,21 @@ def plausible_meta_author(value: str | None) -> str | None:
     return value[:60]
 
 
+def _sign_off(body_text: str) -> str:
+    """The article's last short lines, where many stories sign off with their byline
+    ("扬子晚报记者 张楠", "（记者 王小明）"). Long lines are left out: in a closing
+    paragraph "记者" is usually part of a sentence ("...向记者介绍道。")."""
+    lines = [line.strip() for line in body_text.split("\n") if line.strip()]
+    return "\n".join(line for line in lines[-_SIGN_OFF_LINES:]
+                     if len(line) <= _SIGN_OFF_CHARS)
+
+
 def extract_author(tree: HtmlElement, header_text: str, body_text: str) -> str | None:
     """Byline from the text around the title or the article's first lines, else meta.
 
     When the byline patterns only match running text, there is no author rather than a
     fragment of a sentence: authors are shown to users, so precision comes first."""
-    for region in (header_text[:600], body_text[:300]):
+    for region in (header_text[:600], body_text[:300], _sign_off(body_text)):
         for pattern in _BYLINE_RES:
             for match in pattern.finditer(region):
                 if name := _byline_name(region, match):
