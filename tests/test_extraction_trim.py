@@ -26,7 +26,7 @@ def test_furniture_lines(line: str) -> None:
 
 
 @pytest.mark.parametrize("line", [
-    PROSE, "责任编辑：张三", "来源：人民日报", "2017", "感谢分享", "赞一个",
+    PROSE, "责任编辑：张三", "来源：人民日报", "2017", "感谢分享", "赞一个", "赞",
     "天津创业环保股份有限公司董事会",
     # Prompt words in a line longer than a widget's: a sentence of the article.
     "他呼吁市民扫描社区公告栏上的二维码，在线登记疫苗接种意向，社区工作人员将在三个工作日"
