@@ -29,6 +29,14 @@ def test_extract_article() -> None:
     assert page.author == "李明"
 
 
+def test_listing_page_is_flagged_and_article_is_not() -> None:
+    rows = "".join(f'<li><a href="/n/{i}.html">县里第{i}条新闻的标题比较长一些</a>'
+                   f"<span>2023-11-{10 + i}</span></li>" for i in range(8))
+    index = f"<html><body><h1>本地新闻</h1><ul>{rows}</ul></body></html>"
+    assert extract(index.encode(), fetched_at=NOW).listing
+    assert not extract(PAGE.encode("gbk"), fetched_at=NOW).listing
+
+
 def test_source_is_not_author() -> None:
     html = PAGE.replace(" 作者：李明", "")
     assert extract(html.encode("gbk"), fetched_at=NOW).author is None

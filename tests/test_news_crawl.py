@@ -202,3 +202,23 @@ def test_selector_overrides_and_a_broken_page_does_not_stop_the_crawl(tmp_path, 
     docs = {d["title"]: d for d in store.search("", size=10)}
     assert set(docs) == {"停水通知", "停电通知"}
     assert docs["停水通知"]["text"] == "因管网维修，城关镇幸福小区周六停水一天。"
+
+
+def test_index_page_reached_as_an_article_is_dropped(tmp_path, prefix, store):
+    # A list link that leads to another index page, whose 'main text' would be the
+    # titles of other stories.
+    others = [(f"/news/2026/11/1{i}/50{i}.html", f"县里第{i}条新闻的标题比较长一些",
+               f"2026-11-1{i}") for i in range(8)]
+    with LocalSite() as site:
+        site.add("/news/index.html", news_list([
+            ("/news/2026/11/20/1001.html", "石桥镇新民村道路年久失修", "2026-11-20 09:15"),
+            ("/news/2026/11/20/1005.html", "民生频道最新消息汇总", "2026-11-20 10:00")]))
+        site.add("/news/2026/11/20/1001.html", article("石桥镇新民村道路年久失修",
+                                                       "2026-11-20 09:15", ROAD))
+        site.add("/news/2026/11/20/1005.html", news_list(others))
+        cfg = write_config(tmp_path, [{
+            "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
+            "start_urls": [site.url("/news/index.html")]}])
+        row = summary(crawl(cfg))["county-news"]
+    assert row["new"] == 1, row
+    assert row["reasons"] == {"not_article": "1"}, row

@@ -18,6 +18,7 @@ from crawlers.extraction.density import density_text
 from crawlers.extraction.forum import forum_posts
 from crawlers.extraction.prune import drop_recommendations, unwrap_layout_tables
 from crawlers.extraction.thread import looks_like_forum, thread_markers
+from crawlers.extraction.trim import is_notice, tidy_lines, trim_edges
 
 _SENTENCE_PUNCT = frozenset("，。！？；,!?;")
 _JUNK_WEIGHT = 0.5
@@ -25,14 +26,20 @@ _TIE_MARGIN = 1.2
 _MIN_CHARS = 50
 _POSTS_COVER = 0.5
 _SEEN_SHARE = 0.8
+_MIN_HEADLINE = 6
+_HEADLINE_CHARS = 40
+_HEADLINE_BLOCK = 4
+_TITLE_COVER = 0.8
+_CLAUSE_PUNCT = frozenset("，。；,;")
 
 
 def prose_score(text: str) -> float:
-    """Characters in prose lines minus a share of characters in junk lines."""
+    """Characters in prose lines minus a share of characters in junk lines (disclaimers
+    and copyright notices among them: punctuated, but no article's text)."""
     score = 0.0
     for line in text.split("\n"):
         size = len("".join(line.split()))
-        if size >= 10 and any(ch in _SENTENCE_PUNCT for ch in line):
+        if size >= 10 and any(ch in _SENTENCE_PUNCT for ch in line) and not is_notice(line):
             score += size
         else:
             score -= size * _JUNK_WEIGHT
@@ -86,6 +93,62 @@ def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
 
 def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str = "",
               heading: HtmlElement | None = None) -> str:
+    text, thread = _main_text(tree, html, url, title, heading)
+    text = trim_edges(tidy_lines(text))
+    # A thread's text opens with its title on purpose (_thread_text); an article's
+    # headline is the record's title already, and the labelled gold leaves it out.
+    return text if thread else drop_headline(text, title)
+
+
+def _heading_like(line: str) -> bool:
+    """A headline's line: short, and no clause punctuation (headlines do use ！ and ？)."""
+    text = _squeeze(line)
+    return 0 < len(text) <= _HEADLINE_CHARS and not any(ch in _CLAUSE_PUNCT for ch in text)
+
+
+def _is_title(line: str, title: str) -> bool:
+    text, key = _squeeze(line), _squeeze(title)
+    if text == key:
+        return True
+    # The page's headline ends a word longer or shorter than <title>'s ("...座谈会强调");
+    # a line that adds a label in front ("原标题：...") is a line of the text.
+    short, long_ = sorted((text, key), key=len)
+    return long_.startswith(short) and len(short) >= _TITLE_COVER * len(long_)
+
+
+def drop_headline(text: str, title: str) -> str:
+    """``text`` without the headline it opens with: the line that is the headline
+    ``title``, and the kicker lines (引题) before it - short heading lines, at most
+    _HEADLINE_BLOCK lines in all. A subtitle or a column name after the headline stays:
+    the labelled gold keeps those as often as not."""
+    if len(_squeeze(title)) < _MIN_HEADLINE:
+        # A very short title ("夜雨") is as likely a poem's or a notice's own heading,
+        # which belongs to the text.
+        return text
+    lines = [line for line in text.split("\n") if line.strip()]
+    for i, line in enumerate(lines[:_HEADLINE_BLOCK]):
+        if _is_title(line, title):
+            if i + 1 >= len(lines):
+                return text  # nothing else: keep what there is
+            return tidy_lines("\n".join(_drop_lines(text.split("\n"), i + 1)))
+        if not _heading_like(line):
+            break
+    return text
+
+
+def _drop_lines(lines: list[str], count: int) -> list[str]:
+    """``lines`` without their first ``count`` non-blank lines."""
+    for i, line in enumerate(lines):
+        if count == 0:
+            return lines[i:]
+        if line.strip():
+            count -= 1
+    return []
+
+
+def _main_text(tree: HtmlElement, html: str, url: str | None, title: str,
+               heading: HtmlElement | None) -> tuple[str, bool]:
+    """The main text, and whether it is a thread (title, opening post, replies)."""
     forum = looks_like_forum(url, tree)
     pruned = drop_recommendations(tree, heading)
     if pruned is not None:
@@ -101,11 +164,11 @@ def main_text(tree: HtmlElement, html: str, url: str | None = None, title: str =
     # the article text stands, and only time-stamped post blocks are added to it.
     marked = not forum and thread_markers(tree)
     if not (forum or marked):
-        return text
+        return text, False
     posts, engine = forum_posts(tree, stamped_only=marked)
     if not posts:
-        return text
-    return _thread_text(title, text, posts, engine)
+        return text, forum
+    return _thread_text(title, text, posts, engine), True
 
 
 def _article_text(tree: HtmlElement, html: str, url: str | None, forum: bool) -> str:

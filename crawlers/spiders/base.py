@@ -256,6 +256,11 @@ class SourceSpider(scrapy.Spider):
         if not text.strip():
             self.drop(response.url, "empty_text")
             return None
+        if ex.listing and not sel.body:
+            # Link discovery reached an index page (a channel, a board's thread list):
+            # its 'text' is other stories' titles, which must not be indexed as an article.
+            self.drop(response.url, "not_article")
+            return None
         return self.make_item(response, title=title or title_hint or "", text=text,
                               published_at=published_at, date_hint=date_hint,
                               author=ex.author, metrics=metrics, **extra)
