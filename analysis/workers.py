@@ -18,6 +18,7 @@ has ``Pool``'s signature, so ``ordered_map`` takes either.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing as mp
 import os
@@ -123,10 +124,10 @@ class ChunkPool:
         self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
         for _ in range(workers):  # before any thread of ours exists
             self._workers.append(self._fork())
-        self._threads = [threading.Thread(target=self._collect, name="chunk-pool-collect",
-                                          daemon=True),
-                         threading.Thread(target=self._send, name="chunk-pool-send",
-                                          daemon=True)]
+        self._threads = [threading.Thread(target=self._guarded(self._collect),
+                                          name="chunk-pool-collect", daemon=True),
+                         threading.Thread(target=self._guarded(self._send),
+                                          name="chunk-pool-send", daemon=True)]
         for t in self._threads:
             t.start()
 
@@ -175,11 +176,13 @@ class ChunkPool:
             self._lock.notify_all()
             workers = list(self._workers)
         self._wake_w.send_bytes(b"")
-        for t in self._threads:
-            t.join()
+        # Workers first: the sender may be blocked on a full pipe to one of them.
         for w in workers:
             if w.exitcode is None:
-                os.kill(w.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):  # reaped meanwhile
+                    os.kill(w.pid, signal.SIGTERM)
+        for t in self._threads:
+            t.join()
         for w in workers:
             self._reap(w)
             w.conn.close()
@@ -262,7 +265,8 @@ class ChunkPool:
             task = w.tasks.popleft()
             self._deaths_in_row = 0
             self._lock.notify_all()
-        assert tid in (None, task.tid), (tid, task.tid)
+        if tid not in (None, task.tid):
+            raise RuntimeError(f"worker {w.pid} answered chunk {tid}, expected {task.tid}")
         task.done(result)
         return True
 
@@ -287,29 +291,58 @@ class ChunkPool:
                 else:
                     tasks.insert(0, self._without(first, k, how))
             self._pending.extendleft(reversed(tasks))
+            note = f"worker process {w.pid} died ({how})"
             if self._deaths_in_row >= self._max_deaths:
-                self._broken = WorkersKeepDying(
+                failed += self._give_up(
                     f"worker processes keep dying: {self._deaths_in_row} died in a row "
                     f"with no work done in between (the last by {how})")
-                waiting = [*self._pending]
-                for other in self._workers:
-                    waiting.extend(other.tasks)
-                    other.tasks.clear()
-                failed.extend((t, self._broken) for t in waiting)
-                self._pending.clear()
-                note = f"worker process {w.pid} died ({how}); giving up"
+                note += "; giving up"
             else:
-                self._workers.append(self._fork())
-                note = f"worker process {w.pid} died ({how}); started a new one"
+                try:
+                    self._workers.append(self._fork())
+                    note += "; started a new one"
+                except OSError as exc:  # out of memory or processes: go on with fewer
+                    note += f"; could not start a new one: {exc}"
+                    if not self._workers:
+                        failed += self._give_up(f"no worker process left: the last died "
+                                                f"({how}) and a new one failed: {exc}")
             self._lock.notify_all()
         if self._on_death is not None:
             self._on_death(note)
+        self._fail(failed)
+        return self._broken is None
+
+    def _give_up(self, why: str) -> list[tuple[_Task, Any]]:
+        """Under the lock: the pool is broken; every chunk not done is to fail."""
+        self._broken = WorkersKeepDying(why)
+        waiting = [*self._pending]
+        self._pending.clear()
+        for other in self._workers:
+            waiting.extend(other.tasks)
+            other.tasks.clear()
+        return [(t, self._broken) for t in waiting]
+
+    def _fail(self, failed: list[tuple[_Task, Any]]) -> None:
         for task, result in failed:
             task.done(result)
         if self._broken is not None:
             for hook in self._broken_hooks:
                 hook(self._broken)
-        return self._broken is None
+
+    def _guarded(self, body: Callable[[], None]) -> Callable[[], None]:
+        """A thread of the pool that fails breaks the pool, loudly: waiting for it would
+        be waiting forever."""
+        def run() -> None:
+            try:
+                body()
+            except Exception as exc:
+                with self._lock:
+                    failed = [] if self._closing else self._give_up(
+                        f"internal error in {threading.current_thread().name}: "
+                        f"{type(exc).__name__}: {exc}")
+                self._fail(failed)
+
+        return run
 
     @staticmethod
     def _blame(how: str) -> str:
