@@ -246,3 +246,14 @@ def test_analyze_stops_with_one_message_when_workers_keep_dying():
     last = stderr.strip().splitlines()[-1]
     assert last.startswith("analyze: stopped: worker processes keep dying: 3 died in a row")
     assert "results written up to input line 1" in last
+
+
+def test_analyze_interrupted_with_the_input_open_exits_130_not_aborts():
+    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        proc.stdin.write(json.dumps(LINES[0], ensure_ascii=False).encode() + b"\n")
+        proc.stdin.flush()
+        assert json.loads(read_line(proc, bytearray(), 60))["id"] == "1"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130, proc.stderr.read().decode()[-500:]

@@ -15,7 +15,6 @@ workers keep dying, the run stops with one message on stderr and exit status 3.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,12 +107,8 @@ def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:
 
 def main_stdio(config_path: str | None, workers: int | None) -> int:
     # Bytes, decoded line by line: input that is not UTF-8 spoils only its own lines.
-    status = run(config_path, sys.stdin.buffer, sys.stdout, sys.stderr, workers)
-    if status == 3:
-        # Stopped with the input still open: the thread reading it holds stdin's lock in
-        # a read that may never return, and a normal interpreter exit would abort on
-        # that lock (SIGABRT) instead of exiting with this status.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
-    return status
+    # A reader of our own, not sys.stdin.buffer: when the run ends with the input still
+    # open (workers keep dying, Ctrl-C) a thread is blocked reading it, holding its lock,
+    # and the interpreter, closing sys.stdin on exit, would abort (SIGABRT) on that lock.
+    stdin = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115
+    return run(config_path, stdin, sys.stdout, sys.stderr, workers)
