@@ -8,14 +8,16 @@ the parent assigns events sequentially, so the output is deterministic whatever 
 number of workers. Memory stays bounded: at most a window of items is in flight.
 
 A document whose analysis raises comes back as ``Failed`` (with the reason) in its place:
-one odd document never takes a run down.
+one odd document never takes a run down. Nor does a worker process that dies (OOM killer,
+a crash in a native extension): the document it was on comes back ``Failed``, a new worker
+takes its place, and the rest goes on (``workers.ChunkPool``); only when workers keep
+dying does ``WorkersKeepDying`` end the run.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 from .events import engagement
 from .ordered import ordered_map
 from .pipeline import Analyzer, Features
+from .workers import ChunkPool, WorkerDied, at_item
 
 _WORKER: Analyzer | None = None
 
@@ -63,7 +66,11 @@ def _features(analyzer: Analyzer, title: str, text: str, region: str | None,
 
 def _work(chunk: list[tuple[str, str, str | None]]) -> list[Features | str]:
     assert _WORKER is not None
-    return [_features(_WORKER, *args) for args in chunk]
+    out: list[Features | str] = []
+    for k, args in enumerate(chunk):
+        at_item(k)
+        out.append(_features(_WORKER, *args))
+    return out
 
 
 def default_workers() -> int:
@@ -73,10 +80,12 @@ def default_workers() -> int:
 
 def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int = 1,
                  chunksize: int = 8, window_size: int = 2000,
+                 on_worker_death: Callable[[str], None] | None = None,
                  ) -> Iterator[tuple[Any, Features | None, str | None]]:
     """Yield (doc, features, event_id) in input order. Items that are not a ``Doc``
     (e.g. an input error record) pass through untouched with (None, None), and so does
-    the ``Failed`` record of a document whose analysis raised."""
+    the ``Failed`` record of a document whose analysis raised or whose worker died.
+    ``on_worker_death`` hears of each worker that died, and what was done about it."""
     global _WORKER
     it = iter(docs)
     if workers <= 1:
@@ -87,12 +96,13 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
             yield _finish(analyzer, doc, _features(analyzer, doc.title, doc.text, doc.region))
         return
     _WORKER = analyzer
-    ctx = mp.get_context("fork")
-    with ctx.Pool(workers) as pool:
+    with ChunkPool(workers, on_death=on_worker_death) as pool:
         for doc, f in ordered_map(pool, _work, it, _args, workers=workers,
                                   chunksize=chunksize, window=window_size):
             if not isinstance(doc, Doc):
                 yield doc, None, None
+            elif isinstance(f, WorkerDied):
+                yield Failed(doc, str(f)), None, None
             elif isinstance(f, BaseException):  # the whole chunk failed (e.g. pickling)
                 yield Failed(doc, f"analysis failed: {type(f).__name__}: {f}"), None, None
             else:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from .workers import WorkersKeepDying
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -39,7 +41,8 @@ def ordered_map(pool: Any, work_chunk: Callable[[list[Any]], list[R]],
     """Yield (item, result) in input order. ``args_of(item)`` is what the workers get
     (``work_chunk`` maps a list of them to a list of results), or None for an item that
     needs no work (it passes through with None). A chunk that fails as a whole yields its
-    exception as every item's result."""
+    exception as every item's result; ``WorkersKeepDying`` (from a ``ChunkPool`` that gave
+    up) is raised instead, since no later chunk would fare better."""
     events: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
     room = threading.Semaphore(window)
     stop = threading.Event()
@@ -59,6 +62,8 @@ def ordered_map(pool: Any, work_chunk: Callable[[list[Any]], list[R]],
         except BaseException as exc:  # re-raised in the caller's thread
             events.put((_FAILED, exc, None))
 
+    if (watch := getattr(pool, "on_broken", None)) is not None:  # a ChunkPool
+        watch(lambda exc: events.put((_FAILED, exc, None)))
     reader = threading.Thread(target=read, name="ordered-map-input", daemon=True)
     reader.start()
     order: deque[_Chunk[T]] = deque()  # every chunk not yet yielded, in input order
@@ -102,6 +107,8 @@ def ordered_map(pool: Any, work_chunk: Callable[[list[Any]], list[R]],
                     ended = True
                 elif kind == _FAILED:
                     raise a
+                elif isinstance(b, WorkersKeepDying):
+                    raise b
                 else:
                     busy -= 1
                     a.results = (b if not isinstance(b, BaseException)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import random
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -146,3 +149,111 @@ def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on()
     assert "1 line(s) with published_at null, taken as published now (line 5)" in stderr
     assert "1 line(s) not UTF-8, the first at line 6" in stderr
     assert "5 unreadable line(s)" in stderr
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (the analysis workers)."""
+    kids: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids += [int(k) for k in fh.read().split()]
+        except FileNotFoundError:  # the thread ended meanwhile
+            pass
+    return kids
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return -1
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def busy_child(pid: int, timeout: float) -> int:
+    """The child that has been using the CPU for a while: the one on the slow line (the
+    other may be busy too, for a moment, with short lines)."""
+    deadline = time.monotonic() + timeout
+    streak: dict[int, int] = {}
+    while time.monotonic() < deadline:
+        before = {k: cpu_ticks(k) for k in children(pid)}
+        time.sleep(0.2)
+        for k, t in before.items():
+            busy = t >= 0 and cpu_ticks(k) - t >= 5  # 50 ms of CPU in 200 ms
+            streak[k] = streak.get(k, 0) + 1 if busy else 0
+            if streak[k] >= 3:
+                return k
+    raise AssertionError(f"no busy worker within {timeout} s")
+
+
+def slow_line(n_chars: int = 2_000_000) -> dict[str, object]:
+    # Random text, so nothing about it is cached: several seconds of analysis.
+    rng = random.Random(5)
+    chars = sorted(set(WATER + LINES[2]["text"]))
+    text = "".join(rng.choices(chars, k=n_chars))
+    return {"id": "slow", "title": "长文", "text": text,
+            "published_at": "2026-11-20T10:00:00+08:00"}
+
+
+def test_analyze_survives_a_worker_killed_mid_line():
+    # The OOM killer or a crash in native code, as seen from outside: SIGKILL.
+    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        def send(item: dict[str, object]) -> None:
+            proc.stdin.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+            proc.stdin.flush()
+
+        buf = bytearray()
+        send(LINES[0])
+        assert json.loads(read_line(proc, buf, 60))["id"] == "1"  # models loaded, forked
+        send(slow_line())
+        os.kill(busy_child(proc.pid, 20), signal.SIGKILL)
+        for item in (LINES[1], LINES[2]):
+            send(item)
+        proc.stdin.close()
+        rest = [json.loads(read_line(proc, buf, 30)) for _ in range(3)]
+        assert proc.wait(timeout=30) == 1  # one line lost, reported, the rest done
+        assert proc.stdout.read() == b"" and not buf  # exactly one line out per line in
+        stderr = proc.stderr.read().decode()
+    assert rest[0] == {"line": 2, "error": "line 2: worker process died (signal 9) while "
+                                            "analysing this line"}
+    assert [o["id"] for o in rest[1:]] == ["2", "3"] and all(f in rest[2] for f in FIELDS)
+    assert "died (signal 9); started a new one" in stderr
+    assert "1 unreadable line(s)" in stderr
+
+
+def test_analyze_stops_with_one_message_when_workers_keep_dying():
+    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        proc.stdin.write(json.dumps(LINES[0], ensure_ascii=False).encode() + b"\n")
+        proc.stdin.flush()
+        buf = bytearray()
+        assert json.loads(read_line(proc, buf, 60))["id"] == "1"
+        # Every worker, and every one started in its place, is killed; the input stays
+        # open, so only giving up ends the run.
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            for kid in children(proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(kid, signal.SIGKILL)
+            time.sleep(0.05)
+        assert proc.wait(timeout=5) == 3
+        stderr = proc.stderr.read().decode()
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("analyze: stopped: worker processes keep dying: 3 died in a row")
+    assert "results written up to input line 1" in last
+
+
+def test_analyze_interrupted_with_the_input_open_exits_130_not_aborts():
+    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        proc.stdin.write(json.dumps(LINES[0], ensure_ascii=False).encode() + b"\n")
+        proc.stdin.flush()
+        assert json.loads(read_line(proc, bytearray(), 60))["id"] == "1"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130, proc.stderr.read().decode()[-500:]

@@ -115,3 +115,39 @@ def test_words_command_reads_stored_items(store) -> None:
     assert {"榔梨", "渣土车"} <= {json.loads(line)["word"] for line in proc.stdout.splitlines()}
     old = run("", "--days", "0.01", "--json", "--min-count", "3")  # the last 15 minutes
     assert old.returncode == 0 and old.stdout == ""
+
+
+def test_words_command_checks_each_line_as_analyze_does_but_needs_only_title_or_text(
+        ) -> None:
+    good = [json.dumps({"text": t}, ensure_ascii=False).encode() for t in TEXTS]
+    bad = [
+        json.dumps({"id": "g", "text": "渣土车"}, ensure_ascii=False).encode("gbk"),
+        b'{"title": 5, "text": ["x"]}',
+        b'{"id": "n", "published_at": "2026-11-20"}',
+        b'["text"]',
+        json.dumps({"text": "\udcff"}).encode(),
+    ]
+    # No id, no time, a null title: fine for counting words.
+    extra = b'{"title": null, "text": "\xe6\xb8\xa3\xe5\x9c\x9f\xe8\xbd\xa6"}'
+    def words(lines: list[bytes]) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "yuqing.cli", "words", "--json",
+                               "--min-count", "3"], input=b"\n".join(lines) + b"\n",
+                              capture_output=True, timeout=120)
+
+    proc, clean = words([good[0], *bad, extra, *good[1:]]), words([good[0], extra, *good[1:]])
+    assert proc.returncode == 1 and clean.returncode == 0
+    assert proc.stdout == clean.stdout  # the bad lines cost nothing else
+    assert "榔梨" in [json.loads(line)["word"] for line in proc.stdout.splitlines()]
+    err = proc.stderr.decode().splitlines()
+    assert err[0].startswith("words: skipped stdin line 2: not UTF-8: byte 0xd4 at byte "
+                             "offset ")
+    assert err[1:5] == [
+        "words: skipped stdin line 3: title: expected a string or null, got number; "
+        "text: expected a string or null, got array",
+        "words: skipped stdin line 4: missing key(s) title, text (one of them is enough "
+        "here)",
+        "words: skipped stdin line 5: expected a JSON object, got array",
+        "words: skipped stdin line 6: text: contains a lone UTF-16 surrogate (not a "
+        "character; invalid UTF-8 or a broken \\u escape)"]
+    assert "words: 1 line(s) not UTF-8, the first at line 2" in err[5]
+    assert err[6] == "words: 5 unreadable line(s) skipped (line 2, 3, 4, 5, 6)"

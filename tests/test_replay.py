@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -117,3 +119,25 @@ def test_replay_of_a_file_that_is_not_utf8_says_so_once(tmp_path):
     offset = gbk.read_bytes().index(b"\xba")
     assert (f"replay: {gbk} is not UTF-8 (byte offset {offset}, line 1, cannot be decoded; "
             "3 line(s) skipped, nothing replayed)") in proc.stderr
+
+
+def test_replay_survives_a_worker_killed_mid_item(demo_stream, tmp_path):
+    from test_analyze_cmd import busy_child, slow_line
+
+    # The slow item is the earliest, so it is analysed first, while we look for it.
+    slow = {**slow_line(), "published_at": "2026-03-01T00:00:00+08:00"}
+    mixed = tmp_path / "slow.jsonl"
+    mixed.write_bytes(json.dumps(slow, ensure_ascii=False).encode() + b"\n"
+                      + open(demo_stream, "rb").read())
+    clean = replay(demo_stream, "--workers", "1")
+    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "replay", str(mixed),
+                           "--workers", "2"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        os.kill(busy_child(proc.pid, 60), signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
+    stderr = err.decode()
+    assert proc.returncode == 0, stderr
+    assert out.decode() == clean.stdout  # only the killed item is missing
+    assert ("replay: skipped line 1: worker process died (signal 9) while analysing this "
+            "line") in stderr
+    assert "died (signal 9); started a new one" in stderr

@@ -7,7 +7,9 @@ Output: the input fields plus ``keywords``, ``sentiment``, ``sentiment_label``,
 A line that cannot be read or analysed yields ``{"line": N, "error": "..."}`` in its place
 (order kept), is reported on stderr, and makes the exit status 1 once everything else is
 done. Each line is written as soon as it and the lines before it are done, so a live feed
-piped in gets its results live.
+piped in gets its results live. A worker process that dies (OOM killer, a crash) costs
+only the line it was analysing (an error line, as above); a new worker carries on. If
+workers keep dying, the run stops with one message on stderr and exit status 3.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from yuqing.jsonl_input import BadLine, LineReader
 from yuqing.records import SHANGHAI
@@ -24,26 +27,51 @@ from yuqing.records import SHANGHAI
 
 def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
         stderr: TextIO, workers: int | None = None) -> int:
-    from analysis.batch import Failed, analyze_docs, default_workers
+    from analysis.batch import analyze_docs, default_workers
     from analysis.pipeline import Analyzer
+    from analysis.workers import WorkersKeepDying
     from yuqing.arraycache import model_cache
     from yuqing.config import load_config
 
     cfg = load_config(config_path)
     analyzer = Analyzer.from_config(cfg, cache=model_cache(cfg))
     reader = LineReader(now=datetime.now(SHANGHAI))
-    bad = 0
     n_workers = workers if workers is not None else default_workers()
-    for doc, f, event_id in analyze_docs(analyzer, reader.read(stdin), workers=n_workers):
+    results = analyze_docs(analyzer, reader.read(stdin), workers=n_workers,
+                           on_worker_death=lambda note: print(f"analyze: {note}",
+                                                              file=stderr, flush=True))
+    tally = _Tally()
+    try:
+        _write(results, stdout, stderr, tally)
+    except WorkersKeepDying as exc:
+        print(f"analyze: stopped: {exc}; results written up to input line "
+              f"{tally.last_line}, the lines after it were not analysed", file=stderr)
+        return 3
+    return _report_input(reader, tally.bad, stderr)
+
+
+@dataclass
+class _Tally:
+    bad: int = 0
+    last_line: int = 0  # of the input, the last one whose result is written
+
+
+def _write(results: Iterable[tuple[Any, Any, str | None]], stdout: TextIO, stderr: TextIO,
+           tally: _Tally) -> None:
+    from analysis.batch import Failed
+
+    for doc, f, event_id in results:
         if isinstance(doc, Failed):
             doc = BadLine(doc.doc.line or 0, f"line {doc.doc.line}: {doc.error}")
         if isinstance(doc, BadLine):
-            bad += 1
+            tally.bad += 1
+            tally.last_line = doc.line
             print(f"analyze: {doc.error}", file=stderr)
             stdout.write(json.dumps({"line": doc.line, "error": doc.error},
                                     ensure_ascii=False) + "\n")
         else:
             assert f is not None
+            tally.last_line = doc.line or tally.last_line
             out = dict(doc.payload)
             out.update({
                 "keywords": f.keywords,
@@ -59,6 +87,9 @@ def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
             stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         # A reader of a live feed waits for this line; a flush is cheap next to analysis.
         stdout.flush()
+
+
+def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:
     if reader.undated:
         more = ", ..." if reader.undated > len(reader.undated_lines) else ""
         print(f"analyze: warning: {reader.undated} line(s) with published_at null, taken "
@@ -76,4 +107,8 @@ def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
 
 def main_stdio(config_path: str | None, workers: int | None) -> int:
     # Bytes, decoded line by line: input that is not UTF-8 spoils only its own lines.
-    return run(config_path, sys.stdin.buffer, sys.stdout, sys.stderr, workers)
+    # A reader of our own, not sys.stdin.buffer: when the run ends with the input still
+    # open (workers keep dying, Ctrl-C) a thread is blocked reading it, holding its lock,
+    # and the interpreter, closing sys.stdin on exit, would abort (SIGABRT) on that lock.
+    stdin = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115
+    return run(config_path, stdin, sys.stdout, sys.stderr, workers)

@@ -1,4 +1,4 @@
-"""The JSON-lines input of ``yuqing analyze`` and ``yuqing replay``, checked line by line.
+"""The JSON-lines input of ``yuqing analyze``, ``replay`` and ``words``, checked line by line.
 
 Each line is ``{"id", "title", "text", "published_at"}`` plus optional ``"source"``,
 ``"url"``, ``"metrics"`` ({replies, views, likes}) and ``"region"``. A good line becomes a
@@ -7,6 +7,10 @@ Each line is ``{"id", "title", "text", "published_at"}`` plus optional ``"source
 
 Lines may be bytes (stdin, files): they are decoded here, one at a time, so input that is
 not UTF-8 spoils only its own lines, and the error gives the byte offset to look at.
+
+``words`` reads only ``title`` and ``text`` (``LineReader.texts``): it counts words, so
+an id or a time would be of no use to it, and text exported from elsewhere without them
+is welcome; the fields it does not use are not checked.
 """
 
 from __future__ import annotations
@@ -147,6 +151,33 @@ class LineReader:
 
     def read(self, lines: Iterable[str | bytes]) -> Iterator[Doc | BadLine]:
         """One ``Doc`` or ``BadLine`` per non-blank line, in order."""
+        for n, text, decoded in self._decode(lines):
+            if isinstance(text, BadLine):
+                yield text
+                continue
+            try:
+                doc = self.doc(n, text, decoded=decoded)
+            except _Wrong as exc:
+                yield BadLine(n, f"line {n}: {exc}")
+                continue
+            yield doc
+
+    def texts(self, lines: Iterable[str | bytes]) -> Iterator[tuple[str, str] | BadLine]:
+        """(title, text) or a ``BadLine`` per non-blank line, in order: a line needs a
+        title or a text (a string or null; absent is null), nothing else."""
+        for n, text, decoded in self._decode(lines):
+            if isinstance(text, BadLine):
+                yield text
+                continue
+            try:
+                yield self.title_text(text, decoded=decoded)
+            except _Wrong as exc:
+                yield BadLine(n, f"line {n}: {exc}")
+
+    def _decode(self, lines: Iterable[str | bytes],
+                ) -> Iterator[tuple[int, str | BadLine, bool]]:
+        """(line number, its text or why it has none, whether it was decoded here) for
+        each non-blank line."""
         offset = 0
         for n, line in enumerate(lines, 1):
             start, text = offset, line
@@ -156,18 +187,11 @@ class LineReader:
                     text = line.decode("utf-8-sig" if n == 1 else "utf-8")
                 except UnicodeDecodeError as exc:
                     if line.strip():
-                        yield self._not_utf8(n, start, exc)
+                        yield n, self._not_utf8(n, start, exc), True
                     continue
             assert isinstance(text, str)
-            if not text.strip():
-                continue
-            try:
-                doc = self.doc(n, text.lstrip("\ufeff") if n == 1 else text,
-                               decoded=isinstance(line, bytes))
-            except _Wrong as exc:
-                yield BadLine(n, f"line {n}: {exc}")
-                continue
-            yield doc
+            if text.strip():
+                yield n, text.lstrip("\ufeff") if n == 1 else text, isinstance(line, bytes)
 
     def _not_utf8(self, n: int, start: int, exc: UnicodeDecodeError) -> BadLine:
         self.not_utf8 += 1
@@ -180,22 +204,11 @@ class LineReader:
     def doc(self, n: int, line: str, *, decoded: bool = False) -> Doc:
         """``decoded``: the line was decoded here from bytes, strictly, so only a JSON
         escape can put a lone surrogate into it."""
-        try:
-            raw = json.loads(line)
-        except ValueError as exc:
-            raise _Wrong(f"not JSON: {exc}") from None
-        if not isinstance(raw, dict):
-            raise _Wrong(f"expected a JSON object, got {json_type(raw)}")
+        raw = _object(line)
         missing = [k for k in REQUIRED if k not in raw]
         if missing:
             raise _Wrong(f"missing key(s) {', '.join(missing)}")
-        # Strings with lone surrogates come from \ud8xx escapes in the JSON or, when the
-        # caller decoded with surrogateescape, from bytes that are not UTF-8; either way
-        # the line could not be written out again.
-        escaped = "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None
-        if (escaped or not (decoded or _encodes(line))) and (where := _lone_surrogate(raw, "")):
-            raise _Wrong(f"{where}: contains a lone UTF-16 surrogate (not a character; "
-                         "invalid UTF-8 or a broken \\u escape)")
+        _no_lone_surrogate(line, raw, decoded)
         errors: list[str] = []  # every wrong field, so one round of fixing is enough
 
         def check(fn: Callable[..., Any], *args: Any) -> Any:
@@ -229,6 +242,43 @@ class LineReader:
                 self.undated_lines.append(n)
         return Doc(id=item_id, title=title, text=text, when=when, region=region,
                    replies=replies, views=views, likes=likes, payload=raw, line=n)
+
+
+    def title_text(self, line: str, *, decoded: bool = False) -> tuple[str, str]:
+        raw = _object(line)
+        if "title" not in raw and "text" not in raw:
+            raise _Wrong("missing key(s) title, text (one of them is enough here)")
+        title = raw.get("title")
+        text = raw.get("text")
+        errors = [f"{k}: expected a string or null, got {json_type(v)}"
+                  for k, v in (("title", title), ("text", text))
+                  if v is not None and not isinstance(v, str)]
+        if errors:
+            raise _Wrong("; ".join(errors))
+        _no_lone_surrogate(line, {"title": title, "text": text}, decoded)
+        return title or "", text or ""
+
+
+def _object(line: str) -> dict[str, Any]:
+    try:
+        raw = json.loads(line)
+    except ValueError as exc:
+        raise _Wrong(f"not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise _Wrong(f"expected a JSON object, got {json_type(raw)}")
+    return raw
+
+
+def _no_lone_surrogate(line: str, value: Any, decoded: bool) -> None:
+    """``decoded``: the line was decoded here from bytes, strictly, so only a JSON escape
+    can put a lone surrogate into it."""
+    # Strings with lone surrogates come from \ud8xx escapes in the JSON or, when the
+    # caller decoded with surrogateescape, from bytes that are not UTF-8; either way
+    # the line could not be written out again.
+    escaped = "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None
+    if (escaped or not (decoded or _encodes(line))) and (where := _lone_surrogate(value, "")):
+        raise _Wrong(f"{where}: contains a lone UTF-16 surrogate (not a character; "
+                     "invalid UTF-8 or a broken \\u escape)")
 
 
 def _encodes(text: str) -> bool:

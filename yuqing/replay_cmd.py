@@ -3,7 +3,9 @@
 The same JSON lines ``yuqing analyze`` reads; ``published_at`` drives a simulated clock.
 Nothing is crawled, nothing is sent, no Elasticsearch is needed. Every alert that would
 have fired is printed as one JSON line. Deterministic: the same input and configuration
-give the same output, byte for byte, whatever the number of worker processes.
+give the same output, byte for byte, whatever the number of worker processes. A worker
+process that dies (OOM killer, a crash) costs only the item it was analysing, skipped and
+reported like a bad line; if workers keep dying the replay stops, exit status 3.
 """
 
 from __future__ import annotations
@@ -92,7 +94,11 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
     detector = Detector()
     schemes = [sc.compile() for sc in cfg.schemes if sc.enabled]
     route = receivers_for or _router(cfg)
-    for doc, f, event_id in analyze_docs(analyzer, docs, workers=workers):
+    def died(note: str) -> None:
+        print(f"replay: {note}", file=stderr, flush=True)
+
+    for doc, f, event_id in analyze_docs(analyzer, docs, workers=workers,
+                                         on_worker_death=died):
         if isinstance(doc, Failed):
             stats.bad_lines += 1
             print(f"replay: skipped line {doc.doc.line}: {doc.error}", file=stderr)
@@ -136,6 +142,7 @@ def _router(cfg) -> Callable[[Alert], list[str]]:
 def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
         workers: int | None = None) -> int:
     from analysis.batch import default_workers
+    from analysis.workers import WorkersKeepDying
     from yuqing.config import load_config
 
     cfg = load_config(config_path)
@@ -148,8 +155,15 @@ def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
     stats = ReplayStats()
     with fh:
         n = workers if workers is not None else default_workers()
-        for alert, receivers in replay(fh, cfg, workers=n, stderr=stderr,
-                                       name="stdin" if path == "-" else path, stats=stats):
-            stdout.write(alert_line(alert, receivers) + "\n")
+        try:
+            for alert, receivers in replay(fh, cfg, workers=n, stderr=stderr,
+                                           name="stdin" if path == "-" else path,
+                                           stats=stats):
+                stdout.write(alert_line(alert, receivers) + "\n")
+        except WorkersKeepDying as exc:
+            stdout.flush()
+            print(f"replay: stopped: {exc}; the alerts above are from the first "
+                  f"{stats.items} items only", file=stderr)
+            return 3
     stdout.flush()
     return 1 if stats.not_utf8 else 0

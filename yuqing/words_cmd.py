@@ -5,8 +5,12 @@ Reads title + text from JSON lines on stdin (as for ``yuqing analyze``) or, with
 and a ``user_words`` snippet to paste into the configuration after review; ``--json``
 prints one JSON object per candidate instead (word, count, docs, score, cohesion,
 left_entropy, right_entropy, example). Words already in the gazetteer or in
-``analysis.user_words`` are never proposed. A line that cannot be read is reported on
-stderr and skipped, and makes the exit status 1.
+``analysis.user_words`` are never proposed.
+
+The lines are checked as ``yuqing analyze`` checks them (``yuqing.jsonl_input``: UTF-8,
+JSON, types), but only ``title`` and ``text`` are read, and one of them is enough: a word
+count needs no id or time. A line that cannot be read is reported on stderr by number,
+skipped, counted, and makes the exit status 1.
 """
 
 from __future__ import annotations
@@ -15,24 +19,23 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from yuqing.config import Config
+from yuqing.jsonl_input import BadLine, LineReader
 from yuqing.records import SHANGHAI
 
 
-def texts_from_lines(lines: Iterable[str], bad: list[str]) -> Iterator[str]:
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
+def texts_from_lines(lines: Iterable[str | bytes], reader: LineReader, bad: list[BadLine],
+                     stderr: TextIO) -> Iterator[str]:
+    """Title and text of each good line; each bad one is reported now and kept in
+    ``bad``."""
+    for got in reader.texts(lines):
+        if isinstance(got, BadLine):
+            bad.append(got)
+            print(f"words: skipped stdin {got.error}", file=stderr)
             continue
-        try:
-            raw = json.loads(line)
-            if not isinstance(raw, dict) or not ("title" in raw or "text" in raw):
-                raise ValueError("not a JSON object with a title or text")
-        except ValueError as exc:
-            bad.append(f"stdin line {n}: {exc}")
-            continue
-        yield f"{raw.get('title') or ''}\n{raw.get('text') or ''}"
+        yield f"{got[0]}\n{got[1]}"
 
 
 def texts_from_store(cfg: Config, days: float, now: datetime) -> Iterator[str]:
@@ -69,13 +72,23 @@ def run(cfg: Config, texts: Iterable[str], out: TextIO, *, as_json: bool, top: i
     return len(cands)
 
 
-def main(cfg: Config, args, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-         stderr: TextIO = sys.stderr) -> int:
-    bad: list[str] = []
+def main(cfg: Config, args, stdin: BinaryIO | TextIO | None = None,
+         stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    # Bytes, decoded line by line: input that is not UTF-8 spoils only its own lines.
+    lines = stdin if stdin is not None else sys.stdin.buffer
+    bad: list[BadLine] = []
+    reader = LineReader(now=None)
     texts = (texts_from_store(cfg, args.days, datetime.now(SHANGHAI)) if args.days
-             else texts_from_lines(stdin, bad))
+             else texts_from_lines(lines, reader, bad, stderr))
     run(cfg, texts, stdout, as_json=args.json, top=args.top, min_count=args.min_count,
         min_docs=args.min_docs)
-    for msg in bad:
-        print(f"skipped {msg}", file=stderr)
+    if reader.first_not_utf8:
+        line, offset = reader.first_not_utf8
+        print(f"words: {reader.not_utf8} line(s) not UTF-8, the first at line {line} "
+              f"(byte offset {offset}); convert the input (e.g. iconv -f GBK -t UTF-8)",
+              file=stderr)
+    if bad:
+        print(f"words: {len(bad)} unreadable line(s) skipped (line "
+              f"{', '.join(str(b.line) for b in bad[:10])}{', ...' if len(bad) > 10 else ''})",
+              file=stderr)
     return 1 if bad else 0
