@@ -81,14 +81,6 @@ class ComplaintModel:
         feats = complaint_features(tokens, text, title, base)
         return self.detector.proba(feats)["complaint"]
 
-    def category_scores(self, tokens: list[str], text: str, title: str = "",
-                        base: Base | None = None,
-                        title_tokens: list[str] | None = None) -> dict[str, float]:
-        """Per-class decision scores (linear logits); the category is their argmax."""
-        z = self.categories.logits(category_features(tokens, text, title, base=base,
-                                                     title_tokens=title_tokens))
-        return dict(zip(self.categories.classes, z, strict=True))
-
     def category(self, tokens: list[str], text: str, title: str = "",
                  base: Base | None = None,
                  title_tokens: list[str] | None = None) -> str | None:

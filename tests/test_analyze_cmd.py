@@ -82,6 +82,18 @@ def test_analyze_takes_config_after_the_subcommand_and_it_wins(tmp_path):
     assert proc.returncode == 2 and "missing.yaml: cannot read file" in proc.stderr
 
 
+def live_analyze() -> subprocess.Popen[bytes]:
+    """`yuqing analyze` on two workers with pipes, as a live feed drives it."""
+    return subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def send(proc: subprocess.Popen[bytes], item: dict[str, object]) -> None:
+    proc.stdin.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+    proc.stdin.flush()
+
+
 def read_line(proc: subprocess.Popen[bytes], buf: bytearray, timeout: float) -> bytes:
     """The next output line, or fail after ``timeout`` seconds without one."""
     deadline = time.monotonic() + timeout
@@ -99,13 +111,10 @@ def read_line(proc: subprocess.Popen[bytes], buf: bytearray, timeout: float) -> 
 
 def test_analyze_streams_each_result_while_the_input_is_still_open():
     # A live feed: one line at a time, the next only once the last one's result is out.
-    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
+    with live_analyze() as proc:
         buf = bytearray()
         for i, item in enumerate(LINES):
-            proc.stdin.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
-            proc.stdin.flush()
+            send(proc, item)
             # The first wait includes loading the models (about 1 s; more on a busy machine).
             out = json.loads(read_line(proc, buf, 60 if i == 0 else 30))
             assert out["id"] == item["id"] and "event_id" in out
@@ -199,20 +208,14 @@ def slow_line(n_chars: int = 2_000_000) -> dict[str, object]:
 
 def test_analyze_survives_a_worker_killed_mid_line():
     # The OOM killer or a crash in native code, as seen from outside: SIGKILL.
-    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
-        def send(item: dict[str, object]) -> None:
-            proc.stdin.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
-            proc.stdin.flush()
-
+    with live_analyze() as proc:
         buf = bytearray()
-        send(LINES[0])
+        send(proc, LINES[0])
         assert json.loads(read_line(proc, buf, 60))["id"] == "1"  # models loaded, forked
-        send(slow_line())
+        send(proc, slow_line())
         os.kill(busy_child(proc.pid, 20), signal.SIGKILL)
         for item in (LINES[1], LINES[2]):
-            send(item)
+            send(proc, item)
         proc.stdin.close()
         rest = [json.loads(read_line(proc, buf, 30)) for _ in range(3)]
         assert proc.wait(timeout=30) == 1  # one line lost, reported, the rest done
@@ -226,11 +229,8 @@ def test_analyze_survives_a_worker_killed_mid_line():
 
 
 def test_analyze_stops_with_one_message_when_workers_keep_dying():
-    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
-        proc.stdin.write(json.dumps(LINES[0], ensure_ascii=False).encode() + b"\n")
-        proc.stdin.flush()
+    with live_analyze() as proc:
+        send(proc, LINES[0])
         buf = bytearray()
         assert json.loads(read_line(proc, buf, 60))["id"] == "1"
         # Every worker, and every one started in its place, is killed; the input stays
@@ -249,11 +249,8 @@ def test_analyze_stops_with_one_message_when_workers_keep_dying():
 
 
 def test_analyze_interrupted_with_the_input_open_exits_130_not_aborts():
-    with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
-        proc.stdin.write(json.dumps(LINES[0], ensure_ascii=False).encode() + b"\n")
-        proc.stdin.flush()
+    with live_analyze() as proc:
+        send(proc, LINES[0])
         assert json.loads(read_line(proc, bytearray(), 60))["id"] == "1"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130, proc.stderr.read().decode()[-500:]

@@ -95,11 +95,8 @@ def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:
         print(f"analyze: warning: {reader.undated} line(s) with published_at null, taken "
               f"as published now (line {', '.join(map(str, reader.undated_lines))}{more})",
               file=stderr)
-    if reader.first_not_utf8:
-        line, offset = reader.first_not_utf8
-        print(f"analyze: {reader.not_utf8} line(s) not UTF-8, the first at line {line} "
-              f"(byte offset {offset}); convert the input (e.g. iconv -f GBK -t UTF-8)",
-              file=stderr)
+    if summary := reader.not_utf8_summary("analyze"):
+        print(summary, file=stderr)
     if bad:
         print(f"analyze: {bad} unreadable line(s)", file=stderr)
     return 1 if bad else 0

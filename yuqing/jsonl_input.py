@@ -149,6 +149,14 @@ class LineReader:
     not_utf8: int = 0
     first_not_utf8: tuple[int, int] | None = None  # (line, byte offset in the input)
 
+    def not_utf8_summary(self, command: str) -> str | None:
+        """One stderr line on the input's non-UTF-8 lines, or None when there were none."""
+        if self.first_not_utf8 is None:
+            return None
+        line, offset = self.first_not_utf8
+        return (f"{command}: {self.not_utf8} line(s) not UTF-8, the first at line {line} "
+                f"(byte offset {offset}); convert the input (e.g. iconv -f GBK -t UTF-8)")
+
     def read(self, lines: Iterable[str | bytes]) -> Iterator[Doc | BadLine]:
         """One ``Doc`` or ``BadLine`` per non-blank line, in order."""
         for n, text, decoded in self._decode(lines):

@@ -82,11 +82,8 @@ def main(cfg: Config, args, stdin: BinaryIO | TextIO | None = None,
              else texts_from_lines(lines, reader, bad, stderr))
     run(cfg, texts, stdout, as_json=args.json, top=args.top, min_count=args.min_count,
         min_docs=args.min_docs)
-    if reader.first_not_utf8:
-        line, offset = reader.first_not_utf8
-        print(f"words: {reader.not_utf8} line(s) not UTF-8, the first at line {line} "
-              f"(byte offset {offset}); convert the input (e.g. iconv -f GBK -t UTF-8)",
-              file=stderr)
+    if summary := reader.not_utf8_summary("words"):
+        print(summary, file=stderr)
     if bad:
         print(f"words: {len(bad)} unreadable line(s) skipped (line "
               f"{', '.join(str(b.line) for b in bad[:10])}{', ...' if len(bad) > 10 else ''})",
