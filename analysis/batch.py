@@ -11,7 +11,9 @@ A document whose analysis raises comes back as ``Failed`` (with the reason) in i
 one odd document never takes a run down. Nor does a worker process that dies (OOM killer,
 a crash in a native extension): the document it was on comes back ``Failed``, a new worker
 takes its place, and the rest goes on (``workers.ChunkPool``); only when workers keep
-dying does ``WorkersKeepDying`` end the run.
+dying does ``WorkersKeepDying`` end the run. A worker stuck on one document for longer
+than ``item_timeout`` is killed and that document comes back ``Failed`` the same way (with
+one process, ``workers=1``, there is no one to watch it: no timeout).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from .pipeline import Analyzer, Features
 from .workers import ChunkPool, WorkerDied, at_item
 
 _WORKER: Analyzer | None = None
+# Seconds one document may take. A 100,000-character page takes well under a second; a
+# minute means a hang (a pathological input), and a hung worker would stall the run.
+ITEM_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,11 +86,13 @@ def default_workers() -> int:
 def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int = 1,
                  chunksize: int = 8, window_size: int = 2000,
                  on_worker_death: Callable[[str], None] | None = None,
+                 item_timeout: float | None = ITEM_TIMEOUT,
                  ) -> Iterator[tuple[Any, Features | None, str | None]]:
     """Yield (doc, features, event_id) in input order. Items that are not a ``Doc``
     (e.g. an input error record) pass through untouched with (None, None), and so does
     the ``Failed`` record of a document whose analysis raised or whose worker died.
-    ``on_worker_death`` hears of each worker that died, and what was done about it."""
+    ``on_worker_death`` hears of each worker that died (or was killed after
+    ``item_timeout`` seconds on one document), and what was done about it."""
     global _WORKER
     it = iter(docs)
     if workers <= 1:
@@ -96,7 +103,7 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
             yield _finish(analyzer, doc, _features(analyzer, doc.title, doc.text, doc.region))
         return
     _WORKER = analyzer
-    with ChunkPool(workers, on_death=on_worker_death) as pool:
+    with ChunkPool(workers, on_death=on_worker_death, item_timeout=item_timeout) as pool:
         for doc, f in ordered_map(pool, _work, it, _args, workers=workers,
                                   chunksize=chunksize, window=window_size):
             if not isinstance(doc, Doc):

@@ -12,6 +12,11 @@ forked in its place, and the run goes on. After ``max_deaths`` deaths with no ch
 in between (something kills every worker), every waiting chunk fails with
 ``WorkersKeepDying``: the caller stops instead of hanging or looping.
 
+A worker that hangs instead (a pathological input in a regex or a native extension) is
+worse: nothing dies, so nothing is noticed. With ``item_timeout`` the worker also notes
+when it started its item, and one that stays on an item longer is killed; that item gets
+``ItemTimedOut`` (a ``WorkerDied``) and the run goes on as after a death.
+
 Workers are forked from the parent, so they inherit what it has loaded. ``apply_async``
 has ``Pool``'s signature, so ``ordered_map`` takes either.
 """
@@ -24,6 +29,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,12 +37,18 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-_SLOT: Any = None  # in a worker: [task id, item index] for the parent to read on a death
+# In a worker: [task id, item index, time.monotonic_ns() when that item began], for the
+# parent to read on a death or to find a hang. CLOCK_MONOTONIC is system-wide on Linux.
+_SLOT: Any = None
 _STARTING, _SENDING = -1, -2  # item index before the first item / after the last
 
 
 class WorkerDied(Exception):
     """The result of the one item a worker was analysing when its process died."""
+
+
+class ItemTimedOut(WorkerDied):
+    """The result of an item that ran longer than the pool's ``item_timeout``."""
 
 
 class WorkersKeepDying(Exception):
@@ -47,6 +59,7 @@ def at_item(k: int) -> None:
     """Called by a chunk function before item ``k``: if the process dies now, item ``k``
     is the one reported, and the chunk's other items are run again elsewhere."""
     if _SLOT is not None:
+        _SLOT[2] = time.monotonic_ns()
         _SLOT[1] = k
 
 
@@ -72,6 +85,10 @@ class _Worker:
     slot: Any
     exitcode: int | None = None  # once reaped
     tasks: deque[_Task] = field(default_factory=deque)  # sent, in order, not yet answered
+    # monotonic_ns when its oldest unanswered chunk was sent or its last answer came: the
+    # slot's clock is stale until the worker picks the chunk up.
+    busy_since: int = 0
+    hung_for: float | None = None  # seconds on one item when the pool killed it
 
 
 def _serve(conn: Connection, slot: Any, inherited: list[Connection]) -> None:
@@ -88,7 +105,7 @@ def _serve(conn: Connection, slot: Any, inherited: list[Connection]) -> None:
         except (EOFError, OSError):
             return
         tid, func, args = msg
-        slot[0], slot[1] = tid, _STARTING
+        slot[0], slot[1], slot[2] = tid, _STARTING, time.monotonic_ns()
         try:
             out: tuple[int, Any] = (tid, func(args))
         except Exception as exc:  # the chunk fails, not the worker
@@ -105,11 +122,17 @@ def _serve(conn: Connection, slot: Any, inherited: list[Connection]) -> None:
 class ChunkPool:
     """``workers`` forked processes, ``per_worker`` chunks sent to each at a time (the
     next one waits in its pipe, so a worker never idles waiting for the parent).
-    ``on_death(message)`` hears of every death and what was done about it."""
+    ``on_death(message)`` hears of every death and what was done about it. A worker on
+    one item for more than ``item_timeout`` seconds is killed (None: never)."""
 
     def __init__(self, workers: int, *, max_deaths: int = 3, per_worker: int = 2,
-                 on_death: Callable[[str], None] | None = None) -> None:
+                 on_death: Callable[[str], None] | None = None,
+                 item_timeout: float | None = None) -> None:
+        if item_timeout is not None and not item_timeout > 0:
+            raise ValueError(f"item_timeout must be a positive number of seconds, "
+                             f"not {item_timeout!r}")
         self._ctx = mp.get_context("fork")
+        self._item_timeout = item_timeout
         self._max_deaths = max_deaths
         self._per_worker = per_worker
         self._on_death = on_death
@@ -195,8 +218,8 @@ class ChunkPool:
 
     def _fork(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        slot = self._ctx.RawArray("q", 2)
-        slot[0], slot[1] = 0, _STARTING
+        slot = self._ctx.RawArray("q", 3)
+        slot[0], slot[1], slot[2] = 0, _STARTING, 0
         inherited = [w.conn for w in self._workers] + [parent, self._wake_r, self._wake_w]
         # os.fork, not multiprocessing.Process: that one closes sys.stdin in the child,
         # which deadlocks when another thread of ours was reading stdin at the fork, and
@@ -229,6 +252,8 @@ class ChunkPool:
                     return
                 worker = min(self._workers, key=lambda w: len(w.tasks))
                 task = self._pending.popleft()
+                if not worker.tasks:
+                    worker.busy_since = time.monotonic_ns()
                 worker.tasks.append(task)
             try:
                 worker.conn.send_bytes(task.payload)
@@ -245,13 +270,32 @@ class ChunkPool:
                 if self._closing:
                     return
                 by_conn = {w.conn: w for w in self._workers}
-            ready = wait([*by_conn, self._wake_r])
+            # With a timeout, look for hung workers a few times per timeout period.
+            poll = None if self._item_timeout is None else min(self._item_timeout / 4, 1.0)
+            ready = wait([*by_conn, self._wake_r], timeout=poll)
             if self._wake_r in ready:
                 return
+            if self._item_timeout is not None:
+                self._kill_hung()
             for conn in ready:
                 w = by_conn[conn]
                 if not self._receive(w) and not self._died(w):
                     return
+
+    def _kill_hung(self) -> None:
+        """SIGKILL every worker that has been on one item too long; its death is then
+        handled like any other, blaming that item."""
+        assert self._item_timeout is not None
+        now = time.monotonic_ns()
+        with self._lock:
+            for w in self._workers:
+                if not w.tasks or w.hung_for is not None:
+                    continue
+                seconds = (now - max(w.slot[2], w.busy_since)) / 1e9
+                if seconds > self._item_timeout:
+                    w.hung_for = seconds
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(w.pid, signal.SIGKILL)
 
     def _receive(self, w: _Worker) -> bool:
         """One result from ``w``; False if there is none to be had (it died)."""
@@ -263,6 +307,7 @@ class ChunkPool:
             tid, result = None, RuntimeError(f"{type(exc).__name__}: {exc}")
         with self._lock:
             task = w.tasks.popleft()
+            w.busy_since = time.monotonic_ns()
             self._deaths_in_row = 0
             self._lock.notify_all()
         if tid not in (None, task.tid):
@@ -275,6 +320,9 @@ class ChunkPool:
         pool has given up."""
         self._reap(w)
         how = how_it_died(w.exitcode)
+        if w.hung_for is not None:
+            how = (f"killed after {w.hung_for:.0f} s on one line, over the "
+                   f"{self._item_timeout:g} s limit")
         failed: list[tuple[_Task, Any]] = []
         with self._lock:
             if self._closing:
@@ -287,9 +335,9 @@ class ChunkPool:
             if tasks and tasks[0].tid == tid and 0 <= k < len(tasks[0].args):
                 first = tasks.pop(0)
                 if len(first.args) == 1:
-                    failed.append((first, [WorkerDied(self._blame(how))]))
+                    failed.append((first, [self._blame(w, how)]))
                 else:
-                    tasks.insert(0, self._without(first, k, how))
+                    tasks.insert(0, self._without(first, k, self._blame(w, how)))
             self._pending.extendleft(reversed(tasks))
             note = f"worker process {w.pid} died ({how})"
             if self._deaths_in_row >= self._max_deaths:
@@ -345,17 +393,20 @@ class ChunkPool:
         return run
 
     @staticmethod
-    def _blame(how: str) -> str:
-        return f"worker process died ({how}) while analysing this line"
+    def _blame(w: _Worker, how: str) -> WorkerDied:
+        if w.hung_for is not None:
+            return ItemTimedOut(f"analysis of this line did not finish: worker process "
+                                f"{how}")
+        return WorkerDied(f"worker process died ({how}) while analysing this line")
 
-    def _without(self, task: _Task, k: int, how: str) -> _Task:
-        """``task`` less its item ``k``, which gets ``WorkerDied``; once the rest are done
+    def _without(self, task: _Task, k: int, blame: WorkerDied) -> _Task:
+        """``task`` less its item ``k``, which gets ``blame``; once the rest are done
         ``task`` is done, results in its order."""
         def done(result: Any) -> None:
             if isinstance(result, BaseException):
                 task.done(result)
             else:
-                task.done([*result[:k], WorkerDied(self._blame(how)), *result[k:]])
+                task.done([*result[:k], blame, *result[k:]])
 
         rest = _Task(task.func, task.args[:k] + task.args[k + 1:], done)
         self._pickle(rest)

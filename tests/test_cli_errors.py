@@ -79,3 +79,11 @@ def test_handover_shift_errors_name_the_shifts_of_that_day(capsys) -> None:
 def test_retention_refuses_a_period_that_would_drop_everything(months: str, capsys) -> None:
     err = _usage_error(["es", "retention", "--dry-run", f"--months={months}"], capsys)
     assert f"argument --months: '{months}' is not a whole number of at least 1" in err
+
+
+@pytest.mark.parametrize("command", ["analyze", "replay"])
+@pytest.mark.parametrize("seconds", ["0", "-3", "nan", "soon"])
+def test_an_item_timeout_must_be_seconds_above_zero(command: str, seconds: str, capsys) -> None:
+    args = [command, f"--item-timeout={seconds}"] + (["-"] if command == "replay" else [])
+    err = _usage_error(args, capsys)
+    assert f"argument --item-timeout: '{seconds}' is not a number of seconds above 0" in err

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from analysis.ordered import ordered_map
-from analysis.workers import ChunkPool, WorkerDied, WorkersKeepDying, at_item
+from analysis.workers import ChunkPool, ItemTimedOut, WorkerDied, WorkersKeepDying, at_item
 
 
 def die_on_negatives(chunk: list[int]) -> list[int]:
@@ -19,6 +19,17 @@ def die_on_negatives(chunk: list[int]) -> list[int]:
         if x < 0:  # stands for a segfault in a native extension on this one input
             os.kill(os.getpid(), signal.SIGKILL)
         out.append(x * x)
+    return out
+
+
+def hang_on_negatives(chunk: list[float]) -> list[float]:
+    out = []
+    for k, x in enumerate(chunk):
+        at_item(k)
+        if x < 0:  # stands for a regex or native code that never returns on this input
+            time.sleep(3600)
+        time.sleep(x)
+        out.append(x)
     return out
 
 
@@ -74,3 +85,40 @@ def test_a_result_that_cannot_be_sent_fails_its_chunk_only():
                                chunksize=3))
     assert [i for i, _ in out] == list(range(6))
     assert all(isinstance(r, RuntimeError) for _, r in out)
+
+
+def test_a_worker_stuck_on_one_item_is_killed_and_only_that_item_fails():
+    items = [0.0, 0.01, -1.0, 0.02, 0.0, 0.01, 0.0, -2.0, 0.03]
+    notes: list[str] = []
+    start = time.monotonic()
+    with ChunkPool(2, on_death=notes.append, item_timeout=1.0) as pool:
+        out = list(ordered_map(pool, hang_on_negatives, iter(items), lambda i: i, workers=2,
+                               chunksize=4))
+    assert time.monotonic() - start < 20
+    assert [i for i, _ in out] == items
+    for i, r in out:
+        if i < 0:
+            assert isinstance(r, ItemTimedOut) and isinstance(r, WorkerDied)
+            assert str(r).startswith("analysis of this line did not finish: worker process "
+                                     "killed after ")
+            assert str(r).endswith("s on one line, over the 1 s limit")
+        else:
+            assert r == i
+    assert len(notes) == 2 and all("over the 1 s limit); started a new one" in n
+                                   for n in notes)
+
+
+def test_the_timeout_is_per_item_not_per_chunk():
+    # Four items of 0.4 s: each chunk takes 1.6 s, every item is under the 1 s limit.
+    notes: list[str] = []
+    with ChunkPool(2, on_death=notes.append, item_timeout=1.0) as pool:
+        out = list(ordered_map(pool, hang_on_negatives, iter([0.4] * 8), lambda i: i,
+                               workers=2, chunksize=4))
+    assert [r for _, r in out] == [0.4] * 8
+    assert notes == []
+
+
+@pytest.mark.parametrize("bad", [0, -1.0])
+def test_a_timeout_must_be_positive(bad: float):
+    with pytest.raises(ValueError, match="item_timeout must be a positive number"):
+        ChunkPool(1, item_timeout=bad)

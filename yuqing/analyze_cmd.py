@@ -8,7 +8,8 @@ A line that cannot be read or analysed yields ``{"line": N, "error": "..."}`` in
 (order kept), is reported on stderr, and makes the exit status 1 once everything else is
 done. Each line is written as soon as it and the lines before it are done, so a live feed
 piped in gets its results live. A worker process that dies (OOM killer, a crash) costs
-only the line it was analysing (an error line, as above); a new worker carries on. If
+only the line it was analysing (an error line, as above); a new worker carries on; so
+does one stuck on a line for longer than ``--item-timeout``, which is killed. If
 workers keep dying, the run stops with one message on stderr and exit status 3.
 """
 
@@ -26,8 +27,9 @@ from yuqing.records import SHANGHAI
 
 
 def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
-        stderr: TextIO, workers: int | None = None) -> int:
-    from analysis.batch import analyze_docs, default_workers
+        stderr: TextIO, workers: int | None = None,
+        item_timeout: float | None = None) -> int:
+    from analysis.batch import ITEM_TIMEOUT, analyze_docs, default_workers
     from analysis.pipeline import Analyzer
     from analysis.workers import WorkersKeepDying
     from yuqing.arraycache import model_cache
@@ -38,6 +40,7 @@ def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
     reader = LineReader(now=datetime.now(SHANGHAI))
     n_workers = workers if workers is not None else default_workers()
     results = analyze_docs(analyzer, reader.read(stdin), workers=n_workers,
+                           item_timeout=item_timeout or ITEM_TIMEOUT,
                            on_worker_death=lambda note: print(f"analyze: {note}",
                                                               file=stderr, flush=True))
     tally = _Tally()
@@ -102,10 +105,11 @@ def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:
     return 1 if bad else 0
 
 
-def main_stdio(config_path: str | None, workers: int | None) -> int:
+def main_stdio(config_path: str | None, workers: int | None,
+               item_timeout: float | None = None) -> int:
     # Bytes, decoded line by line: input that is not UTF-8 spoils only its own lines.
     # A reader of our own, not sys.stdin.buffer: when the run ends with the input still
     # open (workers keep dying, Ctrl-C) a thread is blocked reading it, holding its lock,
     # and the interpreter, closing sys.stdin on exit, would abort (SIGABRT) on that lock.
     stdin = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115
-    return run(config_path, stdin, sys.stdout, sys.stderr, workers)
+    return run(config_path, stdin, sys.stdout, sys.stderr, workers, item_timeout)

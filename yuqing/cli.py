@@ -9,7 +9,13 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from yuqing.cliargs import EXTRACT_DESCRIPTION, add_extract_arguments, iso_time, positive_int
+from yuqing.cliargs import (
+    EXTRACT_DESCRIPTION,
+    add_extract_arguments,
+    iso_time,
+    positive_int,
+    positive_seconds,
+)
 from yuqing.config import Config, ConfigError, load_config
 from yuqing.records import SHANGHAI
 
@@ -183,7 +189,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from yuqing.analyze_cmd import main_stdio
 
-    return main_stdio(getattr(args, "config", None), args.workers)
+    return main_stdio(getattr(args, "config", None), args.workers, args.item_timeout)
 
 
 @command("words")
@@ -232,7 +238,8 @@ def cmd_scheme(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from yuqing.replay_cmd import run
 
-    return run(args.file, getattr(args, "config", None), sys.stdout, sys.stderr, args.workers)
+    return run(args.file, getattr(args, "config", None), sys.stdout, sys.stderr, args.workers,
+               args.item_timeout)
 
 
 @command("demo")
@@ -341,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
+    an.add_argument("--item-timeout", type=positive_seconds, metavar="SECONDS",
+                    help="kill a worker stuck this long on one line; that line gets an "
+                    "error (default 60)")
     _subcommand_config(an)
 
     wd = sub.add_parser("words", help="propose frequent words the segmenter does not know "
@@ -365,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "of JSON lines (no crawling, no sending, no Elasticsearch)")
     rp.add_argument("file", help="JSON lines as for `analyze`, or - for stdin")
     rp.add_argument("--workers", type=int, help="processes for analysis (default: all cores)")
+    rp.add_argument("--item-timeout", type=positive_seconds, metavar="SECONDS",
+                    help="kill a worker stuck this long on one line; that line is "
+                    "skipped and reported (default 60)")
     _subcommand_config(rp)
 
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")

@@ -46,6 +46,16 @@ def positive_int(text: str) -> int:
     return n
 
 
+def positive_seconds(text: str) -> float:
+    try:
+        n = float(text)
+    except ValueError:
+        n = 0.0
+    if not 0 < n < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return n
+
+
 def option_errors(exc: ValidationError, options: Mapping[str, str]) -> list[str]:
     """One line per error of a model built from command-line options, naming the option
     (``options`` maps field to option) rather than the model's field."""

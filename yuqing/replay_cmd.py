@@ -51,12 +51,13 @@ def alert_line(alert: Alert, receivers: list[str]) -> str:
 
 
 def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
+           item_timeout: float | None = None,
            receivers_for: Callable[[Alert], list[str]] | None = None,
            stderr: TextIO = sys.stderr, name: str = "input",
            stats: ReplayStats | None = None) -> Iterator[tuple[Alert, list[str]]]:
     """Yield (alert, receivers) in stream order; stats are reported on stderr (and kept
     in ``stats`` when given). ``name``: the file, for messages."""
-    from analysis.batch import Failed, analyze_docs
+    from analysis.batch import ITEM_TIMEOUT, Failed, analyze_docs
     from analysis.pipeline import Analyzer
     from detection.detector import Detector, Observation
     from detection.sensitivity import sensitivity_at
@@ -98,7 +99,8 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
         print(f"replay: {note}", file=stderr, flush=True)
 
     for doc, f, event_id in analyze_docs(analyzer, docs, workers=workers,
-                                         on_worker_death=died):
+                                         on_worker_death=died,
+                                         item_timeout=item_timeout or ITEM_TIMEOUT):
         if isinstance(doc, Failed):
             stats.bad_lines += 1
             print(f"replay: skipped line {doc.doc.line}: {doc.error}", file=stderr)
@@ -140,7 +142,7 @@ def _router(cfg) -> Callable[[Alert], list[str]]:
 
 
 def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
-        workers: int | None = None) -> int:
+        workers: int | None = None, item_timeout: float | None = None) -> int:
     from analysis.batch import default_workers
     from analysis.workers import WorkersKeepDying
     from yuqing.config import load_config
@@ -156,7 +158,8 @@ def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
     with fh:
         n = workers if workers is not None else default_workers()
         try:
-            for alert, receivers in replay(fh, cfg, workers=n, stderr=stderr,
+            for alert, receivers in replay(fh, cfg, workers=n, item_timeout=item_timeout,
+                                           stderr=stderr,
                                            name="stdin" if path == "-" else path,
                                            stats=stats):
                 stdout.write(alert_line(alert, receivers) + "\n")
