@@ -6,6 +6,7 @@ Two linear models trained by ``tools/train_category.py``:
 - category model over the 一级分类 of the message board's taxonomy: a one-vs-rest linear
   SVM trained on the board's train split as annotated by reading
   (tools/category_labels.csv); its logits are decision scores, only the argmax counts.
+  Two nearest-centroid views (``category_views``) are added to them.
 
 The taxonomy (一级 -> 二级 -> [三级]) ships as ``analysis/data/category_taxonomy.json``.
 """
@@ -17,6 +18,7 @@ from functools import cache
 from importlib import resources
 
 from analysis.category_rules import NO_EVIDENCE, CategoryLexicon
+from analysis.category_views import CentroidViews
 from analysis.features import MAX_CHARS, Base, Features, extract
 from analysis.lexicon import complaint_cue_families
 from analysis.linear import LinearModel
@@ -66,9 +68,13 @@ def category_features(tokens: list[str], text: str, title: str = "",
 
 class ComplaintModel:
     def __init__(self, detector: LinearModel, categories: LinearModel,
-                 taxonomy: dict[str, dict[str, list[str]]]) -> None:
+                 taxonomy: dict[str, dict[str, list[str]]], views: CentroidViews) -> None:
         self.detector = detector
         self.categories = categories
+        self.views = views
+        if views.classes != categories.classes:
+            raise ValueError(f"category views are for classes {views.classes}, the category "
+                             f"model's are {categories.classes}")
         self.taxonomy = taxonomy
 
     @classmethod
@@ -90,6 +96,8 @@ class ComplaintModel:
         if NO_EVIDENCE in feats:
             return None
         z = self.categories.logits(feats)
+        z = [a + float(b) for a, b in zip(z, self.views.scores(title_tokens or [], tokens),
+                                          strict=True)]
         return self.categories.classes[max(range(len(z)), key=z.__getitem__)]
 
     def predict(
@@ -115,4 +123,5 @@ def _load_cached() -> ComplaintModel:
         LinearModel.load_packaged("complaint_model.json.gz"),
         LinearModel.load_packaged("category_model.json.gz"),
         load_taxonomy(),
+        CentroidViews.load(),
     )

@@ -77,7 +77,7 @@ class Analyzer:
         # never joins across a line break), and the category model needs the title's own.
         title_tokens = self.segmenter.tokens(title)
         tokens = title_tokens + self.segmenter.tokens(text)
-        sc = self.scorer.score(base_features(tokens, text), title, text, title_tokens)
+        sc = self.scorer.score(base_features(tokens, text), title, text, title_tokens, tokens)
         match = self.places.find([title, text])
         return Features(
             tokens=tokens,

@@ -12,6 +12,8 @@ Every bag feature of a model has the same value 1/sqrt(|bag|), so a model's logi
 character bigrams (``c:`` for the complaint model, ``t:`` for the others). The category
 model also sees the title's words (``tw:``, value 1, see ``complaint.title_words``), the
 complaint model its cue families (``cue:``, value 1, see ``complaint.complaint_cues``).
+The category's decision scores then get the two nearest-centroid views of
+``category_views`` added (they need the tokens themselves, not the bag).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from .category_rules import NO_EVIDENCE, CategoryLexicon
+from .category_views import CentroidViews
 from .complaint import COMPLAINT_THRESHOLD, complaint_cues, title_words
 from .features import Base
 from .lexicon import appeal_hits, grievance_hits
@@ -75,10 +78,15 @@ class ArrayCache(Protocol):
 
 class JointScorer:
     def __init__(self, w: np.ndarray, names: list[str], bias: list[np.ndarray],
-                 classes: list[tuple[str, ...]], lexicon: CategoryLexicon):
+                 classes: list[tuple[str, ...]], lexicon: CategoryLexicon,
+                 views: CentroidViews):
         """``w``: one row per feature name (plus a last all-zero row for unknown names),
         the models' columns side by side in the order sentiment, complaint, category."""
         self.lexicon = lexicon
+        self.views = views
+        if views.classes != classes[2]:
+            raise ValueError(f"category views are for classes {views.classes}, the category "
+                             f"model's are {classes[2]}")
         self.classes = classes
         self.bias = bias
         self.cols = []
@@ -91,7 +99,8 @@ class JointScorer:
         self.unknown = len(names)
 
     @classmethod
-    def from_models(cls, docs: list[dict], lexicon: CategoryLexicon) -> JointScorer:
+    def from_models(cls, docs: list[dict], lexicon: CategoryLexicon,
+                    views: CentroidViews) -> JointScorer:
         """``docs``: the three models' exported JSON (sentiment, complaint, category), as
         ``LinearModel.from_json`` reads them; built with numpy, not per-feature Python."""
         names: dict[str, int] = {}
@@ -108,7 +117,7 @@ class JointScorer:
                 len(rows), width)
             start += width
         return cls(w, list(names), [np.asarray(d["bias"], dtype=np.float64) for d in docs],
-                   [tuple(d["classes"]) for d in docs], lexicon)
+                   [tuple(d["classes"]) for d in docs], lexicon, views)
 
     @classmethod
     def load(cls, cache: ArrayCache | None = None) -> JointScorer:
@@ -118,15 +127,17 @@ class JointScorer:
         data = resources.files("analysis").joinpath("data")
         blobs = [data.joinpath(f).read_bytes() for f in MODEL_FILES]
         lexicon = CategoryLexicon.load()
+        views = CentroidViews.load()
         key = hashlib.sha256(b"".join(hashlib.sha256(b).digest() for b in blobs)).hexdigest()
         key = f"joint-{FORMAT}-{key[:24]}"
         hit = cache.get(key) if cache is not None else None
         if hit is not None:
             try:
-                return cls._from_arrays(hit, lexicon)
+                return cls._from_arrays(hit, lexicon, views)
             except (KeyError, ValueError):
                 pass  # a damaged or foreign entry: rebuild and overwrite it
-        scorer = cls.from_models([json.loads(gzip.decompress(b)) for b in blobs], lexicon)
+        scorer = cls.from_models([json.loads(gzip.decompress(b)) for b in blobs], lexicon,
+                                 views)
         if cache is not None:
             cache.put(key, scorer._arrays(), replaces="joint-")
         return scorer
@@ -141,7 +152,8 @@ class JointScorer:
         }
 
     @classmethod
-    def _from_arrays(cls, a: dict[str, np.ndarray], lexicon: CategoryLexicon) -> JointScorer:
+    def _from_arrays(cls, a: dict[str, np.ndarray], lexicon: CategoryLexicon,
+                     views: CentroidViews) -> JointScorer:
         meta = json.loads(a["meta"].tobytes().decode("utf-8"))
         names = a["names"].tobytes().decode("utf-8").split("\0")
         w = a["w"]
@@ -149,7 +161,7 @@ class JointScorer:
         if w.shape != (len(names) + 1, sum(widths)):
             raise ValueError(f"cached scorer matrix has shape {w.shape}")
         bias = np.split(np.asarray(a["bias"], dtype=np.float64), np.cumsum(widths)[:-1])
-        return cls(w, names, bias, [tuple(c) for c in meta["classes"]], lexicon)
+        return cls(w, names, bias, [tuple(c) for c in meta["classes"]], lexicon, views)
 
     def _sum(self, names) -> np.ndarray:
         # map() with a repeated default keeps the per-feature look-up loop in C.
@@ -164,8 +176,10 @@ class JointScorer:
                 out += self.w[i] * v
         return out
 
-    def score(self, base: Base, title: str, text: str,
-              title_tokens: list[str] | None = None) -> Scores:
+    def score(self, base: Base, title: str, text: str, title_tokens: list[str],
+              tokens: list[str]) -> Scores:
+        """``base``: ``features.base_features(tokens, text)``; ``tokens`` are the title's
+        (``title_tokens``) followed by the text's."""
         s_cols, c_cols, k_cols = self.cols
         s_base = self._sum(base.bag)
         pairs = [run[i:i + 2] for run in _CJK_RUN.findall(title[:200])
@@ -212,7 +226,8 @@ class JointScorer:
         d_cat = self._dense(cat_lex)
         z_k = (self.bias[2] + v_t * (s_base[k_cols] + self._sum(extra_t)[k_cols])
                + d_title[k_cols] + d_cat[k_cols]
-               + self._sum(title_words(title_tokens or []))[k_cols])
+               + self._sum(title_words(title_tokens))[k_cols]
+               + self.views.scores(title_tokens, tokens))
         k_classes = self.classes[2]
         category = k_classes[int(np.argmax(z_k))]
         return Scores(sentiment, label_for(sentiment), True, complaint_p, category)

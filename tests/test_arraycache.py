@@ -29,8 +29,9 @@ def seg() -> Segmenter:
 def _scores(scorer: JointScorer, seg: Segmenter) -> list:
     out = []
     for title, text in DOCS:
-        tokens = seg.tokens(f"{title}\n{text}")
-        out.append(scorer.score(base_features(tokens, text), title, text))
+        title_tokens = seg.tokens(title)
+        tokens = title_tokens + seg.tokens(text)
+        out.append(scorer.score(base_features(tokens, text), title, text, title_tokens, tokens))
     return out
 
 

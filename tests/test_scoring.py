@@ -29,7 +29,8 @@ DOCS = [
 def test_joint_scores_equal_the_reference_models(title, text):
     title_tokens = jieba.lcut(title)
     tokens = title_tokens + jieba.lcut(text)
-    sc = JointScorer.load().score(base_features(tokens, text), title, text, title_tokens)
+    sc = JointScorer.load().score(base_features(tokens, text), title, text, title_tokens,
+                                 tokens)
     ref_score, ref_label = SentimentModel.load().score(tokens, text)
     complaint, c_score, category = ComplaintModel.load().predict(
         tokens, text, title, title_tokens=title_tokens)

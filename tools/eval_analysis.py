@@ -62,6 +62,25 @@ def print_prf(title: str, gold: list[str], pred: list[str], labels: list[str]) -
     return macro
 
 
+def macro_f1(gold: list[str], pred: list[str]) -> float:
+    """Mean F1 over the classes present in ``gold``."""
+    res = prf(gold, pred, sorted(set(gold)))
+    return sum(v[2] for v in res.values()) / max(1, len(res))
+
+
+def bootstrap_sd(gold: list[str], pred: list[str], rounds: int = 1000) -> float:
+    """Standard deviation of macro-F1 over resamples (with replacement) of the items."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = len(gold)
+    scores = []
+    for _ in range(rounds):
+        ix = rng.integers(0, n, n)
+        scores.append(macro_f1([gold[i] for i in ix], [pred[i] for i in ix]))
+    return float(np.std(scores))
+
+
 def neg_vs_rest(labels: list[str]) -> list[str]:
     return ["negative" if x == "negative" else "rest" for x in labels]
 
@@ -238,8 +257,8 @@ def eval_category(cache: TokenCache, board_dev: list) -> None:
     from corpus_data import load_category_labels
     from train_category import runtime_tokens
 
-    from analysis.category_rules import CategoryLexicon
-    from analysis.complaint import ComplaintModel
+    from analysis.category_rules import NO_EVIDENCE, CategoryLexicon
+    from analysis.complaint import ComplaintModel, category_features
     from analysis.pipeline import Analyzer
     from yuqing.config import load_config
 
@@ -247,10 +266,14 @@ def eval_category(cache: TokenCache, board_dev: list) -> None:
     docs = [d for d in board_dev if d.key in labels]
     gold = [labels[d.key][0] for d in docs]
     model = ComplaintModel.load()
-    ours = []
+    ours, svm_only = [], []
     for d in docs:
         tt, toks = runtime_tokens(cache, d.title, d.text)
         ours.append(model.category(toks, d.text, d.title, title_tokens=tt) or NO_CATEGORY)
+        feats = category_features(toks, d.text, d.title, title_tokens=tt)
+        z = model.categories.logits(feats)
+        svm_only.append(NO_CATEGORY if NO_EVIDENCE in feats
+                        else model.categories.classes[z.index(max(z))])
     cache.save()
     analyzer = Analyzer.from_config(load_config())  # the embedded default config
     runtime = []
@@ -271,6 +294,11 @@ def eval_category(cache: TokenCache, board_dev: list) -> None:
     print_prf("reference model (title + text)", gold, ours, classes)
     print_prf("runtime path (yuqing analyze)", gold, runtime,
               sorted(set(classes) | {"(not a complaint)"}))
+    print(f"  bootstrap sd of the runtime path's macro-F1 over these {len(docs)} messages: "
+          f"{bootstrap_sd(gold, runtime):.3f} (rare classes have 3-16 messages here; "
+          "`python tools/train_category.py cv` averages over all 2,816)")
+    print_prf("reference model without the centroid views (SVM alone)", gold, svm_only,
+              classes)
     print(f"  no category (no cue word of any class): {ours.count(NO_CATEGORY)} messages, "
           "not scored as any class")
     print_prf("category lexicon alone (argmax, default 城乡建设)", gold,

@@ -11,7 +11,9 @@ Complaint detector (complaint_model.json.gz), binary logistic regression:
              complaint-only cue families (``cue:``, lexicon.COMPLAINT_CUES).
 Category model (category_model.json.gz), one-vs-rest linear SVM on the train split of
 message-board messages, with the 一级分类 annotated by reading (tools/category_labels.csv,
-see tools/README_labels.md). The dev split is never trained on. The category lexicon
+see tools/README_labels.md), plus two nearest-centroid views (category_views.npz, see
+analysis/category_views.py and tools/train_views.py) whose weights are chosen by the same
+cross-validation. The dev split is never trained on. The category lexicon
 (category_lexicon.json, features of the model) is still built from hand cues, taxonomy
 words and words mined over weak labels (tools/weak_labels.py).
 Also writes analysis/data/category_taxonomy.json (derived from category_taxonomy.csv).
@@ -47,7 +49,16 @@ from corpus_data import (  # noqa: E402
     snippets,
 )
 from train_sentiment import matrix  # noqa: E402
+from train_views import (  # noqa: E402
+    fit_views,
+    load_vectors,
+    usable_vectors,
+    vectors_file,
+    view_scores,
+    with_weights,
+)
 
+from analysis.category_views import VIEWS_FILE, CentroidViews  # noqa: E402
 from analysis.complaint import complaint_features  # noqa: E402
 from analysis.linear import to_json  # noqa: E402
 
@@ -282,6 +293,23 @@ def fit_svc(x, y, w, c):  # type: ignore[no-untyped-def]
     return LinearSVC(C=c, max_iter=20000, random_state=0).fit(x, y, sample_weight=w)
 
 
+def decisions(clf, x, n_classes: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    out = np.full((x.shape[0], n_classes), -9.0)  # a class absent from training: never
+    out[:, clf.classes_] = clf.decision_function(x)
+    return out
+
+
+VIEW_WEIGHTS = (0.0, 0.1, 0.2, 0.3)  # the grid searched for each view's weight
+
+
+def fold_views(tts: list, dts: list, y: np.ndarray, tr: np.ndarray, te: np.ndarray,
+               classes: list[str], vectors: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised view scores of ``te``, the views fitted on ``tr`` only."""
+    views = CentroidViews.from_arrays(fit_views([tts[i] for i in tr], [dts[i] for i in tr],
+                                                y[tr], classes, vectors))
+    return view_scores(views, [tts[i] for i in te], [dts[i] for i in te])
+
+
 def category_weights(y: np.ndarray, amb: np.ndarray) -> np.ndarray:
     per = Counter(y.tolist())
     cw = {k: min(len(y) / (len(per) * n), CLASS_WEIGHT_CAP) for k, n in per.items()}
@@ -310,17 +338,40 @@ def train_category(cache: TokenCache) -> None:
     print(f"category: {len(board_train)} annotated train messages, {len(vocab)} features; "
           f"{dict(Counter(labels[d.key][0] for d in board_train))}")
     folds = np.arange(len(y)) % FOLDS
-    best_c, best = CS[0], -1.0
+    best_c, best, best_dec = CS[0], -1.0, np.zeros(0)
     for c in CS:
-        pred = np.empty_like(y)
+        dec = np.zeros((len(y), len(classes)))
         for k in range(FOLDS):
             tr, te = folds != k, folds == k
-            pred[te] = fit_svc(x[tr], y[tr], w[tr], c).predict(x[te])
+            dec[te] = decisions(fit_svc(x[tr], y[tr], w[tr], c), x[te], len(classes))
+        pred = dec.argmax(axis=1)
         score = f1_score(y, pred, average="macro")
         print(f"  C={c:<5} {FOLDS}-fold CV macro-F1 {score:.4f} accuracy "
               f"{float(np.mean(pred == y)):.4f}")
         if score > best:
-            best_c, best = c, score
+            best_c, best, best_dec = c, score, dec
+    # The views' weights, by the same folds, on the chosen C's out-of-fold scores.
+    toks = [runtime_tokens(cache, d.title, d.text) for d in board_train]
+    tts, dts = [t for t, _ in toks], [t for _, t in toks]
+    vectors = usable_vectors(*load_vectors(vectors_file()))
+    vt, ve = np.zeros_like(best_dec), np.zeros_like(best_dec)
+    for k in range(FOLDS):
+        tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        vt[te], ve[te] = fold_views(tts, dts, y, tr, te, classes, vectors)
+    weights, best_views = (0.0, 0.0), best
+    for a in VIEW_WEIGHTS:
+        for b in VIEW_WEIGHTS:
+            pred = (best_dec + a * vt + b * ve).argmax(axis=1)
+            score = f1_score(y, pred, average="macro")
+            print(f"  views tfidf {a} emb {b}: {FOLDS}-fold CV macro-F1 {score:.4f} "
+                  f"accuracy {float(np.mean(pred == y)):.4f}")
+            if score > best_views + 1e-9:
+                weights, best_views = (a, b), score
+    print(f"  chosen: view weights tfidf {weights[0]} emb {weights[1]} "
+          f"(macro-F1 {best_views:.4f}; SVM alone {best:.4f})")
+    arrays = with_weights(fit_views(tts, dts, y, classes, vectors), *weights)
+    np.savez_compressed(DATA / VIEWS_FILE, **arrays)
+    print(f"  -> {DATA / VIEWS_FILE} ({(DATA / VIEWS_FILE).stat().st_size / 1e6:.2f} MB)")
     clf = fit_svc(x, y, w, best_c)
     coef = np.zeros((len(classes), len(vocab)))
     bias = np.full(len(classes), -5.0)
@@ -336,6 +387,7 @@ def train_category(cache: TokenCache) -> None:
                       "(tools/category_labels.csv: two independent passes, disagreements "
                       "adjudicated)",
         "C": best_c, f"cv{FOLDS}_macro_f1": round(best, 4),
+        f"cv{FOLDS}_macro_f1_with_views": round(best_views, 4),
         "feature_scale": {"bag": BAG_SCALE, "tw": TITLE_WORD_SCALE},
         "script": "tools/train_category.py"}, min_abs=0.01, digits=3),
         "category_model.json.gz")
@@ -356,15 +408,19 @@ def cv_category(cache: TokenCache, seeds: int = 3) -> None:
 
     The dev split's 3-16 examples of each rare class move its macro-F1 by 0.1-0.2 per
     message; this estimate averages over every message and several fold draws. It uses
-    the packaged lexicon (mined on the train split) and the packaged model's C, and
-    writes nothing."""
+    the packaged lexicon (mined on the train split), the packaged model's C and view
+    weights (the views themselves are refitted in each fold), and writes nothing."""
     labels = load_category_labels()
     train, dev = complaint_splits()["board"]
     docs = [d for d in train + dev if d.key in labels]
     classes = sorted({lab for lab, _ in labels.values()})
     meta = json.loads(gzip.decompress((DATA / "category_model.json.gz").read_bytes()))["meta"]
+    shipped = CentroidViews.load()
     feats = [{n: v * feature_scale(n) for n, v in f.items()}
              for f in board_category_features(docs, cache)]
+    toks = [runtime_tokens(cache, d.title, d.text) for d in docs]
+    tts, dts = [t for t, _ in toks], [t for _, t in toks]
+    vectors = usable_vectors(*load_vectors(vectors_file()))
     y = np.array([classes.index(labels[d.key][0]) for d in docs])
     amb = np.array([labels[d.key][1] for d in docs])
     macro, acc, per = [], [], []
@@ -378,13 +434,16 @@ def cv_category(cache: TokenCache, seeds: int = 3) -> None:
                                                        if c >= MIN_DF))}
             clf = fit_svc(matrix([feats[i] for i in tr], index), y[tr],
                           category_weights(y[tr], amb[tr]), meta["C"])
-            pred[te] = clf.predict(matrix([feats[i] for i in te], index))
+            vt, ve = fold_views(tts, dts, y, tr, te, classes, vectors)
+            pred[te] = (decisions(clf, matrix([feats[i] for i in te], index), len(classes))
+                        + shipped.weight_tfidf * vt + shipped.weight_emb * ve).argmax(axis=1)
         macro.append(f1_score(y, pred, average="macro"))
         acc.append(float(np.mean(pred == y)))
         per.append(f1_score(y, pred, average=None, labels=range(len(classes))))
         print(f"  seed {seed}: macro-F1 {macro[-1]:.4f} accuracy {acc[-1]:.4f}", flush=True)
     print(f"category, {seeds}x stratified {FOLDS}-fold CV over {len(docs)} annotated messages "
-          f"(C={meta['C']}): macro-F1 {np.mean(macro):.3f} (sd {np.std(macro):.3f}), "
+          f"(C={meta['C']}, view weights tfidf {shipped.weight_tfidf} emb "
+          f"{shipped.weight_emb}): macro-F1 {np.mean(macro):.3f} (sd {np.std(macro):.3f}), "
           f"accuracy {np.mean(acc):.3f}")
     f1s = np.mean(per, axis=0)
     for c in sorted(range(len(classes)), key=lambda c: -int(np.sum(y == c))):
