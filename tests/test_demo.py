@@ -78,3 +78,15 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, e
     assert "Delivered to the duty office's webhook (/hook)" in detection
     # The console started on the demo's data, answered, and stopped with the demo.
     assert "Duty console (值班台): http://127.0.0.1:" in out and "login: demo / " in out
+
+
+def test_the_demo_delivers_at_any_hour(base_config):
+    # Real work holds warnings in quiet hours (22:00-07:00); the demo, run at night by a
+    # newcomer, must still show its warning reaching the webhook.
+    from yuqing.demo import demo_config
+    from yuqing.demo.server import LocalSite
+
+    assert base_config.watch.quiet_at(23 * 60)
+    with LocalSite() as site:
+        cfg = demo_config(base_config, site)
+    assert not any(cfg.watch.quiet_at(m) for m in range(0, 24 * 60, 30))

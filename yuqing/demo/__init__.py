@@ -73,8 +73,11 @@ def demo_config(base: Config, site: LocalSite) -> Config:
     crawl = base.crawl.model_copy(update={"download_delay": 0.0, "autothrottle": False,
                                           "concurrent_per_domain": 8})
     es = base.elasticsearch.with_prefix(demo_prefix(base))
+    # No quiet hours: the demo shows a warning reaching the duty office at any hour; with
+    # them, a demo run at night would hold it until 07:00 and show nothing delivered.
+    watch = base.watch.model_copy(update={"quiet_hours": None})
     return base.model_copy(update={
-        "sources": demo_sources(site), "crawl": crawl, "elasticsearch": es,
+        "sources": demo_sources(site), "crawl": crawl, "elasticsearch": es, "watch": watch,
         "alerting": demo_alerting()}).with_data_dir(base.data_path(DEMO_DIR).absolute())
 
 
