@@ -1,4 +1,4 @@
-"""Two nearest-centroid views of a message, added to the category SVM's decision scores.
+"""Three class-balanced views of a message, added to the category SVM's decision scores.
 
 The SVM learns 一级分类 from 2,253 annotated messages; with a few dozen examples of a
 rare class it leans towards the big ones (城乡建设 is a third of all messages). A
@@ -10,12 +10,15 @@ pull a message towards the class it most resembles rather than the most common o
 - ``emb``: cosine between the IDF-weighted mean word vector of the text (and of the title)
   and each class's mean, with word vectors trained on Chinese Wikipedia (see
   analysis/data/README.md). Words no training message used still count here, which is
-  what lets "旅行社" speak for 商贸旅游 when no training message said it.
+  what lets "旅行社" speak for 商贸旅游 when no training message said it;
+- ``taxonomy``: for each class, the best cosine between the text's mean word vector and
+  the mean vector of one of its 二级分类 (the 二级 name with its 三级 names). A class that
+  covers unrelated matters (经济管理: 税务, 金融, 物价...) has no meaningful centroid, but
+  each of its 二级 has one; and this view needs no training message at all.
 
 Each view's 15 scores are standardised per message (mean 0, sd 1 over the classes), which
-also removes every per-message scale (vector lengths), so the packaged file only needs
-per word: its IDF-weighted centroid weights (tfidf) or its IDF and the dot products of
-its vector with each class centroid (emb). The weights of the two views are chosen by
+also removes every per-message scale (vector lengths). The packaged word vectors are
+reduced to 64 dimensions (PCA) and stored as int8. The views' weights are chosen by
 cross-validation in tools/train_category.py.
 """
 
@@ -61,30 +64,44 @@ class CentroidViews:
     tfidf_w: np.ndarray  # words x classes: idf * class centroid
     emb_index: dict[str, int]
     emb_idf: np.ndarray  # words
-    emb_text: np.ndarray  # words x classes: word vector . text centroid of the class
-    emb_title: np.ndarray  # words x classes: word vector . title centroid of the class
+    emb_vectors: np.ndarray  # words x dims, int8; times emb_scale
+    emb_scale: float
+    text_centroids: np.ndarray  # classes x dims
+    title_centroids: np.ndarray  # classes x dims
+    node_vectors: np.ndarray  # 二级分类 x dims, grouped by class in ``classes`` order
+    node_starts: np.ndarray  # per class, its first row in node_vectors
     weight_tfidf: float
     weight_emb: float
+    weight_taxonomy: float
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> CentroidViews:
         meta = json.loads(a["meta"].tobytes().decode("utf-8"))
-        scale = float(meta["emb_scale"])
         tfidf_words, emb_words = _names(a["tfidf_words"]), _names(a["emb_words"])
+        f32 = {k: np.asarray(a[k], dtype=np.float32) for k in (
+            "tfidf_w", "emb_idf", "text_centroids", "title_centroids", "node_vectors")}
+        node_class = np.asarray(a["node_class"], dtype=np.int64)
         out = cls(
             classes=tuple(meta["classes"]),
             tfidf_index={w: i for i, w in enumerate(tfidf_words)},
-            tfidf_w=np.asarray(a["tfidf_w"], dtype=np.float32),
             emb_index={w: i for i, w in enumerate(emb_words)},
-            emb_idf=np.asarray(a["emb_idf"], dtype=np.float32),
-            emb_text=np.asarray(a["emb_text"], dtype=np.float32) * scale,
-            emb_title=np.asarray(a["emb_title"], dtype=np.float32) * scale,
+            emb_vectors=np.asarray(a["emb_vectors"], dtype=np.int8),
+            emb_scale=float(meta["emb_scale"]),
+            node_starts=np.searchsorted(node_class, np.arange(len(meta["classes"]))),
             weight_tfidf=float(meta["weight_tfidf"]),
             weight_emb=float(meta["weight_emb"]),
+            weight_taxonomy=float(meta["weight_taxonomy"]),
+            **f32,
         )
-        k = len(out.classes)
-        if out.tfidf_w.shape != (len(tfidf_words), k) or out.emb_text.shape != (
-                len(emb_words), k) or out.emb_title.shape != out.emb_text.shape:
+        k, dims = len(out.classes), out.emb_vectors.shape[1]
+        if (out.tfidf_w.shape != (len(tfidf_words), k)
+                or out.emb_vectors.shape != (len(emb_words), dims)
+                or out.emb_idf.shape != (len(emb_words),)
+                or out.text_centroids.shape != (k, dims)
+                or out.title_centroids.shape != (k, dims)
+                or out.node_vectors.shape != (len(node_class), dims)
+                or np.any(np.diff(node_class) < 0)
+                or set(node_class.tolist()) != set(range(k))):
             raise ValueError(f"{VIEWS_FILE}: array shapes do not match {k} classes")
         return out
 
@@ -106,21 +123,41 @@ class CentroidViews:
             return np.zeros(len(self.classes))
         return np.asarray(vals, dtype=np.float32) @ self.tfidf_w[rows]
 
-    def emb(self, title_tokens: list[str], tokens: list[str]) -> np.ndarray:
+    def mean_vector(self, tokens: list[str]) -> np.ndarray | None:
+        """The IDF-weighted mean of the words' vectors; None without a known word."""
+        rows = [i for i in map(self.emb_index.get, _words(tokens)) if i is not None]
+        idf = self.emb_idf[rows]
+        total = float(idf.sum())
+        if total <= 0:
+            return None
+        return (idf @ self.emb_vectors[rows].astype(np.float32)) * (self.emb_scale / total)
+
+    def emb(self, title_tokens: list[str], tokens: list[str],
+            text_vector: np.ndarray | None = None) -> np.ndarray:
         """Unstandardised word-vector view scores."""
         out = np.zeros(len(self.classes))
-        for part, proj in ((tokens, self.emb_text), (title_tokens, self.emb_title)):
-            rows = [i for i in map(self.emb_index.get, _words(part)) if i is not None]
-            idf = self.emb_idf[rows]
-            total = float(idf.sum())
-            if total > 0:
-                out += (idf @ proj[rows]) / total
+        text_vector = self.mean_vector(tokens) if text_vector is None else text_vector
+        if text_vector is not None:
+            out += self.text_centroids @ text_vector
+        title_vector = self.mean_vector(title_tokens)
+        if title_vector is not None:
+            out += self.title_centroids @ title_vector
         return out
+
+    def taxonomy(self, tokens: list[str], text_vector: np.ndarray | None = None,
+                 ) -> np.ndarray:
+        """Unstandardised taxonomy view scores: per class, its best 二级分类."""
+        text_vector = self.mean_vector(tokens) if text_vector is None else text_vector
+        if text_vector is None:
+            return np.zeros(len(self.classes))
+        return np.maximum.reduceat(self.node_vectors @ text_vector, self.node_starts)
 
     def scores(self, title_tokens: list[str], tokens: list[str]) -> np.ndarray:
         """What to add to the SVM's decision scores, one per class (``classes`` order)."""
+        text_vector = self.mean_vector(tokens)
         return (self.weight_tfidf * standardise(self.tfidf(title_tokens, tokens))
-                + self.weight_emb * standardise(self.emb(title_tokens, tokens)))
+                + self.weight_emb * standardise(self.emb(title_tokens, tokens, text_vector))
+                + self.weight_taxonomy * standardise(self.taxonomy(tokens, text_vector)))
 
 
 @cache

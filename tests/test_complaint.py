@@ -128,11 +128,11 @@ def test_complaint_detection_floor() -> None:
     assert fpr <= 0.1
 
 
-# Runtime path measured accuracy 0.771, macro-F1 0.577 (analysis/data/README.md); floors
+# Runtime path measured accuracy 0.780, macro-F1 0.625 (analysis/data/README.md); floors
 # below by about the macro-F1's bootstrap sd over these 563 messages (0.04): with 3-16
 # messages in each rare class, one message moves it by 0.01-0.05.
 ACCURACY_FLOOR = 0.75
-MACRO_F1_FLOOR = 0.53
+MACRO_F1_FLOOR = 0.58
 
 
 def macro_f1(gold: list[str], pred: list[str]) -> float:

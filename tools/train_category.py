@@ -11,7 +11,7 @@ Complaint detector (complaint_model.json.gz), binary logistic regression:
              complaint-only cue families (``cue:``, lexicon.COMPLAINT_CUES).
 Category model (category_model.json.gz), one-vs-rest linear SVM on the train split of
 message-board messages, with the 一级分类 annotated by reading (tools/category_labels.csv,
-see tools/README_labels.md), plus two nearest-centroid views (category_views.npz, see
+see tools/README_labels.md), plus three class-balanced views (category_views.npz, see
 analysis/category_views.py and tools/train_views.py) whose weights are chosen by the same
 cross-validation. The dev split is never trained on. The category lexicon
 (category_lexicon.json, features of the model) is still built from hand cues, taxonomy
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import json
 import math
 import random
@@ -50,8 +51,10 @@ from corpus_data import (  # noqa: E402
 )
 from train_sentiment import matrix  # noqa: E402
 from train_views import (  # noqa: E402
+    GENERIC,
     fit_views,
     load_vectors,
+    reduce_vectors,
     usable_vectors,
     vectors_file,
     view_scores,
@@ -152,11 +155,6 @@ def train_complaint(cache: TokenCache) -> None:
         "complaint_model.json.gz")
 
 
-# Words of taxonomy names that say nothing about one class ("管理", "其他", "问题"...).
-GENERIC = frozenset(
-    "其他 管理 问题 建设 政策 服务 待遇 工作 发展 事务 规划 设计 监管 纠纷 补偿 安置 保护 "
-    "人员 其他补贴 补贴 审批 手续 资格 市场 行业 执行 发放 使用 公共 安全 质量 体制 改革 "
-    "处理 事业 权益 开发 监督 组织 标准 申请 决定 调整 机构 认证 资源 资产 制度".split())
 TAXONOMY_WEIGHT = 1.0
 EXPAND_WEIGHT = 0.5
 EXPAND_PER_CLASS = 40
@@ -300,13 +298,24 @@ def decisions(clf, x, n_classes: int) -> np.ndarray:  # type: ignore[no-untyped-
 
 
 VIEW_WEIGHTS = (0.0, 0.1, 0.2, 0.3)  # the grid searched for each view's weight
+VIEWS = ("tfidf", "emb", "taxonomy")
+
+
+def load_taxonomy_tree() -> dict[str, dict[str, list[str]]]:
+    return json.loads((DATA / "category_taxonomy.json").read_text(encoding="utf-8"))["taxonomy"]
+
+
+def view_vectors() -> tuple:
+    return reduce_vectors(*usable_vectors(*load_vectors(vectors_file())))
 
 
 def fold_views(tts: list, dts: list, y: np.ndarray, tr: np.ndarray, te: np.ndarray,
-               classes: list[str], vectors: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Standardised view scores of ``te``, the views fitted on ``tr`` only."""
+               classes: list[str], vectors: tuple) -> np.ndarray:
+    """Standardised view scores of ``te`` (views x messages x classes), the views fitted
+    on ``tr`` only."""
     views = CentroidViews.from_arrays(fit_views([tts[i] for i in tr], [dts[i] for i in tr],
-                                                y[tr], classes, vectors))
+                                                y[tr], classes, vectors,
+                                                load_taxonomy_tree()))
     return view_scores(views, [tts[i] for i in te], [dts[i] for i in te])
 
 
@@ -353,23 +362,25 @@ def train_category(cache: TokenCache) -> None:
     # The views' weights, by the same folds, on the chosen C's out-of-fold scores.
     toks = [runtime_tokens(cache, d.title, d.text) for d in board_train]
     tts, dts = [t for t, _ in toks], [t for _, t in toks]
-    vectors = usable_vectors(*load_vectors(vectors_file()))
-    vt, ve = np.zeros_like(best_dec), np.zeros_like(best_dec)
+    vectors = view_vectors()
+    vs = np.zeros((len(VIEWS), *best_dec.shape))
     for k in range(FOLDS):
         tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-        vt[te], ve[te] = fold_views(tts, dts, y, tr, te, classes, vectors)
-    weights, best_views = (0.0, 0.0), best
-    for a in VIEW_WEIGHTS:
-        for b in VIEW_WEIGHTS:
-            pred = (best_dec + a * vt + b * ve).argmax(axis=1)
-            score = f1_score(y, pred, average="macro")
-            print(f"  views tfidf {a} emb {b}: {FOLDS}-fold CV macro-F1 {score:.4f} "
-                  f"accuracy {float(np.mean(pred == y)):.4f}")
-            if score > best_views + 1e-9:
-                weights, best_views = (a, b), score
-    print(f"  chosen: view weights tfidf {weights[0]} emb {weights[1]} "
-          f"(macro-F1 {best_views:.4f}; SVM alone {best:.4f})")
-    arrays = with_weights(fit_views(tts, dts, y, classes, vectors), *weights)
+        vs[:, te] = fold_views(tts, dts, y, tr, te, classes, vectors)
+    weights, best_views = (0.0,) * len(VIEWS), best
+    for ws in itertools.product(VIEW_WEIGHTS, repeat=len(VIEWS)):
+        pred = (best_dec + np.tensordot(ws, vs, axes=1)).argmax(axis=1)
+        score = f1_score(y, pred, average="macro")
+        print("  views " + " ".join(f"{n} {v}" for n, v in zip(VIEWS, ws, strict=True))
+              + f": {FOLDS}-fold CV macro-F1 {score:.4f} accuracy "
+              f"{float(np.mean(pred == y)):.4f}")
+        if score > best_views + 1e-9:
+            weights, best_views = ws, score
+    print("  chosen: view weights " + " ".join(f"{n} {v}" for n, v in zip(VIEWS, weights,
+                                                                        strict=True))
+          + f" (macro-F1 {best_views:.4f}; SVM alone {best:.4f})")
+    arrays = with_weights(fit_views(tts, dts, y, classes, vectors, load_taxonomy_tree()),
+                          *weights)
     np.savez_compressed(DATA / VIEWS_FILE, **arrays)
     print(f"  -> {DATA / VIEWS_FILE} ({(DATA / VIEWS_FILE).stat().st_size / 1e6:.2f} MB)")
     clf = fit_svc(x, y, w, best_c)
@@ -420,7 +431,8 @@ def cv_category(cache: TokenCache, seeds: int = 3) -> None:
              for f in board_category_features(docs, cache)]
     toks = [runtime_tokens(cache, d.title, d.text) for d in docs]
     tts, dts = [t for t, _ in toks], [t for _, t in toks]
-    vectors = usable_vectors(*load_vectors(vectors_file()))
+    vectors = view_vectors()
+    weights = (shipped.weight_tfidf, shipped.weight_emb, shipped.weight_taxonomy)
     y = np.array([classes.index(labels[d.key][0]) for d in docs])
     amb = np.array([labels[d.key][1] for d in docs])
     macro, acc, per = [], [], []
@@ -434,16 +446,16 @@ def cv_category(cache: TokenCache, seeds: int = 3) -> None:
                                                        if c >= MIN_DF))}
             clf = fit_svc(matrix([feats[i] for i in tr], index), y[tr],
                           category_weights(y[tr], amb[tr]), meta["C"])
-            vt, ve = fold_views(tts, dts, y, tr, te, classes, vectors)
+            vs = fold_views(tts, dts, y, tr, te, classes, vectors)
             pred[te] = (decisions(clf, matrix([feats[i] for i in te], index), len(classes))
-                        + shipped.weight_tfidf * vt + shipped.weight_emb * ve).argmax(axis=1)
+                        + np.tensordot(weights, vs, axes=1)).argmax(axis=1)
         macro.append(f1_score(y, pred, average="macro"))
         acc.append(float(np.mean(pred == y)))
         per.append(f1_score(y, pred, average=None, labels=range(len(classes))))
         print(f"  seed {seed}: macro-F1 {macro[-1]:.4f} accuracy {acc[-1]:.4f}", flush=True)
     print(f"category, {seeds}x stratified {FOLDS}-fold CV over {len(docs)} annotated messages "
-          f"(C={meta['C']}, view weights tfidf {shipped.weight_tfidf} emb "
-          f"{shipped.weight_emb}): macro-F1 {np.mean(macro):.3f} (sd {np.std(macro):.3f}), "
+          f"(C={meta['C']}, view weights {weights}): macro-F1 {np.mean(macro):.3f} "
+          f"(sd {np.std(macro):.3f}), "
           f"accuracy {np.mean(acc):.3f}")
     f1s = np.mean(per, axis=0)
     for c in sorted(range(len(classes)), key=lambda c: -int(np.sum(y == c))):

@@ -1,10 +1,10 @@
-"""Fit the category model's nearest-centroid views (analysis/category_views.py).
+"""Fit the category model's class-balanced views (analysis/category_views.py).
 
 Word vectors: the word2vec file bundled in the PyPI source distribution of ``synonyms``
 3.8.0 (MIT; 125,796 words x 100 dimensions trained on Chinese Wikipedia, see that
-package's README). Training only: the packaged views keep, per word, its IDF and its dot
-products with the class centroids, not the vectors. The archive is fetched once with pip
-into var/cache/ (git-ignored); nothing of it is committed.
+package's README). The archive is fetched once with pip into var/cache/ (git-ignored); the
+packaged views keep the vectors of the 81k usable words reduced to 64 dimensions (PCA,
+int8), the class centroids and one vector per 二级分类 of the taxonomy.
 """
 
 from __future__ import annotations
@@ -31,8 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 VECTORS_PACKAGE = "synonyms==3.8.0"
 VECTORS_MEMBER = "synonyms-3.8.0/synonyms/data/words.vector"
 CACHE = ROOT / "var" / "cache"
-EMB_SCALE = 1 / 127  # int8 dot products: cosines lie in [-1, 1]
+DIMS = 64  # PCA dimensions kept (CV: 64 as good as all 100, 32-48 a little worse)
 MIN_DF = 2
+# Words of taxonomy names that say nothing about one class; the same list as the lexicon's.
+GENERIC = frozenset(
+    "其他 管理 问题 建设 政策 服务 待遇 工作 发展 事务 规划 设计 监管 纠纷 补偿 安置 保护 "
+    "人员 其他补贴 补贴 审批 手续 资格 市场 行业 执行 发放 使用 公共 安全 质量 体制 改革 "
+    "处理 事业 权益 开发 监督 组织 标准 申请 决定 调整 机构 认证 资源 资产 制度".split())
 
 
 def vectors_file() -> Path:
@@ -93,9 +98,42 @@ def _unit_rows(a: np.ndarray) -> np.ndarray:
     return a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-12)
 
 
+def reduce_vectors(words: list[str], vecs: np.ndarray, dims: int = DIMS,
+                   ) -> tuple[list[str], np.ndarray, float]:
+    """(words, int8 vectors, scale): centred, the first ``dims`` principal components,
+    quantised with one scale. Training uses exactly what the runtime will see."""
+    centred = vecs - vecs.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    reduced = centred @ vt[:dims].T
+    scale = float(np.abs(reduced).max()) / 127
+    return words, np.clip(np.round(reduced / scale), -127, 127).astype(np.int8), scale
+
+
+def taxonomy_nodes(taxonomy: dict[str, dict[str, list[str]]], classes: list[str],
+                   index: dict[str, int], vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One unit vector per 二级分类: the mean vector of the words of its name and its 三级
+    names (generic words left out); rows grouped by class in ``classes`` order."""
+    import jieba
+
+    rows, owner = [], []
+    for c, top in enumerate(classes):
+        for sub, leaves in taxonomy.get(top, {}).items():
+            ws = [w for name in (sub, *leaves) for w in jieba.lcut(name)
+                  if w in index and w not in GENERIC]
+            if ws:
+                rows.append(np.mean([vecs[index[w]] for w in ws], axis=0))
+                owner.append(c)
+    missing = sorted(set(classes) - {classes[c] for c in owner})
+    if missing:
+        raise ValueError(f"no 二级分类 with a known word for: {', '.join(missing)}")
+    return _unit_rows(np.stack(rows)).astype(np.float32), np.array(owner, dtype=np.int64)
+
+
 def fit_views(title_tokens: list[list[str]], tokens: list[list[str]], y: np.ndarray,
-              classes: list[str], vocab: tuple[list[str], np.ndarray],
-              weight_tfidf: float = 0.0, weight_emb: float = 0.0) -> dict[str, np.ndarray]:
+              classes: list[str], vocab: tuple[list[str], np.ndarray, float],
+              taxonomy: dict[str, dict[str, list[str]]], weight_tfidf: float = 0.0,
+              weight_emb: float = 0.0, weight_taxonomy: float = 0.0,
+              ) -> dict[str, np.ndarray]:
     """The arrays of ``category_views.npz``, fitted on these messages (``tokens`` include
     the title's, as the pipeline makes them)."""
     import json
@@ -129,7 +167,8 @@ def fit_views(title_tokens: list[list[str]], tokens: list[list[str]], y: np.ndar
     tfidf_w = (cen * idf).T  # words x classes
     # Word-vector view: IDF over the messages' tokens; centroids of the unit-length
     # IDF-weighted mean vectors of text and title.
-    words, vecs = vocab
+    words, quantised, scale = vocab
+    vecs = quantised.astype(np.float32) * scale
     index = {w: i for i, w in enumerate(words)}
     df_tok = Counter(w for dt in tokens for w in set(dt))
     emb_idf = np.array([max(0.0, math.log((n + 1) / (1 + df_tok.get(w, 0)))) for w in words],
@@ -147,17 +186,14 @@ def fit_views(title_tokens: list[list[str]], tokens: list[list[str]], y: np.ndar
     def centroids(m: np.ndarray) -> np.ndarray:
         return _unit_rows(np.stack([m[y == c].mean(axis=0) for c in range(k)]))
 
-    emb_text = vecs @ centroids(mean_vectors(tokens)).T
-    emb_title = vecs @ centroids(mean_vectors(title_tokens)).T
+    nodes, node_class = taxonomy_nodes(taxonomy, classes, index, vecs)
     meta = {"classes": classes, "weight_tfidf": weight_tfidf, "weight_emb": weight_emb,
-            "emb_scale": EMB_SCALE, "vectors": f"{VECTORS_PACKAGE} (PyPI sdist), "
-            f"{VECTORS_MEMBER}: word2vec on Chinese Wikipedia; {len(words)} words kept "
-            "(in jieba's dictionary, >= 2 characters, not ASCII)",
+            "weight_taxonomy": weight_taxonomy, "emb_scale": scale,
+            "vectors": f"{VECTORS_PACKAGE} (PyPI sdist), {VECTORS_MEMBER}: word2vec on "
+            f"Chinese Wikipedia; {len(words)} words kept (in jieba's dictionary, >= 2 "
+            f"characters, not ASCII), centred, first {quantised.shape[1]} principal "
+            "components, int8",
             "trained_on": f"{n} annotated messages", "script": "tools/train_category.py"}
-
-    def q(a: np.ndarray) -> np.ndarray:
-        return np.clip(np.round(a / EMB_SCALE), -127, 127).astype(np.int8)
-
     return {
         "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"),
                               dtype=np.uint8),
@@ -165,28 +201,34 @@ def fit_views(title_tokens: list[list[str]], tokens: list[list[str]], y: np.ndar
         "tfidf_w": tfidf_w.astype(np.float16),
         "emb_words": names_array(words),
         "emb_idf": emb_idf.astype(np.float16),
-        "emb_text": q(emb_text),
-        "emb_title": q(emb_title),
+        "emb_vectors": quantised,
+        "text_centroids": centroids(mean_vectors(tokens)).astype(np.float32),
+        "title_centroids": centroids(mean_vectors(title_tokens)).astype(np.float32),
+        "node_vectors": nodes,
+        "node_class": node_class,
     }
 
 
-def with_weights(arrays: dict[str, np.ndarray], weight_tfidf: float,
-                 weight_emb: float) -> dict[str, np.ndarray]:
+def with_weights(arrays: dict[str, np.ndarray], weight_tfidf: float, weight_emb: float,
+                 weight_taxonomy: float) -> dict[str, np.ndarray]:
     import json
 
     meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-    meta.update(weight_tfidf=weight_tfidf, weight_emb=weight_emb)
+    meta.update(weight_tfidf=weight_tfidf, weight_emb=weight_emb,
+                weight_taxonomy=weight_taxonomy)
     return {**arrays, "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(
         "utf-8"), dtype=np.uint8)}
 
 
 def view_scores(views: CentroidViews, title_tokens: list[list[str]],
-                tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Standardised (tfidf, emb) scores of messages, rows in order."""
+                tokens: list[list[str]]) -> np.ndarray:
+    """Standardised scores of messages: views x messages x classes (tfidf, emb,
+    taxonomy)."""
     from analysis.category_views import standardise
 
-    t = np.stack([standardise(views.tfidf(tt, dt))
-                  for tt, dt in zip(title_tokens, tokens, strict=True)])
-    e = np.stack([standardise(views.emb(tt, dt))
-                  for tt, dt in zip(title_tokens, tokens, strict=True)])
-    return t, e
+    out = np.zeros((3, len(tokens), len(views.classes)))
+    for r, (tt, dt) in enumerate(zip(title_tokens, tokens, strict=True)):
+        out[0, r] = standardise(views.tfidf(tt, dt))
+        out[1, r] = standardise(views.emb(tt, dt))
+        out[2, r] = standardise(views.taxonomy(dt))
+    return out
