@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -37,10 +35,6 @@ import numpy as np
 VIEWS_FILE = "category_views.npz"
 MIN_LEN = 2  # single characters are too ambiguous to stand for a topic
 TITLE_REPEAT = 2  # the title's words count this many times more in the TF-IDF view
-
-
-def _words(tokens: list[str]) -> list[str]:
-    return [t for t in tokens if len(t) >= MIN_LEN]
 
 
 def standardise(s: np.ndarray) -> np.ndarray:
@@ -103,6 +97,8 @@ class CentroidViews:
                 or np.any(np.diff(node_class) < 0)
                 or set(node_class.tolist()) != set(range(k))):
             raise ValueError(f"{VIEWS_FILE}: array shapes do not match {k} classes")
+        if any(len(w) < MIN_LEN for w in (*tfidf_words, *emb_words)):
+            raise ValueError(f"{VIEWS_FILE}: a word shorter than {MIN_LEN} characters")
         return out
 
     @classmethod
@@ -110,22 +106,21 @@ class CentroidViews:
         """The packaged views, read once per process."""
         return _load_cached()
 
+    # Both indexes hold only words of MIN_LEN or more characters, so looking every token
+    # up is the same as filtering first (and this runs on every complaint).
     def tfidf(self, title_tokens: list[str], tokens: list[str]) -> np.ndarray:
         """Unstandardised TF-IDF view scores; ``tokens`` include the title's."""
-        tf = Counter(_words(title_tokens) * TITLE_REPEAT + _words(tokens))
-        rows, vals = [], []
-        for w, n in tf.items():
-            i = self.tfidf_index.get(w)
-            if i is not None:
-                rows.append(i)
-                vals.append(1.0 + math.log(n))
+        get = self.tfidf_index.get
+        rows = [i for i in map(get, title_tokens) if i is not None] * TITLE_REPEAT
+        rows += [i for i in map(get, tokens) if i is not None]
         if not rows:
             return np.zeros(len(self.classes))
-        return np.asarray(vals, dtype=np.float32) @ self.tfidf_w[rows]
+        uniq, counts = np.unique(rows, return_counts=True)
+        return (1.0 + np.log(counts)).astype(np.float32) @ self.tfidf_w[uniq]
 
     def mean_vector(self, tokens: list[str]) -> np.ndarray | None:
         """The IDF-weighted mean of the words' vectors; None without a known word."""
-        rows = [i for i in map(self.emb_index.get, _words(tokens)) if i is not None]
+        rows = [i for i in map(self.emb_index.get, tokens) if i is not None]
         idf = self.emb_idf[rows]
         total = float(idf.sum())
         if total <= 0:

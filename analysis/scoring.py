@@ -156,7 +156,9 @@ class JointScorer:
                      views: CentroidViews) -> JointScorer:
         meta = json.loads(a["meta"].tobytes().decode("utf-8"))
         names = a["names"].tobytes().decode("utf-8").split("\0")
-        w = a["w"]
+        # A plain ndarray view of the memory map: indexing a np.memmap goes through its
+        # Python __getitem__, which cost 10 % of a long document's scoring.
+        w = np.asarray(a["w"])
         widths = meta["widths"]
         if w.shape != (len(names) + 1, sum(widths)):
             raise ValueError(f"cached scorer matrix has shape {w.shape}")
