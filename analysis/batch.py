@@ -12,8 +12,10 @@ one odd document never takes a run down. Nor does a worker process that dies (OO
 a crash in a native extension): the document it was on comes back ``Failed``, a new worker
 takes its place, and the rest goes on (``workers.ChunkPool``); only when workers keep
 dying does ``WorkersKeepDying`` end the run. A worker stuck on one document for longer
-than ``item_timeout`` is killed and that document comes back ``Failed`` the same way (with
-one process, ``workers=1``, there is no one to watch it: no timeout).
+than ``item_timeout`` is killed and that document comes back ``Failed`` the same way. So
+that one odd document can never stall a run, even ``workers=1`` analyses in one watched
+worker process when there is a timeout; only ``workers=1, item_timeout=None`` runs in
+this process.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ def analyze_docs(analyzer: Analyzer, docs: Iterable[Doc | Any], *, workers: int 
     ``item_timeout`` seconds on one document), and what was done about it."""
     global _WORKER
     it = iter(docs)
-    if workers <= 1:
+    workers = max(1, workers)
+    if workers == 1 and item_timeout is None:
         for doc in it:
             if not isinstance(doc, Doc):
                 yield doc, None, None

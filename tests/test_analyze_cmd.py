@@ -228,6 +228,23 @@ def test_analyze_survives_a_worker_killed_mid_line():
     assert "1 unreadable line(s)" in stderr
 
 
+def test_a_line_over_the_item_timeout_fails_alone_even_on_one_worker():
+    # A real pathological input, not a patched analyzer: 2 million characters take
+    # several seconds, over a 1 s limit; the lines around it are unaffected.
+    stdin = "".join(json.dumps(item, ensure_ascii=False) + "\n"
+                    for item in (LINES[0], slow_line(), LINES[1]))
+    start = time.monotonic()
+    proc = run(stdin, "--workers", "1", "--item-timeout", "1")
+    assert time.monotonic() - start < 60
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 1, proc.stderr
+    assert [o.get("id") for o in out] == ["1", None, "2"]
+    assert out[1]["line"] == 2 and out[1]["error"].startswith(
+        "line 2: analysis of this line did not finish: worker process killed after ")
+    assert out[1]["error"].endswith("s on one line, over the 1 s limit")
+    assert "over the 1 s limit); started a new one" in proc.stderr
+
+
 def test_analyze_stops_with_one_message_when_workers_keep_dying():
     with live_analyze() as proc:
         send(proc, LINES[0])

@@ -9,7 +9,8 @@ A line that cannot be read or analysed yields ``{"line": N, "error": "..."}`` in
 done. Each line is written as soon as it and the lines before it are done, so a live feed
 piped in gets its results live. A worker process that dies (OOM killer, a crash) costs
 only the line it was analysing (an error line, as above); a new worker carries on; so
-does one stuck on a line for longer than ``--item-timeout``, which is killed. If
+does one stuck on a line for longer than ``--item-timeout``, which is killed (also with
+``--workers 1``: that one worker is a process of its own, watched). If
 workers keep dying, the run stops with one message on stderr and exit status 3.
 """
 
