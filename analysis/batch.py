@@ -29,12 +29,9 @@ from typing import Any
 from .events import engagement
 from .ordered import ordered_map
 from .pipeline import Analyzer, Features
-from .workers import ChunkPool, WorkerDied, at_item
+from .workers import ITEM_TIMEOUT, ChunkPool, WorkerDied, at_item
 
 _WORKER: Analyzer | None = None
-# Seconds one document may take. A 100,000-character page takes well under a second; a
-# minute means a hang (a pathological input), and a hung worker would stall the run.
-ITEM_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,12 @@ class CentroidViews:
             raise ValueError(f"{VIEWS_FILE}: a word shorter than {MIN_LEN} characters")
         return out
 
+    def check_classes(self, classes: tuple[str, ...]) -> None:
+        """Refuse to be added to the scores of a model with other classes (or order)."""
+        if self.classes != tuple(classes):
+            raise ValueError(f"category views are for classes {self.classes}, the category "
+                             f"model's are {tuple(classes)}")
+
     @classmethod
     def load(cls) -> CentroidViews:
         """The packaged views, read once per process."""

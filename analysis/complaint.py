@@ -6,7 +6,7 @@ Two linear models trained by ``tools/train_category.py``:
 - category model over the 一级分类 of the message board's taxonomy: a one-vs-rest linear
   SVM trained on the board's train split as annotated by reading
   (tools/category_labels.csv); its logits are decision scores, only the argmax counts.
-  Two nearest-centroid views (``category_views``) are added to them.
+  Three class-balanced views (``category_views``) are added to them.
 
 The taxonomy (一级 -> 二级 -> [三级]) ships as ``analysis/data/category_taxonomy.json``.
 """
@@ -72,9 +72,7 @@ class ComplaintModel:
         self.detector = detector
         self.categories = categories
         self.views = views
-        if views.classes != categories.classes:
-            raise ValueError(f"category views are for classes {views.classes}, the category "
-                             f"model's are {categories.classes}")
+        views.check_classes(categories.classes)
         self.taxonomy = taxonomy
 
     @classmethod

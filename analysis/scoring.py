@@ -12,7 +12,7 @@ Every bag feature of a model has the same value 1/sqrt(|bag|), so a model's logi
 character bigrams (``c:`` for the complaint model, ``t:`` for the others). The category
 model also sees the title's words (``tw:``, value 1, see ``complaint.title_words``), the
 complaint model its cue families (``cue:``, value 1, see ``complaint.complaint_cues``).
-The category's decision scores then get the two nearest-centroid views of
+The category's decision scores then get the three class-balanced views of
 ``category_views`` added (they need the tokens themselves, not the bag).
 """
 
@@ -84,9 +84,7 @@ class JointScorer:
         the models' columns side by side in the order sentiment, complaint, category."""
         self.lexicon = lexicon
         self.views = views
-        if views.classes != classes[2]:
-            raise ValueError(f"category views are for classes {views.classes}, the category "
-                             f"model's are {classes[2]}")
+        views.check_classes(classes[2])
         self.classes = classes
         self.bias = bias
         self.cols = []

@@ -43,6 +43,12 @@ _SLOT: Any = None
 _STARTING, _SENDING = -1, -2  # item index before the first item / after the last
 
 
+# Seconds one item may take by default. A 100,000-character page takes well under a
+# second; a minute means a hang (a pathological input), and a hung worker would stall the
+# run. Here, not in batch, so the command line can show it without loading the models.
+ITEM_TIMEOUT = 60.0
+
+
 class WorkerDied(Exception):
     """The result of the one item a worker was analysing when its process died."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import sys
 import time
 from collections import Counter
@@ -52,8 +53,7 @@ def prf(gold: list[str], pred: list[str], labels: list[str]) -> dict[str, tuple[
 
 def print_prf(title: str, gold: list[str], pred: list[str], labels: list[str]) -> float:
     res = prf(gold, pred, labels)
-    present = [lab for lab in labels if res[lab][3] > 0]
-    macro = sum(res[lab][2] for lab in present) / max(1, len(present))
+    macro = macro_f1(gold, pred)
     acc = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / max(1, len(gold))
     print(f"  {title}: macro-F1 {macro:.3f}  accuracy {acc:.3f}  (n={len(gold)})")
     for lab in labels:
@@ -257,8 +257,8 @@ def eval_category(cache: TokenCache, board_dev: list) -> None:
     from corpus_data import load_category_labels
     from train_category import runtime_tokens
 
-    from analysis.category_rules import NO_EVIDENCE, CategoryLexicon
-    from analysis.complaint import ComplaintModel, category_features
+    from analysis.category_rules import CategoryLexicon
+    from analysis.complaint import ComplaintModel
     from analysis.pipeline import Analyzer
     from yuqing.config import load_config
 
@@ -266,14 +266,14 @@ def eval_category(cache: TokenCache, board_dev: list) -> None:
     docs = [d for d in board_dev if d.key in labels]
     gold = [labels[d.key][0] for d in docs]
     model = ComplaintModel.load()
+    # The same model with the views weighing nothing: the SVM alone.
+    svm = ComplaintModel(model.detector, model.categories, model.taxonomy, dataclasses.replace(
+        model.views, weight_tfidf=0.0, weight_emb=0.0, weight_taxonomy=0.0))
     ours, svm_only = [], []
     for d in docs:
         tt, toks = runtime_tokens(cache, d.title, d.text)
         ours.append(model.category(toks, d.text, d.title, title_tokens=tt) or NO_CATEGORY)
-        feats = category_features(toks, d.text, d.title, title_tokens=tt)
-        z = model.categories.logits(feats)
-        svm_only.append(NO_CATEGORY if NO_EVIDENCE in feats
-                        else model.categories.classes[z.index(max(z))])
+        svm_only.append(svm.category(toks, d.text, d.title, title_tokens=tt) or NO_CATEGORY)
     cache.save()
     analyzer = Analyzer.from_config(load_config())  # the embedded default config
     runtime = []

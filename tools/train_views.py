@@ -9,6 +9,7 @@ int8), the class centroids and one vector per 二级分类 of the taxonomy.
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -33,7 +34,8 @@ VECTORS_MEMBER = "synonyms-3.8.0/synonyms/data/words.vector"
 CACHE = ROOT / "var" / "cache"
 DIMS = 64  # PCA dimensions kept (CV: 64 as good as all 100, 32-48 a little worse)
 MIN_DF = 2
-# Words of taxonomy names that say nothing about one class; the same list as the lexicon's.
+# Words of taxonomy names that say nothing about one class ("管理", "其他", "问题"...);
+# the category lexicon (train_category.taxonomy_words) leaves them out too.
 GENERIC = frozenset(
     "其他 管理 问题 建设 政策 服务 待遇 工作 发展 事务 规划 设计 监管 纠纷 补偿 安置 保护 "
     "人员 其他补贴 补贴 审批 手续 资格 市场 行业 执行 发放 使用 公共 安全 质量 体制 改革 "
@@ -136,8 +138,6 @@ def fit_views(title_tokens: list[list[str]], tokens: list[list[str]], y: np.ndar
               ) -> dict[str, np.ndarray]:
     """The arrays of ``category_views.npz``, fitted on these messages (``tokens`` include
     the title's, as the pipeline makes them)."""
-    import json
-
     k = len(classes)
     n = len(y)
     counts = np.bincount(y, minlength=k)
@@ -211,8 +211,6 @@ def fit_views(title_tokens: list[list[str]], tokens: list[list[str]], y: np.ndar
 
 def with_weights(arrays: dict[str, np.ndarray], weight_tfidf: float, weight_emb: float,
                  weight_taxonomy: float) -> dict[str, np.ndarray]:
-    import json
-
     meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
     meta.update(weight_tfidf=weight_tfidf, weight_emb=weight_emb,
                 weight_taxonomy=weight_taxonomy)

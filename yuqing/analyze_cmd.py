@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
+from analysis.workers import ITEM_TIMEOUT
 from yuqing.jsonl_input import BadLine, LineReader
 from yuqing.records import SHANGHAI
 
 
 def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
         stderr: TextIO, workers: int | None = None,
-        item_timeout: float | None = None) -> int:
-    from analysis.batch import ITEM_TIMEOUT, analyze_docs, default_workers
+        item_timeout: float | None = ITEM_TIMEOUT) -> int:
+    from analysis.batch import analyze_docs, default_workers
     from analysis.pipeline import Analyzer
     from analysis.workers import WorkersKeepDying
     from yuqing.arraycache import model_cache
@@ -41,7 +42,7 @@ def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
     reader = LineReader(now=datetime.now(SHANGHAI))
     n_workers = workers if workers is not None else default_workers()
     results = analyze_docs(analyzer, reader.read(stdin), workers=n_workers,
-                           item_timeout=item_timeout or ITEM_TIMEOUT,
+                           item_timeout=item_timeout,
                            on_worker_death=lambda note: print(f"analyze: {note}",
                                                               file=stderr, flush=True))
     tally = _Tally()
@@ -107,7 +108,7 @@ def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:
 
 
 def main_stdio(config_path: str | None, workers: int | None,
-               item_timeout: float | None = None) -> int:
+               item_timeout: float | None = ITEM_TIMEOUT) -> int:
     # Bytes, decoded line by line: input that is not UTF-8 spoils only its own lines.
     # A reader of our own, not sys.stdin.buffer: when the run ends with the input still
     # open (workers keep dying, Ctrl-C) a thread is blocked reading it, holding its lock,

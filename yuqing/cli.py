@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from analysis.workers import ITEM_TIMEOUT
 from yuqing.cliargs import (
     EXTRACT_DESCRIPTION,
     add_extract_arguments,
@@ -349,8 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     an = sub.add_parser("analyze", help="analyse JSON lines from stdin (no Elasticsearch)")
     an.add_argument("--workers", type=int, help="processes (default: all cores)")
     an.add_argument("--item-timeout", type=positive_seconds, metavar="SECONDS",
-                    help="kill a worker stuck this long on one line; that line gets an "
-                    "error (default 60)")
+                    default=ITEM_TIMEOUT, help="kill a worker stuck this long on one line; "
+                    f"that line gets an error (default {ITEM_TIMEOUT:g})")
     _subcommand_config(an)
 
     wd = sub.add_parser("words", help="propose frequent words the segmenter does not know "
@@ -376,8 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("file", help="JSON lines as for `analyze`, or - for stdin")
     rp.add_argument("--workers", type=int, help="processes for analysis (default: all cores)")
     rp.add_argument("--item-timeout", type=positive_seconds, metavar="SECONDS",
-                    help="kill a worker stuck this long on one line; that line is "
-                    "skipped and reported (default 60)")
+                    default=ITEM_TIMEOUT, help="kill a worker stuck this long on one line; "
+                    f"that line is skipped and reported (default {ITEM_TIMEOUT:g})")
     _subcommand_config(rp)
 
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
+from analysis.workers import ITEM_TIMEOUT
 from yuqing.jsonl_input import BadLine, LineReader
 from yuqing.records import Alert
 
@@ -51,13 +52,13 @@ def alert_line(alert: Alert, receivers: list[str]) -> str:
 
 
 def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
-           item_timeout: float | None = None,
+           item_timeout: float | None = ITEM_TIMEOUT,
            receivers_for: Callable[[Alert], list[str]] | None = None,
            stderr: TextIO = sys.stderr, name: str = "input",
            stats: ReplayStats | None = None) -> Iterator[tuple[Alert, list[str]]]:
     """Yield (alert, receivers) in stream order; stats are reported on stderr (and kept
     in ``stats`` when given). ``name``: the file, for messages."""
-    from analysis.batch import ITEM_TIMEOUT, Failed, analyze_docs
+    from analysis.batch import Failed, analyze_docs
     from analysis.pipeline import Analyzer
     from detection.detector import Detector, Observation
     from detection.sensitivity import sensitivity_at
@@ -100,7 +101,7 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
 
     for doc, f, event_id in analyze_docs(analyzer, docs, workers=workers,
                                          on_worker_death=died,
-                                         item_timeout=item_timeout or ITEM_TIMEOUT):
+                                         item_timeout=item_timeout):
         if isinstance(doc, Failed):
             stats.bad_lines += 1
             print(f"replay: skipped line {doc.doc.line}: {doc.error}", file=stderr)
@@ -142,7 +143,7 @@ def _router(cfg) -> Callable[[Alert], list[str]]:
 
 
 def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
-        workers: int | None = None, item_timeout: float | None = None) -> int:
+        workers: int | None = None, item_timeout: float | None = ITEM_TIMEOUT) -> int:
     from analysis.batch import default_workers
     from analysis.workers import WorkersKeepDying
     from yuqing.config import load_config
