@@ -24,7 +24,12 @@ from .places import PlaceIndex
 from .scoring import ArrayCache, JointScorer
 from .segment import Segmenter
 
-__all__ = ["Analyzer", "Features"]
+__all__ = ["MAX_CHARS", "Analyzer", "Features"]
+
+# Of a longer text, analysis reads this much (config ``analysis.max_chars``): its time is
+# linear in the text, about 3 ms per 1,000 characters, so a 2-million-character page would
+# hold a crawl process for 6 s, and a larger one longer. Articles and threads fit.
+MAX_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Features:
     places: list[str]
     townships: list[str]
     signature: np.ndarray
+    truncated: bool = False  # the text was longer than max_chars: its head was analysed
 
 
 def county_segmenter(gazetteer: Gazetteer, domain_words: Iterable[str] = (),
@@ -54,7 +60,9 @@ class Analyzer:
     """Holds the loaded models; build once per process and reuse for every item."""
 
     def __init__(self, gazetteer: Gazetteer, domain_words: Iterable[str] = (),
-                 segmenter: str = "rjieba", cache: ArrayCache | None = None):
+                 segmenter: str = "rjieba", cache: ArrayCache | None = None,
+                 max_chars: int = MAX_CHARS):
+        self.max_chars = max_chars
         self.places = PlaceIndex(gazetteer)
         self.segmenter = county_segmenter(gazetteer, domain_words, segmenter, self.places)
         self._boost = frozenset(self.places.words())
@@ -70,15 +78,18 @@ class Analyzer:
         """``cfg``: yuqing.config.Config. ``cache`` keeps the built scorer between
         processes (yuqing.arraycache.ArrayCache under the data directory)."""
         return cls(cfg.gazetteer, cfg.analysis.user_words, segmenter=cfg.analysis.segmenter,
-                   cache=cache)
+                   cache=cache, max_chars=cfg.analysis.max_chars)
 
     def features(self, title: str, text: str, region: str | None = None) -> Features:
+        full, text = text, text[:self.max_chars]
         # Title and text cut apart give the same tokens as "title\ntext" cut whole (jieba
         # never joins across a line break), and the category model needs the title's own.
         title_tokens = self.segmenter.tokens(title)
         tokens = title_tokens + self.segmenter.tokens(text)
         sc = self.scorer.score(base_features(tokens, text), title, text, title_tokens, tokens)
-        match = self.places.find([title, text])
+        # Places are cheap to find (one scan) and route the alert: a township named deep
+        # in a long thread still counts.
+        match = self.places.find([title, full])
         return Features(
             tokens=tokens,
             keywords=tfidf_keywords(tokens, boost=self._boost),
@@ -90,6 +101,7 @@ class Analyzer:
             places=match.places,
             townships=match.townships or ([region] if region else []),
             signature=signature(f"{title}\n{text}"),
+            truncated=len(full) > len(text),
         )
 
     def assign_event(self, item_id: str, title: str, when: datetime, f: Features,
@@ -111,7 +123,7 @@ class Analyzer:
             m = d.get("metrics") or {}
             self.events.restore(
                 d["id"], d["event_id"], d.get("title", ""), when,
-                signature(f"{d.get('title', '')}\n{d.get('text', '')}"),
+                signature(f"{d.get('title', '')}\n{(d.get('text') or '')[:self.max_chars]}"),
                 list(d.get("keywords") or []), list(d.get("townships") or []),
                 negative=d.get("sentiment_label") == "negative",
                 engagement_score=engagement(m.get("replies"), m.get("views"), m.get("likes")),

@@ -90,6 +90,11 @@ class AnalyzeIndexPipeline:
                 self.sync.catch_up(datetime.now(SHANGHAI))
             except Exception as exc:  # noqa: BLE001 - events may split, nothing is lost
                 log.warning("could not catch up with other crawls' events: %s", exc)
+            if len(item.text) > self.analyzer.max_chars:
+                self._stat("yuqing/analysis/truncated")
+                log.info("%s: text of %d characters, analysed on its first %d "
+                         "(analysis.max_chars)", item.url, len(item.text),
+                         self.analyzer.max_chars)
             try:
                 self.buffer.append(self.analyzer.analyze(item))
             except Exception as exc:  # noqa: BLE001 - counted, logged, never fatal

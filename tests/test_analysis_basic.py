@@ -55,3 +55,22 @@ def test_analyze_item_uses_one_token_list():
 def test_keywords_skip_stop_words_and_single_characters():
     kws = tfidf_keywords(["的", "了", "水", "自来水", "自来水", "发黄", "我们"], k=5)
     assert kws[0] == "自来水" and "的" not in kws and "水" not in kws and "我们" not in kws
+
+
+def test_a_long_text_is_analysed_on_its_head_and_searched_whole_for_places():
+    analyzer = Analyzer(GAZ, max_chars=1_000)
+    head = "河口水厂的自来水发黄，有异味，拖了半年还没解决，没人管。" * 30  # 840 chars
+    filler = "。".join(["今天天气晴朗，街上行人不多"] * 100)
+    text = head + filler + "另外石桥中学门口的排水沟堵塞发臭。"
+    assert len(head) < 1_000 < len(text)
+    f = analyzer.features("反映问题", text)
+    assert f.truncated
+    assert f.places == ["河口水厂", "石桥中学"]  # the tail's place still routes the item
+    assert f.townships == ["河口镇", "石桥镇"]
+    assert "排水沟" not in f.tokens and "排水沟" not in f.keywords  # past the cap: not read
+    same = analyzer.features("反映问题", text[:1_000])
+    assert not same.truncated
+    assert (f.tokens, f.keywords, f.sentiment, f.complaint_score, f.category) == (
+        same.tokens, same.keywords, same.sentiment, same.complaint_score, same.category)
+    assert (f.signature == same.signature).all()
+    assert not Analyzer(GAZ).features("反映问题", text).truncated  # default cap: 100,000

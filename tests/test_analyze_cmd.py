@@ -11,6 +11,9 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import yuqing
 
 FIELDS = ["keywords", "sentiment", "sentiment_label", "complaint", "complaint_score",
           "category", "places", "event_id"]
@@ -82,9 +85,10 @@ def test_analyze_takes_config_after_the_subcommand_and_it_wins(tmp_path):
     assert proc.returncode == 2 and "missing.yaml: cannot read file" in proc.stderr
 
 
-def live_analyze() -> subprocess.Popen[bytes]:
+def live_analyze(*args: str) -> subprocess.Popen[bytes]:
     """`yuqing analyze` on two workers with pipes, as a live feed drives it."""
-    return subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2"],
+    return subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze", "--workers", "2",
+                             *args],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
 
@@ -197,8 +201,34 @@ def busy_child(pid: int, timeout: float) -> int:
     raise AssertionError(f"no busy worker within {timeout} s")
 
 
+def test_analyze_reads_the_head_of_a_long_text_and_says_so(tmp_path):
+    county = tmp_path / "county.yaml"
+    county.write_text(COUNTY + "    - name: 杏花镇\nanalysis:\n  max_chars: 1000\n",
+                      encoding="utf-8")
+    long = {**PEACH, "id": "long", "text": PEACH["text"] + "，" + "天气晴朗" * 400 + "杏花镇也停水"}
+    stdin = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in (PEACH, long))
+    proc = cli(stdin, "analyze", "--config", str(county), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert out[0]["places"] == ["桃源乡"] and out[1]["places"] == ["桃源乡", "杏花镇"]
+    assert ("analyze: note: 1 line(s) with a text longer than analysis.max_chars (1000): "
+            "keywords, sentiment, complaint and events read its first 1000 characters, "
+            "places all of it (line 2)") in proc.stderr
+
+
+def uncapped_config(tmp_path: Path) -> str:
+    """The embedded default configuration, but analysing the whole of any text: by
+    default (analysis.max_chars) a slow line's head only is analysed, in well under 1 s."""
+    default = Path(yuqing.__file__).parent / "data" / "default.yaml"
+    path = tmp_path / "uncapped.yaml"
+    path.write_text(default.read_text(encoding="utf-8")
+                    + "analysis:\n  max_chars: 100000000\n", encoding="utf-8")
+    return str(path)
+
+
 def slow_line(n_chars: int = 2_000_000) -> dict[str, object]:
-    # Random text, so nothing about it is cached: several seconds of analysis.
+    # Random text, so nothing about it is cached: several seconds of analysis when read
+    # whole (uncapped_config).
     rng = random.Random(5)
     chars = sorted(set(WATER + LINES[2]["text"]))
     text = "".join(rng.choices(chars, k=n_chars))
@@ -206,9 +236,9 @@ def slow_line(n_chars: int = 2_000_000) -> dict[str, object]:
             "published_at": "2026-11-20T10:00:00+08:00"}
 
 
-def test_analyze_survives_a_worker_killed_mid_line():
+def test_analyze_survives_a_worker_killed_mid_line(tmp_path):
     # The OOM killer or a crash in native code, as seen from outside: SIGKILL.
-    with live_analyze() as proc:
+    with live_analyze("--config", uncapped_config(tmp_path)) as proc:
         buf = bytearray()
         send(proc, LINES[0])
         assert json.loads(read_line(proc, buf, 60))["id"] == "1"  # models loaded, forked
@@ -228,13 +258,14 @@ def test_analyze_survives_a_worker_killed_mid_line():
     assert "1 unreadable line(s)" in stderr
 
 
-def test_a_line_over_the_item_timeout_fails_alone_even_on_one_worker():
+def test_a_line_over_the_item_timeout_fails_alone_even_on_one_worker(tmp_path):
     # A real pathological input, not a patched analyzer: 2 million characters take
     # several seconds, over a 1 s limit; the lines around it are unaffected.
     stdin = "".join(json.dumps(item, ensure_ascii=False) + "\n"
                     for item in (LINES[0], slow_line(), LINES[1]))
     start = time.monotonic()
-    proc = run(stdin, "--workers", "1", "--item-timeout", "1")
+    proc = run(stdin, "--config", uncapped_config(tmp_path), "--workers", "1",
+               "--item-timeout", "1")
     assert time.monotonic() - start < 60
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert proc.returncode == 1, proc.stderr

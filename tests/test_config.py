@@ -36,6 +36,8 @@ CASES = [
     ("two problems at once", GAZ + "crawl:\n  retries: -1\n  obey_robot: true\n",
      ["crawl.retries: Input should be greater than or equal to 0",
       "crawl.obey_robot: unknown key"]),
+    ("analysis cap too small", GAZ + "analysis:\n  max_chars: 50\n",
+     ["analysis.max_chars: Input should be greater than or equal to 1000"]),
     ("township without name", GAZ + "  townships:\n    - leader: 王\n",
      ["gazetteer.townships[0].name: required key is missing"]),
     ("not a mapping", "- a\n- b\n", ["(top level): expected a mapping of keys"]),

@@ -122,16 +122,17 @@ def test_replay_of_a_file_that_is_not_utf8_says_so_once(tmp_path):
 
 
 def test_replay_survives_a_worker_killed_mid_item(demo_stream, tmp_path):
-    from test_analyze_cmd import busy_child, slow_line
+    from test_analyze_cmd import busy_child, slow_line, uncapped_config
 
     # The slow item is the earliest, so it is analysed first, while we look for it.
     slow = {**slow_line(), "published_at": "2026-03-01T00:00:00+08:00"}
     mixed = tmp_path / "slow.jsonl"
     mixed.write_bytes(json.dumps(slow, ensure_ascii=False).encode() + b"\n"
                       + open(demo_stream, "rb").read())
-    clean = replay(demo_stream, "--workers", "1")
+    config = uncapped_config(tmp_path)
+    clean = replay(demo_stream, "--workers", "1", "--config", config)
     with subprocess.Popen([sys.executable, "-m", "yuqing.cli", "replay", str(mixed),
-                           "--workers", "2"], stdout=subprocess.PIPE,
+                           "--workers", "2", "--config", config], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE) as proc:
         os.kill(busy_child(proc.pid, 60), signal.SIGKILL)
         out, err = proc.communicate(timeout=120)

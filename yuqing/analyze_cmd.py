@@ -6,12 +6,14 @@ Output: the input fields plus ``keywords``, ``sentiment``, ``sentiment_label``,
 ``complaint``, ``complaint_score``, ``category``, ``places``, ``townships``, ``event_id``.
 A line that cannot be read or analysed yields ``{"line": N, "error": "..."}`` in its place
 (order kept), is reported on stderr, and makes the exit status 1 once everything else is
-done. Each line is written as soon as it and the lines before it are done, so a live feed
-piped in gets its results live. A worker process that dies (OOM killer, a crash) costs
-only the line it was analysing (an error line, as above); a new worker carries on; so
-does one stuck on a line for longer than ``--item-timeout``, which is killed (also with
-``--workers 1``: that one worker is a process of its own, watched). If
-workers keep dying, the run stops with one message on stderr and exit status 3.
+done. Of a text longer than ``analysis.max_chars`` (config) the head is analysed (places:
+all of it); stderr counts such lines. Each line is written as soon as it and the lines
+before it are done, so a live feed piped in gets its results live. A worker process that
+dies (OOM killer, a crash) costs only the line it was analysing (an error line, as above);
+a new worker carries on; so does one stuck on a line for longer than ``--item-timeout``,
+which is killed (also with ``--workers 1``: that one worker is a process of its own,
+watched). If workers keep dying, the run stops with one message on stderr and exit
+status 3.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -52,6 +54,12 @@ def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
         print(f"analyze: stopped: {exc}; results written up to input line "
               f"{tally.last_line}, the lines after it were not analysed", file=stderr)
         return 3
+    if tally.truncated:
+        more = ", ..." if tally.truncated > len(tally.truncated_lines) else ""
+        print(f"analyze: note: {tally.truncated} line(s) with a text longer than "
+              f"analysis.max_chars ({analyzer.max_chars}): keywords, sentiment, complaint "
+              f"and events read its first {analyzer.max_chars} characters, places all of it "
+              f"(line {', '.join(map(str, tally.truncated_lines))}{more})", file=stderr)
     return _report_input(reader, tally.bad, stderr)
 
 
@@ -59,6 +67,8 @@ def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
 class _Tally:
     bad: int = 0
     last_line: int = 0  # of the input, the last one whose result is written
+    truncated: int = 0
+    truncated_lines: list[int] = field(default_factory=list)  # the first few
 
 
 def _write(results: Iterable[tuple[Any, Any, str | None]], stdout: TextIO, stderr: TextIO,
@@ -77,6 +87,10 @@ def _write(results: Iterable[tuple[Any, Any, str | None]], stdout: TextIO, stder
         else:
             assert f is not None
             tally.last_line = doc.line or tally.last_line
+            if f.truncated:
+                tally.truncated += 1
+                if len(tally.truncated_lines) < 10:
+                    tally.truncated_lines.append(doc.line or 0)
             out = dict(doc.payload)
             out.update({
                 "keywords": f.keywords,

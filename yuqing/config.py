@@ -211,6 +211,9 @@ class AnalysisConfig(_Model):
     segmenter: Literal["rjieba", "jieba"] = "rjieba"
     # Extra words for the segmenter beyond the gazetteer's (office titles, local slang).
     user_words: list[str] = Field(default_factory=list)
+    # Analysis reads the title and this many characters of the text (places: all of it).
+    # Its time grows with the text; the cap keeps one enormous page from stalling a crawl.
+    max_chars: int = Field(100_000, ge=1_000)
 
 
 class CrawlConfig(_Model):

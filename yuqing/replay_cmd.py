@@ -29,6 +29,7 @@ class ReplayStats:
     items: int = 0
     bad_lines: int = 0
     out_of_order: int = 0
+    truncated: int = 0  # texts longer than analysis.max_chars, analysed on their head
     alerts: int = 0
     not_utf8: bool = False  # no line could be read, and some were not UTF-8
 
@@ -108,6 +109,7 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
             continue
         assert f is not None
         stats.items += 1
+        stats.truncated += f.truncated
         obs = Observation(
             id=doc.id, title=doc.title, when=doc.when, complaint=f.complaint,
             negative=f.sentiment_label.value == "negative", category=f.category,
@@ -123,6 +125,10 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
             yield alert, route(alert)
     print(f"replay: {stats.items} items, {stats.alerts} alerts, {stats.bad_lines} bad lines, "
           f"{stats.out_of_order} out of order (sorted)", file=stderr)
+    if stats.truncated:
+        print(f"replay: note: {stats.truncated} item(s) with a text longer than "
+              f"analysis.max_chars ({analyzer.max_chars}), analysed on their first "
+              f"{analyzer.max_chars} characters (places: all of it)", file=stderr)
 
 
 def _skipped(bad: list[BadLine], stderr: TextIO) -> None:
