@@ -79,6 +79,8 @@ def crawl_settings(cfg: Config) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": c.autothrottle,
         "ROBOTSTXT_OBEY": c.obey_robots,
         "DOWNLOAD_TIMEOUT": c.timeout_seconds,
+        "DOWNLOAD_MAXSIZE": int(c.max_page_mb * 2**20),
+        "DOWNLOAD_WARNSIZE": int(c.max_page_mb * 2**20) // 2,
         "RETRY_TIMES": c.retries,
         "RETRY_BACKOFF_SECONDS": c.retry_backoff_seconds,
     }

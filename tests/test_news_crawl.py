@@ -222,3 +222,26 @@ def test_index_page_reached_as_an_article_is_dropped(tmp_path, prefix, store):
         row = summary(crawl(cfg))["county-news"]
     assert row["new"] == 1, row
     assert row["reasons"] == {"not_article": "1"}, row
+
+
+def test_a_page_over_the_size_limit_is_abandoned_and_counted(tmp_path, prefix, store):
+    def page(title: str, text: str) -> str:
+        return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+                f'<h1>{title}</h1><div id="zoom"><p>{text}</p></div></body></html>')
+
+    with LocalSite() as site:
+        site.add("/gk/", '<html><body><div class="newslist"><a href="/gk/view?doc=big">大文件'
+                         '</a></div><div class="newslist"><a href="/gk/view?doc=ok">停水通知'
+                         '</a></div></body></html>')
+        site.add("/gk/view?doc=big", page("大文件", "附件内容。" * 400_000))  # ~6 MB
+        site.add("/gk/view?doc=ok", page("停水通知", "因管网维修，城关镇幸福小区周六停水一天。"))
+        cfg = write_config(tmp_path, [{
+            "id": "gov-notices", "name": "通知公告", "template": "news", "kind": "news",
+            "start_urls": [site.url("/gk/")],
+            "selectors": {"list_links": "div.newslist a", "body": "#zoom"}}], max_page_mb=1)
+        proc = crawl(cfg)
+        row = summary(proc)["gov-notices"]
+    assert row["new"] == 1 and row["dropped"] == 1, row
+    assert row["reasons"] == {"too_large": "1"}, row
+    store.refresh()
+    assert [d["title"] for d in store.search("", size=10)] == ["停水通知"]

@@ -223,6 +223,9 @@ class CrawlConfig(_Model):
     autothrottle: bool = True
     obey_robots: bool = True
     timeout_seconds: float = Field(20.0, gt=0)
+    # A page larger than this is abandoned mid-download and counted (dropped: too_large);
+    # Scrapy's own limit is 1 GiB, held in memory.
+    max_page_mb: float = Field(16.0, gt=0)
     retries: int = Field(3, ge=0)
     # First retry waits this long, each further one twice as long (capped at 60 s).
     retry_backoff_seconds: float = Field(2.0, ge=0)

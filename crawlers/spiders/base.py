@@ -226,6 +226,8 @@ class SourceSpider(scrapy.Spider):
             reason = f"http_{response.status}"
         elif isinstance(failure.value, IgnoreRequest) and "robots" in str(failure.value):
             reason = "robots_disallowed"
+        elif "larger than download max size" in str(failure.value):  # crawl.max_page_mb
+            reason = "too_large"
         else:
             reason = type(failure.value).__name__
         self.drop(request.url, reason, str(failure.value)[:200])
