@@ -59,6 +59,12 @@ def signature(text: str) -> np.ndarray:
     return ((np.outer(h, _A) + _B) % _PRIME & _MASK32).min(axis=0)
 
 
+def _is_empty(sig: np.ndarray) -> bool:
+    # A text with no letters or digits (emoji only, an image post) has nothing to be a copy
+    # of: matching it would pour every such post, from any source, into one event.
+    return bool(np.array_equal(sig, _EMPTY))
+
+
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two signatures."""
     return float(np.count_nonzero(a == b)) / len(a)
@@ -80,6 +86,8 @@ class NearDuplicates:
         return [(i, sig[i * ROWS:(i + 1) * ROWS].tobytes()) for i in range(BANDS)]
 
     def match(self, sig: np.ndarray) -> tuple[str | None, float]:
+        if _is_empty(sig):
+            return None, 0.0
         candidates: set[str] = set()
         for band in self._bands(sig):
             candidates |= self._buckets.get(band, set())
@@ -91,7 +99,7 @@ class NearDuplicates:
         return best, best_sim
 
     def add(self, key: str, sig: np.ndarray) -> None:
-        if key in self._sigs:
+        if key in self._sigs or _is_empty(sig):
             return
         self._sigs[key] = sig
         for band in self._bands(sig):

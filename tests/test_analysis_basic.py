@@ -74,3 +74,18 @@ def test_a_long_text_is_analysed_on_its_head_and_searched_whole_for_places():
         same.tokens, same.keywords, same.sentiment, same.complaint_score, same.category)
     assert (f.signature == same.signature).all()
     assert not Analyzer(GAZ).features("反映问题", text).truncated  # default cap: 100,000
+
+
+def test_posts_with_nothing_to_compare_each_found_their_own_event():
+    analyzer = Analyzer(GAZ)
+
+    def event(item_id: str, title: str, text: str) -> str:
+        return analyzer.assign_event(item_id, title, NOW, analyzer.features(title, text))
+
+    # emoji-only or image-only posts carry no letters: no shingles, so no near-copy
+    empties = {event(f"e{i}", t, x) for i, (t, x) in enumerate(
+        [("", ""), ("😡😡", "🙏"), ("", "！！！"), ("【】", "   ")])}
+    assert len(empties) == 4
+    # while a real repost still joins its original
+    water = "河口水厂的自来水发黄，有异味，没人管。"
+    assert event("w1", "水发黄", water) == event("w2", "水发黄", "转发：" + water)
