@@ -53,6 +53,21 @@ def test_analyze_keeps_order_and_input_fields_and_reports_bad_lines():
     assert "2 unreadable line(s)" in proc.stderr
 
 
+def test_a_misdated_line_does_not_make_the_events_forget_the_past():
+    # Events older than twice the window are forgotten by the item's clock: a line dated
+    # 2206 taken at its word would cut the repost after it off from its original.
+    misdated = {"id": "m", "title": "停水", "text": "城关镇停水",
+                "published_at": "2206-11-20T08:00:00+08:00"}
+    stdin = "".join(json.dumps(d, ensure_ascii=False) + "\n"
+                    for d in (LINES[0], misdated, LINES[1]))
+    proc = run(stdin, "--workers", "1")
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0 and out[1]["published_at"] == misdated["published_at"]
+    assert out[2]["event_id"] == out[0]["event_id"] != out[1]["event_id"]
+    assert "1 line(s) with published_at more than 12 h after now" in proc.stderr
+    assert "(line 2)" in proc.stderr
+
+
 def test_analyze_is_the_same_on_one_or_two_workers():
     stdin = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in LINES * 3)
     one, two = run(stdin, "--workers", "1"), run(stdin, "--workers", "2")

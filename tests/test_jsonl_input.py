@@ -71,6 +71,20 @@ def test_published_at_is_required_and_checked():
         {**GOOD, "published_at": None}, now=None)
     (doc,), _ = read({**GOOD, "published_at": "2026-11-20 08:00"})  # naive: Shanghai
     assert doc.when == datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)
+    assert "'9999-12-31T23:59:59-12:00' is out of range" in error(
+        {**GOOD, "published_at": "9999-12-31T23:59:59-12:00"})
+
+
+def test_a_time_well_after_now_is_a_wrong_date_taken_as_now_and_counted():
+    soon = {**GOOD, "published_at": "2026-11-20T23:00:00+08:00"}  # a fast clock: kept
+    late = {**GOOD, "published_at": "2206-11-20T08:00:00+08:00"}  # a year misread
+    epoch = {**GOOD, "published_at": 1e11}
+    (a, b, c), reader = read(soon, late, epoch)
+    assert a.when == datetime(2026, 11, 20, 23, 0, tzinfo=SHANGHAI)
+    assert b.when == c.when == NOW and b.payload == late  # the output keeps what was given
+    assert reader.future == 2 and reader.future_lines == [2, 3] and reader.undated == 0
+    (d,), reader = read(late, now=None)  # replay: the time is the clock, left alone
+    assert d.when.year == 2206 and reader.future == 0
 
 
 def test_bytes_that_are_not_utf8_spoil_only_their_line():

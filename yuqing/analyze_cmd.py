@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from analysis.workers import ITEM_TIMEOUT
-from yuqing.jsonl_input import BadLine, LineReader
+from yuqing.jsonl_input import FUTURE_SLACK, BadLine, LineReader
 from yuqing.records import SHANGHAI
 
 
@@ -114,6 +114,12 @@ def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:
         print(f"analyze: warning: {reader.undated} line(s) with published_at null, taken "
               f"as published now (line {', '.join(map(str, reader.undated_lines))}{more})",
               file=stderr)
+    if reader.future:
+        more = ", ..." if reader.future > len(reader.future_lines) else ""
+        hours = int(FUTURE_SLACK.total_seconds() // 3600)
+        print(f"analyze: warning: {reader.future} line(s) with published_at more than "
+              f"{hours} h after now, a wrong date: taken as published now (line "
+              f"{', '.join(map(str, reader.future_lines))}{more})", file=stderr)
     if summary := reader.not_utf8_summary("analyze"):
         print(summary, file=stderr)
     if bad:

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from analysis.batch import Doc
@@ -28,6 +28,9 @@ from yuqing.records import SHANGHAI
 
 REQUIRED = ("id", "title", "text", "published_at")
 METRICS = ("replies", "views", "likes")
+# As the crawl's date check: beyond this after ``now`` a time is a wrong date, not a clock
+# a little fast.
+FUTURE_SLACK = timedelta(hours=12)
 # A JSON \u escape of a UTF-16 surrogate: paired it is one character (an emoji), alone it
 # is no character at all and cannot be written out again as UTF-8.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
@@ -75,7 +78,10 @@ def parse_time(value: Any, now: datetime | None) -> datetime:
             raise _Wrong(f"published_at: not an ISO 8601 time: {value[:40]!r}") from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=SHANGHAI)  # naive times are local (Asia/Shanghai)
-        return when.astimezone(SHANGHAI)
+        try:
+            return when.astimezone(SHANGHAI)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-12:00
+            raise _Wrong(f"published_at: {value[:40]!r} is out of range") from None
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value, SHANGHAI)
@@ -139,13 +145,16 @@ def _lone_surrogate(value: Any, path: str) -> str | None:
 class LineReader:
     """Reads lines into ``Doc``s and ``BadLine``s, and keeps count of what it saw.
 
-    ``now``: the time taken for an item whose ``published_at`` is null (analyze: it is
-    being analysed now); None makes a null time an error (replay: time drives the clock).
+    ``now``: the time taken for an item whose ``published_at`` is null or more than
+    ``FUTURE_SLACK`` after ``now`` (analyze: it is being analysed now); None makes a null
+    time an error and leaves every time as it is (replay: time drives the clock).
     """
 
     now: datetime | None
     undated: int = 0
     undated_lines: list[int] = field(default_factory=list)  # the first few, for the log
+    future: int = 0
+    future_lines: list[int] = field(default_factory=list)
     not_utf8: int = 0
     first_not_utf8: tuple[int, int] | None = None  # (line, byte offset in the input)
 
@@ -248,6 +257,14 @@ class LineReader:
             self.undated += 1
             if len(self.undated_lines) < 10:
                 self.undated_lines.append(n)
+        elif self.now is not None and when > self.now + FUTURE_SLACK:
+            # A wrong date, taken as unknown (now) as the crawl does: left as it is, it
+            # would be the event clusterer's clock, and everything older than it is
+            # forgotten (reposts after it would start new events).
+            when = self.now
+            self.future += 1
+            if len(self.future_lines) < 10:
+                self.future_lines.append(n)
         return Doc(id=item_id, title=title, text=text, when=when, region=region,
                    replies=replies, views=views, likes=likes, payload=raw, line=n)
 
