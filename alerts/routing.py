@@ -117,10 +117,15 @@ def mute_reasons(cfg: AlertingConfig, alerts: Sequence[Alert], now: datetime,
         # Silenced alerts still inhibit, as in Alertmanager: muting a cause must not
         # un-mute its consequences.
         sources = [a for a in alerts if matches_all(src_m, labels[a.id])]
+        source_ids = {a.id for a in sources}
         for t in alerts:
             if t.id in out or not matches_all(tgt_m, labels[t.id]):
                 continue
             for s in sources:
+                # As in Alertmanager: alerts that match both sides never inhibit each
+                # other, or two such alerts would silence each other and nobody be told.
+                if t.id in source_ids and matches_all(tgt_m, labels[s.id]):
+                    continue
                 if s.id != t.id and all(labels[s.id].get(n, "") == labels[t.id].get(n, "")
                                         for n in rule.equal):
                     out[t.id] = f"inhibited by {s.id}"

@@ -104,6 +104,21 @@ def test_inhibition_mutes_warning_in_same_township_only():
     assert all(d.muted_by is None for d in dry_run(CFG, [resolved, warn_same], T0))
 
 
+def test_alerts_matching_both_sides_of_an_inhibit_rule_do_not_silence_each_other():
+    # Overlapping sides: every growing alert matches both, so without Alertmanager's
+    # exception the two townships' alerts would mute each other and neither be sent.
+    cfg = AlertingConfig.model_validate({**ROUTES, "inhibit_rules": [
+        {"source_matchers": ['rule="growing"'], "target_matchers": ['rule="growing"'],
+         "equal": ["rule"]},
+        {"source_matchers": ['rule="growing"'], "target_matchers": ['rule="surge"'],
+         "equal": ["township"]}]})
+    a = alert("a", township="河口镇")
+    b = alert("b", township="城关镇")
+    surge = alert("s", township="河口镇", rule="surge")
+    decisions = {d.alert_id: d.muted_by for d in dry_run(cfg, [a, b, surge], T0)}
+    assert decisions == {"a": None, "b": None, "s": "inhibited by a"}
+
+
 def test_silence_suppresses_and_expired_silence_does_not():
     a = alert("a", township="河口镇", category="供水")
     s = Silence.create(['township="河口镇"', 'rule=~"grow.*"'], starts_at=T0,
