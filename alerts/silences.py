@@ -13,6 +13,13 @@ from yuqing.records import SHANGHAI
 from .matchers import matches_all, parse_matcher
 
 
+def matches_any_alert(matchers: list[str]) -> bool:
+    """True when every matcher also matches a missing label (``township!="河口镇"``,
+    ``category=~".*"``): such a silence would mute almost every alert, critical ones
+    included. Alertmanager refuses these silences; so do we."""
+    return all(parse_matcher(t).matches({}) for t in matchers)
+
+
 class Silence(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -55,6 +62,13 @@ class Silence(BaseModel):
     @classmethod
     def create(cls, matchers: list[str], *, starts_at: datetime, ends_at: datetime,
                created_by: str, comment: str, now: datetime) -> Silence:
+        """A new silence; ValueError when its matchers would mute nearly everything
+        (stored silences are loaded as they are)."""
+        if matchers and matches_any_alert(matchers):
+            raise ValueError(
+                f"silence {' '.join(matchers)} would mute almost every alert, critical ones "
+                "included: at least one matcher must not match an empty label, e.g. "
+                'township="河口镇" or category=~"环境.*"')
         key = "\x1f".join([*matchers, starts_at.isoformat(), ends_at.isoformat(), created_by,
                            comment, now.isoformat()])
         sid = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

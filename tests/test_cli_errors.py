@@ -63,6 +63,10 @@ def test_alerts_silence_bad_input_is_one_line_per_problem(prefix, capsys) -> Non
     assert line.startswith("error: the silence would end (") and "--duration" in line
     [line] = _error_lines([*base, "--until", "2020-01-01T08:00"], capsys)
     assert "would end (2020-01-01 08:00) no later than it starts" in line
+    # matchers that an alert without the label also meets would mute nearly everything
+    for broad in (['township!="河口镇"'], ['category=~".*"', 'scheme=""']):
+        [line] = _error_lines(["alerts", "silence", *broad, "--comment", "夜里太吵"], capsys)
+        assert line.startswith(f"error: silence {' '.join(broad)} would mute almost every")
 
 
 def test_handover_shift_errors_name_the_shifts_of_that_day(capsys) -> None:

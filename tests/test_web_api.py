@@ -139,6 +139,10 @@ def test_changes_need_csrf_and_are_audited(clients):
     r = officer.post("/api/silences", headers={"X-CSRF-Token": csrf},
                      json={"matchers": ["bad matcher"], "comment": "x"})
     assert r.status_code == 422
+    r = officer.post("/api/silences", headers={"X-CSRF-Token": csrf},
+                     json={"matchers": ['township!="河口镇"'], "comment": "除河口镇外都静默"})
+    assert r.status_code == 422 and "几乎所有告警" in r.text
+    assert len(officer.get("/api/silences").json()) == 1
     r = officer.post(f"/silences/{sil[0]['id']}/expire", data={"csrf": csrf},
                      follow_redirects=False)
     assert r.status_code == 303

@@ -12,7 +12,7 @@ from typing import Any
 
 from alerts.config import parse_duration
 from alerts.matchers import parse_matcher
-from alerts.silences import Silence
+from alerts.silences import Silence, matches_any_alert
 from reports.data import heat
 from storage import open_alert_stores, open_console_queries, open_report_queries
 from storage.console import Filters
@@ -129,6 +129,9 @@ class ConsoleData:
             raise ValueError("至少需要一个匹配条件，例如 township=\"河口镇\"")
         for m in matchers:
             parse_matcher(m)
+        if matches_any_alert(matchers):
+            raise ValueError("这些条件会静默几乎所有告警（包括紧急告警）："
+                             "至少要有一个条件不匹配空值，例如 township=\"河口镇\"")
         if not comment.strip():
             raise ValueError("请填写静默原因")
         end = until or now + parse_duration(duration or "2h")
