@@ -104,6 +104,10 @@ class Heartbeat(_Model):
     ping_url: str | None = None
     ping_every: Duration = timedelta(minutes=5)
     stale_after: Duration = timedelta(minutes=5)
+    # A notification that has failed and is still not delivered this long after it was
+    # queued (a revoked robot token, a dead mail server) is named in every heartbeat and
+    # turns the ping into <url>/fail: an office that hears nothing must learn it elsewhere.
+    undelivered_after: Duration = timedelta(minutes=30)
 
 
 class Grid(_Model):

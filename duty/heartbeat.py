@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from watch.levels import Watch, calendar_warnings, watch_at
@@ -101,8 +101,26 @@ def gather(cfg, now: datetime, since: datetime | None) -> Snapshot:
     return snap
 
 
+def stuck_deliveries(outbox, now: datetime, after: timedelta) -> list:
+    """Failed notifications still undelivered ``after`` their creation, oldest first."""
+    return [r for r in outbox.undelivered() if now - r.created_at >= after]
+
+
+def delivery_problem(rows: list, now: datetime) -> str | None:
+    """One heartbeat line on notifications that cannot be delivered, or None."""
+    if not rows:
+        return None
+    oldest = rows[0]
+    receivers = "、".join(dict.fromkeys(r.receiver for r in rows))
+    error = (oldest.last_error or "").replace("\n", " ")[:160]
+    return (f"告警投递失败：{len(rows)} 条通知未送达（{receivers}），最早 "
+            f"{_t(oldest.created_at)} 起，已尝试 {oldest.attempts} 次，最近错误：{error}。"
+            "请检查通道配置（令牌、密钥、网络），`yuqing alerts outbox` 可查看")
+
+
 def tick(cfg, outbox, now: datetime, snapshot: Snapshot | None = None) -> list[str]:
-    """Queue a heartbeat if the shift or the watch level changed since the last one."""
+    """Queue a heartbeat if the shift or the watch level changed since the last one, or
+    (once a shift) when notifications first get stuck in the outbox mid-shift."""
     hb = cfg.duty.heartbeat
     if not hb.enabled:
         return []
@@ -110,18 +128,27 @@ def tick(cfg, outbox, now: datetime, snapshot: Snapshot | None = None) -> list[s
     shift = DutyRoster(cfg.duty).at(now)
     last_shift = state.get(outbox.db, "heartbeat.shift")
     last_level = state.get(outbox.db, "heartbeat.level")
-    if last_shift == shift.id and last_level == watch.level:
+    stuck = delivery_problem(stuck_deliveries(outbox, now, hb.undelivered_after), now)
+    due = not (last_shift == shift.id and last_level == watch.level)
+    # A person with several channels still hears on the ones that work.
+    stuck_news = bool(stuck) and state.get(outbox.db, "heartbeat.stuck") != shift.id
+    if not (due or stuck_news):
         return []
-    reason = ("值守级别变更：" + f"{LEVEL_ZH.get(last_level or '', last_level)} → "
-              f"{LEVEL_ZH[watch.level]}" if last_level and last_level != watch.level
-              else f"{shift.name}开始")
+    if last_level and last_level != watch.level:
+        reason = f"值守级别变更：{LEVEL_ZH.get(last_level, last_level)} → {LEVEL_ZH[watch.level]}"
+    else:
+        reason = f"{shift.name}开始" if due else "告警投递失败"
     since = state.get_time(outbox.db, "heartbeat.at")
     snap = snapshot if snapshot is not None else gather(cfg, now, since)
+    if stuck:
+        snap = replace(snap, problems=[*snap.problems, stuck])
     title, body = compose(now, watch, shift, snap, calendar_warnings(now), reason)
-    key = f"{shift.id}|{watch.level}"
-    new = queue(cfg, outbox, hb.receiver, "heartbeat", key, title, body, now,
-                marks={"heartbeat.shift": shift.id, "heartbeat.level": watch.level,
-                       "heartbeat.at": now.isoformat()})
+    key = f"{shift.id}|{watch.level}" + ("" if due else "|stuck")
+    marks = {"heartbeat.shift": shift.id, "heartbeat.level": watch.level,
+             "heartbeat.at": now.isoformat()}
+    if stuck:
+        marks["heartbeat.stuck"] = shift.id
+    new = queue(cfg, outbox, hb.receiver, "heartbeat", key, title, body, now, marks=marks)
     log.info("heartbeat %s queued for %d receivers (%s)", key, len(new), reason)
     return new
 
@@ -134,8 +161,10 @@ def ping_url(cfg) -> str | None:
 
 
 def ping(cfg, outbox, now: datetime, *, timeout: float = 10.0) -> str | None:
-    """Ping the dead-man's switch: ``url`` when detection ran recently, ``url/fail`` when
-    it is stale. Throttled to ``ping_every``; returns the URL pinged, if any."""
+    """Ping the dead-man's switch: ``url`` when detection ran recently and notifications
+    get through, ``url/fail`` when detection is stale or a notification has been stuck
+    longer than ``undelivered_after``. Throttled to ``ping_every``; returns the URL
+    pinged, if any."""
     url = ping_url(cfg)
     if not url:
         return None
@@ -144,7 +173,8 @@ def ping(cfg, outbox, now: datetime, *, timeout: float = 10.0) -> str | None:
     if last is not None and now - last < hb.ping_every:
         return None
     ok_at = state.get_time(outbox.db, "detect.ok_at")
-    healthy = ok_at is not None and now - ok_at <= hb.stale_after
+    healthy = (ok_at is not None and now - ok_at <= hb.stale_after
+               and not stuck_deliveries(outbox, now, hb.undelivered_after))
     target = url if healthy else url.rstrip("/") + "/fail"
     try:
         with urllib.request.urlopen(target, timeout=timeout) as resp:  # noqa: S310

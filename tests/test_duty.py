@@ -311,6 +311,48 @@ def test_heartbeat_content_and_once_per_shift(tmp_path):
     assert "值守级别变更：常态值守 → 节假日值守" in holiday
 
 
+def test_a_stuck_delivery_is_in_the_heartbeat_and_fails_the_dead_mans_switch(tmp_path,
+                                                                              monkeypatch):
+    from hooks import Hook
+
+    from alerts.delivery import deliver_due
+    from duty.heartbeat import ping
+
+    robot, switch = Hook(down=True), Hook()
+    try:
+        monkeypatch.setenv("ROBOT_URL", robot.url("/robot"))
+        monkeypatch.setenv("X", robot.url("/people"))
+        cfg = make_cfg(tmp_path)
+        duty = cfg.duty.model_copy(update={"heartbeat": cfg.duty.heartbeat.model_copy(
+            update={"ping_url": switch.url("/ping")})})
+        cfg = cfg.model_copy(update={"duty": duty})
+        ob = state.open_outbox(cfg)
+        alerting = effective_alerting(cfg)
+        t0 = T(2026, 11, 20, 9)
+        assert len(tick(cfg, ob, t0, Snapshot())) == 1  # the day shift's heartbeat
+        with ob.transaction() as tx:
+            state.put(tx, "detect.ok_at", t0.isoformat())
+        deliver_due(alerting, ob, t0)  # the robot is down: queued, failed, will retry
+        assert ping(cfg, ob, t0) == switch.url("/ping")  # not yet stuck for 30 min
+        t1 = t0 + timedelta(minutes=31)
+        with ob.transaction() as tx:
+            state.put(tx, "detect.ok_at", t1.isoformat())
+        assert ping(cfg, ob, t1) == switch.url("/ping/fail")
+        [news] = tick(cfg, ob, t1, Snapshot())  # mid-shift, once
+        body = ob.get(news).body
+        assert "告警投递失败：1 条通知未送达（person:甲）" in body and "error=500" in body
+        assert tick(cfg, ob, t1 + timedelta(minutes=5), Snapshot()) == []
+        robot.down = False
+        t2 = t1 + timedelta(hours=1)
+        assert deliver_due(alerting, ob, t2).sent == 2 and not ob.undelivered()
+        with ob.transaction() as tx:
+            state.put(tx, "detect.ok_at", t2.isoformat())
+        assert ping(cfg, ob, t2) == switch.url("/ping")
+    finally:
+        robot.stop()
+        switch.stop()
+
+
 def test_crawl_health_alert(tmp_path):
     cfg = make_cfg(tmp_path)
     now = T(2026, 11, 20, 12)
