@@ -5,10 +5,12 @@ notified (first notification in the outbox) and is still firing and unacknowledg
 ``escalation.after[level]`` later goes to ``chain[0]`` (the shift leader), again that long
 later to ``chain[1]`` (the office head), and then to the last step again and again until
 someone runs ``yuqing alerts ack``. The wait is that of the watch level *now*, so a
-holiday escalates faster. Each step's notification id is a hash of (alert, step,
-person): replaying a step after a crash sends nothing new. An escalation still waiting in
-the outbox (its channel was down) when the alert is acknowledged or resolved is
-cancelled: nobody is woken for an alert someone already took.
+holiday escalates faster. In quiet hours (normal level, ``watch.quiet_hours``) only
+critical alerts escalate; the others take their next step in the morning. Each step's
+notification id is a hash of (alert, step, person): replaying a step after a crash sends
+nothing new. An escalation still waiting in the outbox (its channel was down) when the
+alert is acknowledged or resolved is cancelled: nobody is woken for an alert someone
+already took.
 """
 
 from __future__ import annotations
@@ -61,12 +63,18 @@ def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime
     if not esc.enabled:
         return report
     wait = esc.after[watch_at(now).level]
+    quiet = cfg.watch.quiet(now)
     roster = DutyRoster(cfg.duty) if cfg.duty.people else None
     floor = _SEVERITY.index(esc.min_severity)
     for alert, acked in alerts:
         if acked or alert.status is not AlertStatus.firing:
             continue
         if _SEVERITY.index(alert.severity.value) < floor:
+            continue
+        if quiet and alert.severity.value != "critical":
+            # Quiet hours hold non-critical alerts till the morning; their escalations
+            # too, or a warning sent at 21:50 would wake the office head every half hour.
+            report.waiting += 1
             continue
         db = outbox.db
         row = db.execute("SELECT step, last_at FROM escalations WHERE alert_id=?",

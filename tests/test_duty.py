@@ -242,6 +242,33 @@ def test_escalation_steps_until_ack_and_no_repeats(tmp_path):
     assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=15)).escalated
 
 
+def test_quiet_hours_hold_escalations_of_non_critical_alerts_until_morning(tmp_path):
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 20, 21, 50)  # a Friday at the normal level; quiet from 22:00
+    warn = alert("w1", fired=t0)
+    crit = alert("c1", fired=t0).model_copy(update={"severity": Severity.critical})
+    with ob.transaction() as tx:
+        for a in (warn, crit):
+            state.add_message(tx, f"n-{a.id}", "person:甲", "first", "t", "b", t0, [a])
+
+    def steps(at: datetime) -> list[tuple[str, int]]:
+        got = escalate(cfg, ob, [(warn, False), (crit, False)], at).escalated
+        return [(aid, step) for aid, step, _ in got]
+
+    assert steps(T(2026, 11, 20, 22, 20)) == [("c1", 1)]  # a critical one wakes people
+    assert steps(T(2026, 11, 21, 3, 0)) == [("c1", 2)]
+    assert steps(T(2026, 11, 21, 6, 59)) == [("c1", 3)]
+    # 07:00: the warning takes one step (the shift leader), not one per missed half hour.
+    assert steps(T(2026, 11, 21, 7, 0)) == [("w1", 1)]
+    # On a holiday the watch has no night: 国庆 2026-10-02 02:00 escalates a warning.
+    h0 = T(2026, 10, 2, 1, 30)
+    hw = alert("h1", fired=h0)
+    with ob.transaction() as tx:
+        state.add_message(tx, "n-h1", "person:甲", "first", "t", "b", h0, [hw])
+    assert escalate(cfg, ob, [(hw, False)], T(2026, 10, 2, 2, 0)).escalated
+
+
 def test_resolved_alert_cancels_its_pending_escalation(tmp_path):
     cfg = make_cfg(tmp_path)
     ob = state.open_outbox(cfg)

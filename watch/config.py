@@ -7,10 +7,12 @@ Asia/Shanghai; ranges are inclusive at both ends, as the State Council notices w
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from yuqing.records import SHANGHAI
 
 WatchLevel = Literal["normal", "holiday", "sensitive"]
 # Higher wins when several apply: a sensitive period inside a holiday is watched as sensitive.
@@ -168,6 +170,14 @@ class WatchConfig(_Model):
         if not re.match(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$", v):
             raise ValueError(f"{v!r} is not a range like 22:00-07:00")
         return v
+
+    def quiet(self, now: datetime) -> bool:
+        """In quiet hours at ``now``: only critical alerts (and their escalations) go out.
+        Never at an elevated watch level: a 24-hour watch has no night."""
+        from .levels import watch_at
+
+        local = now.astimezone(SHANGHAI)
+        return not watch_at(now).elevated and self.quiet_at(local.hour * 60 + local.minute)
 
     def quiet_at(self, minute: int) -> bool:
         if not self.quiet_hours:

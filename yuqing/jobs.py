@@ -19,7 +19,7 @@ from detection.detector import Detector
 from detection.sensitivity import sensitivity_at
 from yuqing.config import Config
 from yuqing.observations import ObservationCache
-from yuqing.records import SHANGHAI, Alert, AlertStatus
+from yuqing.records import Alert, AlertStatus
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,7 @@ def _as_alert(doc: dict[str, Any]) -> Alert:
 def _hold_for_quiet_hours(cfg: Config, alerts: list[Alert], now: datetime) -> list[Alert]:
     """At the normal watch level, only critical alerts are sent in quiet hours; the rest
     wait for the morning (their group starts over then). Elevated levels have none."""
-    from watch.levels import watch_at
-
-    local = now.astimezone(SHANGHAI)
-    if watch_at(now).elevated or not cfg.watch.quiet_at(local.hour * 60 + local.minute):
+    if not cfg.watch.quiet(now):
         return alerts
     return [a for a in alerts if a.severity.value == "critical"]
 
