@@ -153,6 +153,30 @@ def test_time_intervals_mute_and_activate_routes(tmp_path):
     assert [p.notification.receiver for p in holiday.notifications] == ["night"]
 
 
+def test_a_night_range_belongs_to_the_day_it_began(tmp_path):
+    cfg = make_cfg(tmp_path, alerting={
+        "route": {"receiver": "office"}, "receivers": [{"name": "office"}],
+        "time_intervals": [
+            {"name": "工作日夜间", "time_intervals": [
+                {"times": [{"start_time": "22:00", "end_time": "07:00"}],
+                 "weekdays": ["monday:friday"]}]},
+            {"name": "休息日夜间", "time_intervals": [
+                {"times": [{"start_time": "22:00", "end_time": "07:00"}], "off_days": True}]}]})
+    check = interval_check(cfg.alerting.time_intervals)
+    night = "工作日夜间"
+    assert check(night, T(2026, 11, 20, 23)) is True  # Friday night ...
+    assert check(night, T(2026, 11, 21, 2)) is True  # ... runs into Saturday morning
+    assert check(night, T(2026, 11, 21, 23)) is False  # Saturday night is not a workday's
+    assert check(night, T(2026, 11, 23, 2)) is False  # nor is Sunday night's tail
+    assert check(night, T(2026, 11, 23, 23)) is True  # Monday night
+    assert check(night, T(2026, 11, 24, 8)) is False  # after the range
+    # 国庆 2026-10-01..07, then a normal Thursday: the last holiday night ends 07:00 on the
+    # 8th, and the night of the 30th September (a workday) is not a day off's.
+    off = "休息日夜间"
+    assert check(off, T(2026, 10, 8, 3)) is True and check(off, T(2026, 10, 8, 23)) is False
+    assert check(off, T(2026, 10, 1, 3)) is False and check(off, T(2026, 10, 1, 23)) is True
+
+
 # -- roster, grid ------------------------------------------------------------------------
 
 def test_roster_shifts_swaps_overrides(tmp_path):
@@ -240,6 +264,17 @@ def test_escalation_steps_until_ack_and_no_repeats(tmp_path):
         state.add_message(tx, "n2", "person:甲", "first", "t", "b", h0, [b])
     assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=14)).escalated == []
     assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=15)).escalated
+
+
+def test_quiet_hours_follow_the_night_they_belong_to(tmp_path):
+    quiet = make_cfg(tmp_path).watch.quiet
+    assert quiet(T(2026, 11, 20, 23)) and quiet(T(2026, 11, 21, 6, 59))
+    assert not quiet(T(2026, 11, 21, 7)) and not quiet(T(2026, 11, 20, 21, 59))
+    # 劳动节 2026-05-01..05: the night before it is an ordinary night, quiet to the end; the
+    # last holiday's night is still the 24-hour watch's, to its end.
+    assert quiet(T(2026, 4, 30, 23)) and quiet(T(2026, 5, 1, 3))
+    assert not quiet(T(2026, 5, 5, 23)) and not quiet(T(2026, 5, 6, 3))
+    assert quiet(T(2026, 5, 6, 23))
 
 
 def test_quiet_hours_hold_escalations_of_non_critical_alerts_until_morning(tmp_path):

@@ -7,7 +7,7 @@ Asia/Shanghai; ranges are inclusive at both ends, as the State Council notices w
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -173,11 +173,21 @@ class WatchConfig(_Model):
 
     def quiet(self, now: datetime) -> bool:
         """In quiet hours at ``now``: only critical alerts (and their escalations) go out.
-        Never at an elevated watch level: a 24-hour watch has no night."""
-        from .levels import watch_at
+        Never at an elevated watch level: a 24-hour watch has no night. The hours after
+        midnight belong to the night's first day, as the night shift does: the night
+        before a holiday is quiet, the night after its last day is still watched."""
+        from .levels import watch_on
 
         local = now.astimezone(SHANGHAI)
-        return not watch_at(now).elevated and self.quiet_at(local.hour * 60 + local.minute)
+        minute = local.hour * 60 + local.minute
+        if not self.quiet_at(minute):
+            return False
+        day = local.date()
+        if self.quiet_hours:
+            a, b = self.quiet_hours.split("-")
+            if a > b and minute < int(b[:2]) * 60 + int(b[3:]):  # past midnight
+                day -= timedelta(days=1)
+        return not watch_on(day).elevated
 
     def quiet_at(self, minute: int) -> bool:
         if not self.quiet_hours:

@@ -7,6 +7,8 @@ matches when every field it sets matches (unset = any). Alertmanager's fields: `
 (``january:march`` or numbers), ``years``. Ours: ``holidays`` (an official holiday,
 true/false), ``off_days`` (any day off: weekend or holiday, with 调休 applied),
 ``sensitive_periods`` (names; ``"*"`` = any), ``watch_levels``. Times are Asia/Shanghai.
+A ``times`` range may wrap midnight (22:00-07:00, which Alertmanager does not allow); its
+hours after midnight belong to the day the night began, for every day field.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import calendar as _cal
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -48,9 +50,15 @@ class TimeRange(_Model):
         _minutes(v)
         return v
 
+    def end(self) -> int:
+        return _minutes(self.end_time)
+
+    def wraps(self) -> bool:
+        # A range that wraps midnight (22:00-07:00) is allowed: duty nights do.
+        return _minutes(self.start_time) > _minutes(self.end_time)
+
     def covers(self, minute: int) -> bool:
         lo, hi = _minutes(self.start_time), _minutes(self.end_time)
-        # A range that wraps midnight (22:00-07:00) is allowed: duty nights do.
         return lo <= minute < hi if lo <= hi else (minute >= lo or minute < hi)
 
 
@@ -97,36 +105,44 @@ class TimeIntervalSpec(_Model):
     _y = field_validator("years", mode="before")(_checker(None, 1970, 9999))
 
     def matches(self, t: datetime) -> bool:
+        t = t.astimezone(SHANGHAI)
+        minute = t.hour * 60 + t.minute
+        if not self.times:
+            return self._day_matches(t.date())
+        # The part of a range that wraps midnight belongs to the night it began, as a
+        # night shift does: "weekdays: friday, 22:00-07:00" covers Saturday 02:00, and
+        # "off_days: true" nights end on the morning after the last day off.
+        days = {t.date() - timedelta(days=1) if r.wraps() and minute < r.end() else t.date()
+                for r in self.times if r.covers(minute)}
+        return any(self._day_matches(d) for d in sorted(days))
+
+    def _day_matches(self, d: date) -> bool:
         from .calendar import day_info
         from .levels import watch_on
 
-        t = t.astimezone(SHANGHAI)
-        minute = t.hour * 60 + t.minute
-        if self.times and not any(r.covers(minute) for r in self.times):
-            return False
-        if self.weekdays and not _in(t.isoweekday(), self.weekdays, _WEEKDAYS, 1, 7):
+        if self.weekdays and not _in(d.isoweekday(), self.weekdays, _WEEKDAYS, 1, 7):
             return False
         if self.days_of_month:
-            last = _cal.monthrange(t.year, t.month)[1]
+            last = _cal.monthrange(d.year, d.month)[1]
             ok = False
             for spec in self.days_of_month:
                 a, b = _parse_range(spec, None, 1, 31, negative=True)
                 a, b = (last + 1 + a if a < 0 else a), (last + 1 + b if b < 0 else b)
-                ok = ok or a <= t.day <= b
+                ok = ok or a <= d.day <= b
             if not ok:
                 return False
-        if self.months and not _in(t.month, self.months, _MONTHS, 1, 12):
+        if self.months and not _in(d.month, self.months, _MONTHS, 1, 12):
             return False
-        if self.years and not _in(t.year, self.years, None, 1970, 9999):
+        if self.years and not _in(d.year, self.years, None, 1970, 9999):
             return False
         if self.holidays is not None or self.off_days is not None:
-            info = day_info(t.date())
+            info = day_info(d)
             if self.holidays is not None and bool(info.holiday) != self.holidays:
                 return False
             if self.off_days is not None and info.off_day != self.off_days:
                 return False
         if self.sensitive_periods or self.watch_levels:
-            w = watch_on(t.date())
+            w = watch_on(d)
             if self.sensitive_periods and not (
                     ("*" in self.sensitive_periods and w.sensitive_periods)
                     or set(self.sensitive_periods) & set(w.sensitive_periods)):
