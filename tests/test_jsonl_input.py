@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from analysis.batch import Doc
 from yuqing.jsonl_input import BadLine, LineReader
@@ -85,6 +85,18 @@ def test_a_time_well_after_now_is_a_wrong_date_taken_as_now_and_counted():
     assert reader.future == 2 and reader.future_lines == [2, 3] and reader.undated == 0
     (d,), reader = read(late, now=None)  # replay: the time is the clock, left alone
     assert d.when.year == 2206 and reader.future == 0
+
+
+def test_a_live_feed_reads_the_clock_at_each_line():
+    # `analyze` on a feed that runs for days: "now" is when a line arrives, not the start.
+    ticks = iter([NOW, NOW + timedelta(days=2), NOW + timedelta(days=2)])
+    reader = LineReader(now=lambda: next(ticks))
+    later = (NOW + timedelta(days=2, hours=-1)).isoformat()
+    lines = [(json.dumps(r, ensure_ascii=False) + "\n").encode() for r in (
+        GOOD, {**GOOD, "published_at": later}, {**GOOD, "published_at": None})]
+    a, b, c = reader.read(lines)
+    assert b.when == NOW + timedelta(days=2, hours=-1) and reader.future == 0
+    assert c.when == NOW + timedelta(days=2)  # null: the time it arrived
 
 
 def test_bytes_that_are_not_utf8_spoil_only_their_line():

@@ -41,7 +41,7 @@ def run(config_path: str | None, stdin: Iterable[str | bytes], stdout: TextIO,
 
     cfg = load_config(config_path)
     analyzer = Analyzer.from_config(cfg, cache=model_cache(cfg))
-    reader = LineReader(now=datetime.now(SHANGHAI))
+    reader = LineReader(now=lambda: datetime.now(SHANGHAI))
     n_workers = workers if workers is not None else default_workers()
     results = analyze_docs(analyzer, reader.read(stdin), workers=n_workers,
                            item_timeout=item_timeout,

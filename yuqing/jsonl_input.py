@@ -146,11 +146,12 @@ class LineReader:
     """Reads lines into ``Doc``s and ``BadLine``s, and keeps count of what it saw.
 
     ``now``: the time taken for an item whose ``published_at`` is null or more than
-    ``FUTURE_SLACK`` after ``now`` (analyze: it is being analysed now); None makes a null
-    time an error and leaves every time as it is (replay: time drives the clock).
+    ``FUTURE_SLACK`` after ``now`` (analyze: it is being analysed now; a callable is read
+    at each line); None makes a null time an error and leaves every time as it is
+    (replay: time drives the clock).
     """
 
-    now: datetime | None
+    now: datetime | Callable[[], datetime] | None
     undated: int = 0
     undated_lines: list[int] = field(default_factory=list)  # the first few, for the log
     future: int = 0
@@ -239,7 +240,9 @@ class LineReader:
         if item_id == "":
             errors.append("id: empty string")
         title, text = check(_string, raw, "title"), check(_string, raw, "text")
-        when = check(parse_time, raw["published_at"], self.now)
+        # A clock, for a live feed that runs for days: "now" is when the line arrives.
+        now = self.now() if callable(self.now) else self.now
+        when = check(parse_time, raw["published_at"], now)
         region = check(_string, raw, "region", True)
         check(_string, raw, "source", True)
         check(_string, raw, "url", True)
@@ -257,11 +260,11 @@ class LineReader:
             self.undated += 1
             if len(self.undated_lines) < 10:
                 self.undated_lines.append(n)
-        elif self.now is not None and when > self.now + FUTURE_SLACK:
+        elif now is not None and when > now + FUTURE_SLACK:
             # A wrong date, taken as unknown (now) as the crawl does: left as it is, it
             # would be the event clusterer's clock, and everything older than it is
             # forgotten (reposts after it would start new events).
-            when = self.now
+            when = now
             self.future += 1
             if len(self.future_lines) < 10:
                 self.future_lines.append(n)
