@@ -106,7 +106,7 @@ def stuck_deliveries(outbox, now: datetime, after: timedelta) -> list:
     return [r for r in outbox.undelivered() if now - r.created_at >= after]
 
 
-def delivery_problem(rows: list, now: datetime) -> str | None:
+def delivery_problem(rows: list) -> str | None:
     """One heartbeat line on notifications that cannot be delivered, or None."""
     if not rows:
         return None
@@ -128,7 +128,7 @@ def tick(cfg, outbox, now: datetime, snapshot: Snapshot | None = None) -> list[s
     shift = DutyRoster(cfg.duty).at(now)
     last_shift = state.get(outbox.db, "heartbeat.shift")
     last_level = state.get(outbox.db, "heartbeat.level")
-    stuck = delivery_problem(stuck_deliveries(outbox, now, hb.undelivered_after), now)
+    stuck = delivery_problem(stuck_deliveries(outbox, now, hb.undelivered_after))
     due = not (last_shift == shift.id and last_level == watch.level)
     # A person with several channels still hears on the ones that work.
     stuck_news = bool(stuck) and state.get(outbox.db, "heartbeat.stuck") != shift.id
