@@ -166,7 +166,7 @@ def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on()
     assert out[0]["metrics"] == {"views": "12", "replies": 3}  # passed through as given
     assert out[1]["error"] == "line 2: metrics.views: expected a number, got 'many'"
     assert out[2]["error"] == (
-        "line 3: id: expected a string, got null; title: expected a string, got number; "
+        "line 3: id: expected a string, got null; title: expected a string or null, got number; "
         "published_at: expected an ISO 8601 string or epoch seconds, got boolean")
     assert out[3]["error"] == "line 4: missing key(s) published_at"
     assert out[4]["published_at"] is None and out[4]["event_id"]

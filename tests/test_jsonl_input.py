@@ -47,14 +47,24 @@ def test_bad_metrics_name_the_metric():
 
 def test_wrong_types_are_named_with_the_type_expected_all_at_once():
     msg = error({**GOOD, "id": None, "published_at": True, "title": 5})
-    assert msg == ("line 1: id: expected a string, got null; title: expected a string, got "
-                   "number; published_at: expected an ISO 8601 string or epoch seconds, "
+    assert msg == ("line 1: id: expected a string, got null; title: expected a string or null, "
+                   "got number; published_at: expected an ISO 8601 string or epoch seconds, "
                    "got boolean")
-    assert "text: expected a string, got object" in error({**GOOD, "text": {}})
+    assert "text: expected a string or null, got object" in error({**GOOD, "text": {}})
     assert "url: expected a string or null, got number" in error({**GOOD, "url": 1})
     assert "id: empty string" in error({**GOOD, "id": ""})
     (doc,), _ = read({**GOOD, "id": 42})  # message numbers: unambiguous as ids
     assert doc.id == "42"
+
+
+def test_a_null_title_or_text_is_empty_not_an_error():
+    record = {**GOOD, "title": None}  # a Weibo post: no title
+    (doc, both), _ = read(record, {**GOOD, "title": None, "text": None})
+    assert (doc.title, doc.text) == ("", GOOD["text"]) and doc.payload == record
+    assert (both.title, both.text) == ("", "")
+    missing = dict(GOOD)
+    del missing["title"]
+    assert error(missing) == "line 1: missing key(s) title"  # the key is still required
 
 
 def test_published_at_is_required_and_checked():

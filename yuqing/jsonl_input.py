@@ -239,7 +239,10 @@ class LineReader:
         item_id = check(_string, raw, "id")
         if item_id == "":
             errors.append("id: empty string")
-        title, text = check(_string, raw, "title"), check(_string, raw, "text")
+        # null is an empty title or text: a post exported without one (Weibo has no
+        # titles) is still a post, not a bad line.
+        title = check(_string, raw, "title", True) or ""
+        text = check(_string, raw, "text", True) or ""
         # A clock, for a live feed that runs for days: "now" is when the line arrives.
         now = self.now() if callable(self.now) else self.now
         when = check(parse_time, raw["published_at"], now)
