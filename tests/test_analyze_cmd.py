@@ -147,7 +147,7 @@ def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on()
     no_time = {k: v for k, v in good.items() if k != "published_at"}
     lines = [
         {**good, "metrics": {"views": "12", "replies": 3}},  # a numeric string is a number
-        {**good, "id": "v", "metrics": {"views": "many"}},
+        {**good, "id": "v", "metrics": {"views": "many"}},  # analysed without the count
         {**good, "id": None, "published_at": True, "title": 5},
         {**no_time, "id": "t"},
         {**good, "id": "n", "published_at": None},  # null: now, with a counted warning
@@ -162,9 +162,9 @@ def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on()
     proc = runs[1]
     assert proc.returncode == 1
     out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
-    assert [o.get("id", o.get("line")) for o in out] == ["1", 2, 3, 4, "n", 6, 7, "last"]
+    assert [o.get("id", o.get("line")) for o in out] == ["1", "v", 3, 4, "n", 6, 7, "last"]
     assert out[0]["metrics"] == {"views": "12", "replies": 3}  # passed through as given
-    assert out[1]["error"] == "line 2: metrics.views: expected a number, got 'many'"
+    assert out[1]["metrics"] == {"views": "many"} and out[1]["event_id"]
     assert out[2]["error"] == (
         "line 3: id: expected a string, got null; title: expected a string or null, got number; "
         "published_at: expected an ISO 8601 string or epoch seconds, got boolean")
@@ -176,7 +176,9 @@ def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on()
     stderr = proc.stderr.decode()
     assert "1 line(s) with published_at null, taken as published now (line 5)" in stderr
     assert "1 line(s) not UTF-8, the first at line 6" in stderr
-    assert "5 unreadable line(s)" in stderr
+    assert ("1 line(s) with unusable metrics, analysed without them (line 2: metrics.views: "
+            "expected a number, got 'many')") in stderr
+    assert "4 unreadable line(s)" in stderr
 
 
 def children(pid: int) -> list[int]:

@@ -35,14 +35,26 @@ def test_numeric_strings_in_metrics_are_numbers_and_the_payload_is_untouched():
     assert doc.payload == record and doc.line == 1
 
 
-def test_bad_metrics_name_the_metric():
-    assert error({**GOOD, "metrics": {"views": "many"}}) == (
-        "line 1: metrics.views: expected a number, got 'many'")
-    msg = error({**GOOD, "metrics": {"likes": -1, "replies": True}})
-    assert "metrics.replies: expected a number, got boolean" in msg
-    assert "metrics.likes: expected a count (0 or more), got -1" in msg
-    assert "metrics.views: expected a count" in error({**GOOD, "metrics": {"views": "nan"}})
-    assert "metrics: expected an object or null, got array" in error({**GOOD, "metrics": [1]})
+def test_a_bad_metric_is_named_and_dropped_never_the_post():
+    records = [{**GOOD, "metrics": {"views": "many", "replies": 3}},
+               {**GOOD, "metrics": {"likes": -1, "replies": True}},
+               {**GOOD, "metrics": {"views": "nan"}}, {**GOOD, "metrics": [1]}]
+    docs, reader = read(*records)
+    assert all(isinstance(d, Doc) for d in docs)
+    assert (docs[0].views, docs[0].replies) == (None, 3) and docs[0].payload == records[0]
+    assert reader.bad_metrics == 4
+    notes = reader.bad_metric_notes
+    assert notes[0] == "line 1: metrics.views: expected a number, got 'many'"
+    assert "metrics.replies: expected a number, got boolean" in notes[1]
+    assert "metrics.likes: expected a count (0 or more), got -1" in notes[1]
+    assert "metrics.views: expected a count" in notes[2]
+    assert notes[3] == "line 4: metrics: expected an object or null, got array"
+    summary = reader.bad_metrics_summary("analyze")
+    assert summary and summary.startswith("analyze: warning: 4 line(s) with unusable metrics")
+    # With a real error on the line, the metric problem is named with it.
+    msg = error({**GOOD, "id": None, "metrics": {"views": "many"}})
+    assert msg == ("line 1: id: expected a string, got null; "
+                   "metrics.views: expected a number, got 'many'")
 
 
 def test_wrong_types_are_named_with_the_type_expected_all_at_once():

@@ -94,7 +94,11 @@ def test_replay_skips_bad_lines_by_name_and_replays_the_rest(demo_stream, tmp_pa
     lines = open(demo_stream, "rb").read().splitlines(keepends=True)
     bad = [json.dumps({**extra, "id": "gbk"}, ensure_ascii=False).encode("gbk") + b"\n",
            json.dumps({**extra, "id": "null", "published_at": None}).encode() + b"\n",
-           json.dumps({**extra, "id": "views", "metrics": {"views": "many"}}).encode() + b"\n"]
+           json.dumps({**extra, "id": True}).encode() + b"\n"]
+    # A bad count is dropped, not the post: a repeat of the first line (same id, so it
+    # changes nothing) with an unusable metric is replayed, with a warning.
+    again = {**json.loads(lines[0]), "metrics": {"views": "many"}}
+    bad.append(json.dumps(again, ensure_ascii=False).encode() + b"\n")
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_bytes(b"".join(lines[:2] + bad + lines[2:]))
     clean = replay(demo_stream, "--workers", "1")
@@ -104,7 +108,9 @@ def test_replay_skips_bad_lines_by_name_and_replays_the_rest(demo_stream, tmp_pa
     assert "replay: skipped line 3: not UTF-8: byte 0xba at byte offset" in proc.stderr
     assert ("skipped line 4: published_at: expected an ISO 8601 string or epoch seconds, "
             "got null") in proc.stderr
-    assert "skipped line 5: metrics.views: expected a number, got 'many'" in proc.stderr
+    assert "skipped line 5: id: expected a string, got boolean" in proc.stderr
+    assert ("replay: warning: 1 line(s) with unusable metrics, analysed without them (line 6: "
+            "metrics.views: expected a number, got 'many')") in proc.stderr
 
 
 def test_replay_of_a_file_that_is_not_utf8_says_so_once(tmp_path):

@@ -120,6 +120,8 @@ def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:
         print(f"analyze: warning: {reader.future} line(s) with published_at more than "
               f"{hours} h after now, a wrong date: taken as published now (line "
               f"{', '.join(map(str, reader.future_lines))}{more})", file=stderr)
+    if summary := reader.bad_metrics_summary("analyze"):
+        print(summary, file=stderr)
     if summary := reader.not_utf8_summary("analyze"):
         print(summary, file=stderr)
     if bad:

@@ -156,6 +156,16 @@ class LineReader:
     undated_lines: list[int] = field(default_factory=list)  # the first few, for the log
     future: int = 0
     future_lines: list[int] = field(default_factory=list)
+    bad_metrics: int = 0  # lines analysed without their unusable metrics
+    bad_metric_notes: list[str] = field(default_factory=list)  # the first few, for the log
+
+    def bad_metrics_summary(self, command: str) -> str | None:
+        """One stderr line on unusable metrics, or None when there were none."""
+        if not self.bad_metrics:
+            return None
+        more = "; ..." if self.bad_metrics > len(self.bad_metric_notes) else ""
+        return (f"{command}: warning: {self.bad_metrics} line(s) with unusable metrics, "
+                f"analysed without them ({'; '.join(self.bad_metric_notes)}{more})")
     not_utf8: int = 0
     first_not_utf8: tuple[int, int] | None = None  # (line, byte offset in the input)
 
@@ -249,16 +259,30 @@ class LineReader:
         region = check(_string, raw, "region", True)
         check(_string, raw, "source", True)
         check(_string, raw, "url", True)
+        # Engagement only weighs an event's heat: a bad count is dropped with a warning,
+        # never the post with it.
+        unusable: list[str] = []
         metrics = raw.get("metrics")
         if metrics is None:
             metrics = {}
         elif not isinstance(metrics, dict):
-            errors.append(f"metrics: expected an object or null, got {json_type(metrics)}")
+            unusable.append(f"metrics: expected an object or null, got {json_type(metrics)}")
             metrics = {}
-        replies, views, likes = (check(count, metrics.get(m), f"metrics.{m}")
-                                 for m in METRICS)
+
+        def metric(name: str) -> float | None:
+            try:
+                return count(metrics.get(name), f"metrics.{name}")
+            except _Wrong as exc:
+                unusable.append(str(exc))
+                return None
+
+        replies, views, likes = (metric(m) for m in METRICS)
         if errors:
-            raise _Wrong("; ".join(errors))
+            raise _Wrong("; ".join(errors + unusable))
+        if unusable:
+            self.bad_metrics += 1
+            if len(self.bad_metric_notes) < 10:
+                self.bad_metric_notes.append(f"line {n}: {'; '.join(unusable)}")
         if raw["published_at"] is None:
             self.undated += 1
             if len(self.undated_lines) < 10:

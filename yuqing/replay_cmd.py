@@ -91,6 +91,8 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
               "first, e.g. iconv -f GBK -t UTF-8", file=stderr)
         held = [b for b in held if not b.not_utf8]
     _skipped(held, stderr)
+    if summary := reader.bad_metrics_summary("replay"):
+        print(summary, file=stderr)
     # A recorded stream is replayed in time order; ties keep their input order.
     docs.sort(key=lambda d: d.when)
     analyzer = Analyzer.from_config(cfg, cache=model_cache(cfg))
