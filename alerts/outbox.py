@@ -262,11 +262,13 @@ class Outbox:
         return [OutboxRow.from_sql(r) for r in self.db.execute(sql + " ORDER BY created_at",
                                                                  args)]
 
-    def undelivered(self) -> list[OutboxRow]:
-        """Notifications that failed at least once and have not gone out yet, oldest
-        first (rows still waiting for their first attempt are not failures)."""
+    def undelivered(self, created_before: datetime) -> list[OutboxRow]:
+        """Notifications created by ``created_before`` that failed at least once and have
+        not gone out yet, oldest first (rows still waiting for their first attempt are
+        not failures)."""
         rows = self.db.execute("SELECT * FROM notifications WHERE status IN "
-                               "('pending', 'sending') AND attempts > 0 ORDER BY created_at")
+                               "('pending', 'sending') AND attempts > 0 AND created_at <= ? "
+                               "ORDER BY created_at", (_ts(created_before),))
         return [OutboxRow.from_sql(r) for r in rows]
 
     def counts(self) -> dict[str, Any]:

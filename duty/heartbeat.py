@@ -103,7 +103,7 @@ def gather(cfg, now: datetime, since: datetime | None) -> Snapshot:
 
 def stuck_deliveries(outbox, now: datetime, after: timedelta) -> list:
     """Failed notifications still undelivered ``after`` their creation, oldest first."""
-    return [r for r in outbox.undelivered() if now - r.created_at >= after]
+    return outbox.undelivered(created_before=now - after)
 
 
 def delivery_problem(rows: list) -> str | None:

@@ -406,7 +406,7 @@ def test_a_stuck_delivery_is_in_the_heartbeat_and_fails_the_dead_mans_switch(tmp
         assert tick(cfg, ob, t1 + timedelta(minutes=5), Snapshot()) == []
         robot.down = False
         t2 = t1 + timedelta(hours=1)
-        assert deliver_due(alerting, ob, t2).sent == 2 and not ob.undelivered()
+        assert deliver_due(alerting, ob, t2).sent == 2 and not ob.undelivered(t2)
         with ob.transaction() as tx:
             state.put(tx, "detect.ok_at", t2.isoformat())
         assert ping(cfg, ob, t2) == switch.url("/ping")

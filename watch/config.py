@@ -180,19 +180,24 @@ class WatchConfig(_Model):
 
         local = now.astimezone(SHANGHAI)
         minute = local.hour * 60 + local.minute
-        if not self.quiet_at(minute):
+        bounds = self._quiet_bounds()
+        if bounds is None or not _within(minute, *bounds):
             return False
-        day = local.date()
-        if self.quiet_hours:
-            a, b = self.quiet_hours.split("-")
-            if a > b and minute < int(b[:2]) * 60 + int(b[3:]):  # past midnight
-                day -= timedelta(days=1)
-        return not watch_on(day).elevated
+        lo, hi = bounds
+        past_midnight = lo > hi and minute < hi
+        return not watch_on(local.date() - timedelta(days=int(past_midnight))).elevated
+
+    def _quiet_bounds(self) -> tuple[int, int] | None:
+        if not self.quiet_hours:
+            return None
+        a, b = self.quiet_hours.split("-")
+        return int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])
 
     def quiet_at(self, minute: int) -> bool:
-        if not self.quiet_hours:
-            return False
-        a, b = self.quiet_hours.split("-")
-        lo = int(a[:2]) * 60 + int(a[3:])
-        hi = int(b[:2]) * 60 + int(b[3:])
-        return lo <= minute < hi if lo <= hi else (minute >= lo or minute < hi)
+        bounds = self._quiet_bounds()
+        return bounds is not None and _within(minute, *bounds)
+
+
+def _within(minute: int, lo: int, hi: int) -> bool:
+    """``minute`` of the day in [lo, hi), a range that may wrap midnight."""
+    return lo <= minute < hi if lo <= hi else (minute >= lo or minute < hi)

@@ -114,7 +114,7 @@ class TimeIntervalSpec(_Model):
         # "off_days: true" nights end on the morning after the last day off.
         days = {t.date() - timedelta(days=1) if r.wraps() and minute < r.end() else t.date()
                 for r in self.times if r.covers(minute)}
-        return any(self._day_matches(d) for d in sorted(days))
+        return any(self._day_matches(d) for d in days)
 
     def _day_matches(self, d: date) -> bool:
         from .calendar import day_info

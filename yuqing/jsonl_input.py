@@ -141,6 +141,12 @@ def _lone_surrogate(value: Any, path: str) -> str | None:
     return None
 
 
+def _keep_few(notes: list[Any], note: Any, limit: int = 10) -> None:
+    """Keep the first few of a kind of problem for the log; the count says how many."""
+    if len(notes) < limit:
+        notes.append(note)
+
+
 @dataclass
 class LineReader:
     """Reads lines into ``Doc``s and ``BadLine``s, and keeps count of what it saw.
@@ -158,6 +164,8 @@ class LineReader:
     future_lines: list[int] = field(default_factory=list)
     bad_metrics: int = 0  # lines analysed without their unusable metrics
     bad_metric_notes: list[str] = field(default_factory=list)  # the first few, for the log
+    not_utf8: int = 0
+    first_not_utf8: tuple[int, int] | None = None  # (line, byte offset in the input)
 
     def bad_metrics_summary(self, command: str) -> str | None:
         """One stderr line on unusable metrics, or None when there were none."""
@@ -166,8 +174,6 @@ class LineReader:
         more = "; ..." if self.bad_metrics > len(self.bad_metric_notes) else ""
         return (f"{command}: warning: {self.bad_metrics} line(s) with unusable metrics, "
                 f"analysed without them ({'; '.join(self.bad_metric_notes)}{more})")
-    not_utf8: int = 0
-    first_not_utf8: tuple[int, int] | None = None  # (line, byte offset in the input)
 
     def not_utf8_summary(self, command: str) -> str | None:
         """One stderr line on the input's non-UTF-8 lines, or None when there were none."""
@@ -281,20 +287,17 @@ class LineReader:
             raise _Wrong("; ".join(errors + unusable))
         if unusable:
             self.bad_metrics += 1
-            if len(self.bad_metric_notes) < 10:
-                self.bad_metric_notes.append(f"line {n}: {'; '.join(unusable)}")
+            _keep_few(self.bad_metric_notes, f"line {n}: {'; '.join(unusable)}")
         if raw["published_at"] is None:
             self.undated += 1
-            if len(self.undated_lines) < 10:
-                self.undated_lines.append(n)
+            _keep_few(self.undated_lines, n)
         elif now is not None and when > now + FUTURE_SLACK:
             # A wrong date, taken as unknown (now) as the crawl does: left as it is, it
             # would be the event clusterer's clock, and everything older than it is
             # forgotten (reposts after it would start new events).
             when = now
             self.future += 1
-            if len(self.future_lines) < 10:
-                self.future_lines.append(n)
+            _keep_few(self.future_lines, n)
         return Doc(id=item_id, title=title, text=text, when=when, region=region,
                    replies=replies, views=views, likes=likes, payload=raw, line=n)
 
