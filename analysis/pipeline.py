@@ -52,7 +52,7 @@ def county_segmenter(gazetteer: Gazetteer, domain_words: Iterable[str] = (),
     """The segmenter with the county's words: gazetteer places, its domain words and
     ``analysis.user_words``."""
     places = places or PlaceIndex(gazetteer)
-    return Segmenter([*places.words(), *gazetteer.domain_words, *domain_words],
+    return Segmenter([*places.segmenter_words(), *gazetteer.domain_words, *domain_words],
                      backend=backend)
 
 

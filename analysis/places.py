@@ -2,6 +2,8 @@
 
 A name shared by places in two townships is ambiguous: it is resolved only when the text
 also names one of those townships, otherwise it is reported as ambiguous, never guessed.
+A place elsewhere whose name holds one of ours (the gazetteer's ``other_places``: 黄河口镇
+holds 河口镇) is matched first and then set aside, so it never counts as ours.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ class PlaceIndex:
             for place in tw.places:
                 for form in (place.name, *place.aliases):
                     self._add(form, place.name, tw.name)
-        # Longest first so that 东关村 wins over 东关 when both are listed.
-        self._ordered = sorted(self._forms, key=len, reverse=True)
+        self._elsewhere = frozenset(gazetteer.other_places)
+        # Longest first so that 东关村 wins over 东关 when both are listed, and 黄河口镇
+        # (elsewhere) over 河口镇 (ours).
+        self._ordered = sorted({*self._forms, *self._elsewhere}, key=len, reverse=True)
 
     def _add(self, form: str, canonical: str, township: str) -> None:
         entries = self._forms.setdefault(form, [])
@@ -39,8 +43,13 @@ class PlaceIndex:
             entries.append((canonical, township))
 
     def words(self) -> list[str]:
-        """Every surface form, for jieba's user dictionary."""
+        """Every surface form of our places (boosted keywords, event place words)."""
         return list(self._forms)
+
+    def segmenter_words(self) -> list[str]:
+        """Words jieba must keep whole: ours and the places elsewhere that hold ours, so
+        that 黄河口镇 stays one token instead of giving the keyword 河口镇."""
+        return [*self._forms, *self._elsewhere]
 
     def find(self, texts: Iterable[str]) -> PlaceMatch:
         joined = "\n".join(t for t in texts if t)
@@ -53,7 +62,8 @@ class PlaceIndex:
                 # Mask so that a shorter form inside a longer one is not counted again.
                 masked = masked.replace(form, "\0" * len(form))
         # Report places in the order the text names them.
-        found = {f: self._forms[f] for f in sorted(positions, key=positions.__getitem__)}
+        found = {f: self._forms[f] for f in sorted(positions, key=positions.__getitem__)
+                 if f not in self._elsewhere}
         named_townships = {tw for entries in found.values() for c, tw in entries if c == tw}
         places: list[str] = []
         townships: list[str] = []

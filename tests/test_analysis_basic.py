@@ -33,6 +33,26 @@ def test_places_resolve_to_grid_cells(text, places, townships, ambiguous):
     assert (match.places, match.townships, match.ambiguous) == (places, townships, ambiguous)
 
 
+ELSEWHERE = GAZ.model_copy(update={"other_places": ["黄河口镇"]})
+
+
+@pytest.mark.parametrize(("text", "places", "townships"), [
+    ("黄河口镇发生洪水", [], []),  # a town elsewhere whose name holds ours
+    ("黄河口镇的洪水没有影响河口镇", ["河口镇"], ["河口镇"]),  # ours named too
+    ("河口镇和黄河口镇", ["河口镇"], ["河口镇"]),
+])
+def test_a_place_elsewhere_that_holds_our_name_is_not_ours(text, places, townships):
+    assert PlaceIndex(GAZ).find([text]).townships == ["河口镇"]  # unlisted: taken as ours
+    match = PlaceIndex(ELSEWHERE).find([text])
+    assert (match.places, match.townships, match.ambiguous) == (places, townships, [])
+
+
+def test_a_place_elsewhere_stays_one_token_so_it_is_not_our_keyword():
+    f = Analyzer(ELSEWHERE).features("黄河口镇发生洪水", "黄河口镇昨夜发生洪水，多户受灾。")
+    assert "河口镇" not in f.tokens and "黄河口镇" in f.tokens
+    assert "河口镇" not in f.keywords and f.townships == []
+
+
 def test_gazetteer_words_stay_whole_in_tokens():
     analyzer = Analyzer(GAZ)
     tokens = analyzer.segmenter.tokens("河口水厂旁边的石桥中学")

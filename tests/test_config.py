@@ -40,6 +40,13 @@ CASES = [
      ["analysis.max_chars: Input should be greater than or equal to 1000"]),
     ("township without name", GAZ + "  townships:\n    - leader: 王\n",
      ["gazetteer.townships[0].name: required key is missing"]),
+    ("other place naming none of ours", GAZ + "  townships: [{name: 河口镇}]\n"
+     "  other_places: [黄河口镇, 黄河]\n",
+     ["gazetteer.other_places[1]: '黄河' contains none of the county's place names, so it "
+      "cannot be mistaken for one (a typo?)"]),
+    ("other place that is ours", GAZ + "  townships: [{name: 河口镇, aliases: [河口]}]\n"
+     "  other_places: [河口]\n",
+     ["gazetteer.other_places[0]: '河口' is one of the county's own place names"]),
     ("not a mapping", "- a\n- b\n", ["(top level): expected a mapping of keys"]),
     ("broken yaml", GAZ + "sources: [\n",
      ["line 4, column 1: invalid YAML: expected the node content, but found '<stream end>'"]),

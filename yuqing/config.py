@@ -178,6 +178,24 @@ class Gazetteer(_Model):
     county: str
     townships: list[Township] = Field(default_factory=list)
     domain_words: list[str] = Field(default_factory=list)
+    # Names of places elsewhere that contain one of ours (黄河口镇 holds 河口镇): text
+    # naming them is not about ours, so it must not reach our township's leader.
+    other_places: list[str] = Field(default_factory=list)
+
+    def problems(self, prefix: str) -> list[str]:
+        """Checks across townships and ``other_places``, each naming its key path."""
+        ours = {form for t in self.townships
+                for form in (t.name, *t.aliases,
+                             *(f for p in t.places for f in (p.name, *p.aliases)))}
+        out = []
+        for i, name in enumerate(self.other_places):
+            key = f"{prefix}.other_places[{i}]"
+            if name in ours:
+                out.append(f"{key}: {name!r} is one of the county's own place names")
+            elif not any(form in name for form in ours):
+                out.append(f"{key}: {name!r} contains none of the county's place names, so "
+                           "it cannot be mistaken for one (a typo?)")
+        return out
 
 
 class SchemeConfig(_Model):
@@ -345,7 +363,8 @@ def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
         problems = [f"{key}: {msg}" for key, msg in validation_problems(exc)]
         raise ConfigError(path, problems) from None
     # Checks that span keys (receiver names, fallback cycles) name their own key paths.
-    problems = cfg.alerting.problems("alerting")
+    problems = cfg.gazetteer.problems("gazetteer")
+    problems += cfg.alerting.problems("alerting")
     problems += cfg.duty.problems({r.name for r in cfg.alerting.receivers}, "duty")
     if problems:
         raise ConfigError(path, problems)
