@@ -83,7 +83,9 @@ def test_published_at_is_required_and_checked():
     record = dict(GOOD)
     del record["published_at"]
     assert error(record) == "line 1: missing key(s) published_at"
-    assert "published_at: not an ISO 8601 time: '昨天'" in error({**GOOD, "published_at": "昨天"})
+    for relative in ("昨天", "3小时前", "11-20 08:00"):  # relative to what?
+        assert (f"published_at: not a time: {relative!r} (expected ISO 8601, or a date with "
+                "its year") in error({**GOOD, "published_at": relative})
     assert "published_at: empty string" in error({**GOOD, "published_at": " "})
     assert "published_at: 1e+300 is not a usable time" in error({**GOOD, "published_at": 1e300})
     (doc, _), reader = read({**GOOD, "published_at": None}, GOOD)
@@ -95,6 +97,19 @@ def test_published_at_is_required_and_checked():
     assert doc.when == datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)
     assert "'9999-12-31T23:59:59-12:00' is out of range" in error(
         {**GOOD, "published_at": "9999-12-31T23:59:59-12:00"})
+
+
+def test_times_printed_the_chinese_way_are_read_as_the_crawl_reads_them():
+    forms = ["2026/11/20 8:00:00", "2026年11月20日 08:00", "２０２６－１１－２０　０８：００"]
+    docs, _ = read(*({**GOOD, "published_at": f} for f in forms))
+    assert [d.when for d in docs] == [datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)] * 3
+    assert docs[0].payload["published_at"] == forms[0]  # the output keeps what was given
+    (doc,), _ = read({**GOOD, "published_at": "2019/4/25 9:32:09"}, now=None)  # replay
+    assert doc.when == datetime(2019, 4, 25, 9, 32, 9, tzinfo=SHANGHAI)
+    (late,), reader = read({**GOOD, "published_at": "2062年11月20日"})
+    assert late.when == NOW and reader.future == 1  # a wrong date, as in ISO form
+    assert "not a time: '2026/13/20'" in error({**GOOD, "published_at": "2026/13/20"})
+    assert "not a time: '见 2026/11/20'" in error({**GOOD, "published_at": "见 2026/11/20"})
 
 
 def test_a_time_well_after_now_is_a_wrong_date_taken_as_now_and_counted():

@@ -75,7 +75,7 @@ def parse_time(value: Any, now: datetime | None) -> datetime:
         try:
             when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise _Wrong(f"published_at: not an ISO 8601 time: {value[:40]!r}") from None
+            when = _absolute(value)
         if when.tzinfo is None:
             when = when.replace(tzinfo=SHANGHAI)  # naive times are local (Asia/Shanghai)
         try:
@@ -90,6 +90,19 @@ def parse_time(value: Any, now: datetime | None) -> datetime:
                          "seconds") from None
     raise _Wrong("published_at: expected an ISO 8601 string or epoch seconds, got "
                  f"{json_type(value)}")
+
+
+def _absolute(value: str) -> datetime:
+    """Exports print times the way Chinese sites do (the message board's 2019/4/25
+    9:32:09, 2026年11月29日 08:30): read them as the crawl does, whole and with a year.
+    Relative or yearless forms (昨天, 3小时前, 11-29) are refused: relative to what?"""
+    from crawlers.extraction.dates import parse_absolute  # lxml: only when needed
+
+    when = parse_absolute(value) if len(value) <= 64 else None
+    if when is None:
+        raise _Wrong(f"published_at: not a time: {value[:40]!r} (expected ISO 8601, or a "
+                     "date with its year such as 2026/11/29 08:30)")
+    return when
 
 
 def count(value: Any, name: str) -> float | None:

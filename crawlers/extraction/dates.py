@@ -131,6 +131,18 @@ def parse_date(s: str, now: datetime) -> datetime | None:
     return None
 
 
+def parse_absolute(s: str) -> datetime | None:
+    """The whole of ``s`` as one absolute date and time with a year (2019/4/25 9:32:09,
+    2026年11月29日 08:30, 20261129), naive = Asia/Shanghai; None otherwise. No plausibility
+    window and no relative forms: for fields that must hold a time, not for page text."""
+    text = _normalise(s)
+    m = _YMD.fullmatch(text) or _COMPACT.fullmatch(text)
+    if m is None:
+        return None
+    return _build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"],
+                  m.groupdict().get("tz"))
+
+
 def _month_day(month: int, day: int, hh: str | None, mm: str | None, ss: str | None,
                now: datetime) -> datetime | None:
     # No year printed means "this year" on the site; if that lies in the future the page
