@@ -36,7 +36,7 @@ from .complaint import COMPLAINT_THRESHOLD, complaint_cues, title_words
 from .features import Base
 from .lexicon import appeal_hits, grievance_hits
 from .sentiment import MODEL_FILE as SENTIMENT_FILE
-from .sentiment import label_for
+from .sentiment import adjusted, label_for
 
 # Bumped when the cached arrays' layout changes.
 FORMAT = 1
@@ -206,7 +206,7 @@ class JointScorer:
         p_s = _softmax(z_s)
         classes = self.classes[0]
         probs = dict(zip(classes, p_s.tolist(), strict=True))
-        sentiment = probs["positive"] + 0.5 * probs["neutral"]
+        sentiment = adjusted(probs["positive"] + 0.5 * probs["neutral"], base, title, text)
 
         n_c = n + len(extra_c)
         v_c = 1.0 / math.sqrt(n_c) if n_c else 0.0

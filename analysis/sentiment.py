@@ -12,18 +12,44 @@ Score and label:
 - ``label`` thresholds, on the same score: ``score < NEGATIVE_BELOW`` -> negative,
   ``score > POSITIVE_ABOVE`` -> positive, otherwise neutral. The cut points are the
   SnowNLP convention (0.4 / 0.6) so dashboards keep their meaning; they were not tuned.
+- Denied praise: one clause whose only sentiment words are praise under a negator
+  (不高兴, 出行很不方便, 不太好吃) is negative whatever the model says: its score is
+  capped at ``DENIED_PRAISE_CAP``. The reviews the model learnt from often mention a
+  minor "不方便" inside a positive review, so on a one-liner it can lean positive.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
-from analysis.features import Base, extract
+from analysis.features import MAX_CHARS, Base, base_features, extract
+from analysis.lexicon import CLAUSE_BREAKS
 from analysis.linear import LinearModel
 
 NEGATIVE_BELOW = 0.4
 POSITIVE_ABOVE = 0.6
 MODEL_FILE = "sentiment_model.json.gz"
+DENIED_PRAISE_CAP = 0.35
+_CLAUSES = re.compile("[" + re.escape("".join(sorted(CLAUSE_BREAKS))) + "]")
+_WORD = re.compile(r"[^\W_]")
+
+
+def denied_praise(base: Base, title: str, text: str) -> bool:
+    """One clause, and its sentiment words are all praise under a negator ("不 满意"),
+    none plain praise nor a denied complaint ("不 差" is praise)."""
+    lex = base.lex
+    if "lex:notpos" not in lex or "lex:pos" in lex or "lex:notneg" in lex:
+        return False
+    # Counted on the text (the pipeline's tokens carry no punctuation); a title is the
+    # topic, and its sentiment words are in ``base`` already.
+    pieces = _CLAUSES.split((text or title)[:MAX_CHARS])
+    return sum(1 for c in pieces if _WORD.search(c)) == 1
+
+
+def adjusted(score: float, base: Base, title: str, text: str) -> float:
+    """The model's score with the lexicon rule applied (see the module notes)."""
+    return min(score, DENIED_PRAISE_CAP) if denied_praise(base, title, text) else score
 
 
 def label_for(score: float) -> str:
@@ -50,8 +76,9 @@ class SentimentModel:
     def score(self, tokens: list[str], text: str,
               base: Base | None = None) -> tuple[float, str]:
         """(P(positive) in [0, 1], label) for pre-segmented ``tokens`` of ``text``."""
+        base = base or base_features(tokens, text)
         p = self.proba(tokens, text, base)
-        s = p["positive"] + 0.5 * p["neutral"]
+        s = adjusted(p["positive"] + 0.5 * p["neutral"], base, "", text)
         return s, label_for(s)
 
 

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+import functools
 import time
 
 import jieba
 import pytest
 from conftest import require_corpus
 
-from analysis.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE, SentimentModel, snownlp_baseline
+from analysis.features import base_features
+from analysis.pipeline import Analyzer
+from analysis.sentiment import (
+    NEGATIVE_BELOW,
+    POSITIVE_ABOVE,
+    SentimentModel,
+    denied_praise,
+    snownlp_baseline,
+)
+from yuqing.config import Gazetteer
 
 
 def score(text: str) -> tuple[float, str]:
@@ -37,6 +47,36 @@ def test_negation_flips(positive: str, negated: str) -> None:
 @pytest.mark.parametrize("text", ["我对处理结果很不满意", "服务不是很好", "房间不干净"])
 def test_negated_praise_is_negative(text: str) -> None:
     assert score(text)[1] == "negative", score(text)
+
+
+@pytest.mark.parametrize("text", ["不高兴", "出行很不方便", "不太好吃！", "服务不及时。"])
+def test_a_clause_of_denied_praise_alone_is_negative_on_the_runtime_path(text: str) -> None:
+    # The reviews the model learnt from often grumble "不方便" inside a positive review:
+    # alone it leaned neutral or positive (不高兴 0.42, 出行很不方便 0.64) before the rule.
+    f = _analyzer().features("", text)
+    assert f.sentiment_label == "negative" and f.sentiment <= 0.35, (text, f.sentiment)
+    assert score(text)[1] == "negative"  # the reference path applies the same rule
+
+
+@pytest.mark.parametrize("text", ["服务不差", "东西不错，就是送得不及时", "不好意思，打扰了",
+                                  "这家店不错"])
+def test_denied_complaint_or_mixed_praise_is_not_made_negative(text: str) -> None:
+    assert _analyzer().features("", text).sentiment_label != "negative", text
+
+
+def test_the_rule_reads_one_clause_and_every_sentiment_word_of_the_item() -> None:
+    a = _analyzer()
+    assert a.features("关于公交线路", "出行很不方便").sentiment_label == "negative"
+    assert a.features("不满意", "").sentiment_label == "negative"
+    assert a.features("服务很热情", "只是出行很不方便").sentiment > 0.35  # praise in title
+    # Two clauses: the reviews' "不方便, 但..." is too often said in a positive review.
+    for text, rule in (("交通不太方便", True), ("交通不太方便，打车要走很远", False)):
+        assert denied_praise(base_features(a.segmenter.tokens(text), text), "", text) is rule
+
+
+@functools.cache
+def _analyzer() -> Analyzer:
+    return Analyzer(Gazetteer(county="青禾县"))
 
 
 @pytest.mark.parametrize(
