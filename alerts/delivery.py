@@ -49,7 +49,11 @@ class DeliveryReport:
 
 def backoff(attempts: int, d: Delivery) -> timedelta:
     """Wait after the ``attempts``-th failure: initial, 2×, 4×, … capped at backoff_max."""
-    return min(d.backoff_initial * (2 ** max(0, attempts - 1)), d.backoff_max)
+    # The exponent is capped first: a receiver retried all night (no fallback) reaches
+    # its 43rd failure in about 19 h, and 2**42 × 30 s overflows timedelta.
+    doublings = min(max(0, attempts - 1), 40)
+    seconds = d.backoff_initial.total_seconds() * 2.0 ** doublings
+    return min(timedelta(seconds=min(seconds, d.backoff_max.total_seconds())), d.backoff_max)
 
 
 def fallback_id(nid: str, receiver: str) -> str:

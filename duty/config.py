@@ -93,6 +93,13 @@ class Escalation(_Model):
     # Only alerts at least this severe escalate (crawl-health warnings do too by default).
     min_severity: str = Field("warning", pattern=r"^(info|warning|critical)$")
 
+    @field_validator("after")
+    @classmethod
+    def _every_level(cls, v: dict[str, timedelta]) -> dict[str, timedelta]:
+        # {normal: 20m} changes the normal wait; the other levels keep theirs (a missing
+        # level would stop escalation on the first holiday).
+        return {**_per_level_minutes(30, 15, 10)(), **v}
+
 
 class Heartbeat(_Model):
     enabled: bool = True

@@ -14,6 +14,7 @@ import os
 import urllib.request
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from watch.levels import Watch, calendar_warnings, watch_at
 from yuqing.records import SHANGHAI
@@ -101,6 +102,18 @@ def gather(cfg, now: datetime, since: datetime | None) -> Snapshot:
     return snap
 
 
+def fail_url(url: str) -> str:
+    """The "down" ping of a push URL. Uptime Kuma's carries its status in the query
+    (``?status=up&msg=OK``): that becomes ``status=down``, since an appended "/fail"
+    would still say up. Otherwise ``/fail`` is added to the path (healthchecks.io)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k == "status" for k, _ in query):
+        down = [(k, "down" if k == "status" else v) for k, v in query]
+        return urlunsplit(parts._replace(query=urlencode(down)))
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/fail"))
+
+
 def stuck_deliveries(outbox, now: datetime, after: timedelta) -> list:
     """Failed notifications still undelivered ``after`` their creation, oldest first."""
     return outbox.undelivered(created_before=now - after)
@@ -175,7 +188,7 @@ def ping(cfg, outbox, now: datetime, *, timeout: float = 10.0) -> str | None:
     ok_at = state.get_time(outbox.db, "detect.ok_at")
     healthy = (ok_at is not None and now - ok_at <= hb.stale_after
                and not stuck_deliveries(outbox, now, hb.undelivered_after))
-    target = url if healthy else url.rstrip("/") + "/fail"
+    target = url if healthy else fail_url(url)
     try:
         with urllib.request.urlopen(target, timeout=timeout) as resp:  # noqa: S310
             resp.read(64)

@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from watch.calendar import configure
 from yuqing.cliargs import iso_time
 from yuqing.config import load_config
 from yuqing.records import SHANGHAI
@@ -52,6 +53,7 @@ def output_format(fmt: str | None, out: Path | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(getattr(args, "config", None))
+    configure(cfg.calendar)  # holidays and sensitive periods named in the report
     now = args.now or datetime.now(SHANGHAI)
     kind = args.report_kind
     spec = args.week if kind == "weekly" else args.date

@@ -110,6 +110,29 @@ def test_receiver_down_for_good_goes_to_fallback(tmp_path, receivers, monkeypatc
     assert fb.receiver == "backup" and fb.status == "sent"
 
 
+def test_a_receiver_without_fallback_is_retried_all_night_without_overflow(tmp_path, receivers,
+                                                                           monkeypatch):
+    # No fallback: retried until it works. The 43rd backoff once overflowed timedelta
+    # and every later delivery run (and the detection cycle with it) crashed.
+    down = receivers(down=True)
+    monkeypatch.setenv("YQ_TEST_HOOK", down.url("/hook"))
+    cfg = AlertingConfig.model_validate({
+        "receivers": [{"name": "duty", "channels": [{"type": "webhook",
+                                                     "url_env": "YQ_TEST_HOOK"}]}],
+        "route": {"receiver": "duty", "group_by": ["township"], "group_wait": "30s"},
+        "delivery": {"backoff_initial": "30s", "backoff_max": "10m"}})
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    nid = enqueue(cfg, outbox)
+    now = T0 + timedelta(seconds=30)
+    for _ in range(50):
+        deliver_due(cfg, outbox, now)
+        now += timedelta(minutes=10)
+    row = outbox.get(nid)
+    assert row.attempts == 50 and row.status == "pending" and len(down.seen) == 50
+    down.down = False
+    assert deliver_due(cfg, outbox, now).sent == 1 and outbox.get(nid).status == "sent"
+
+
 def test_missing_secret_is_a_failed_attempt_naming_the_variable(tmp_path, monkeypatch):
     monkeypatch.delenv("YQ_TEST_HOOK", raising=False)
     cfg = AlertingConfig.model_validate({

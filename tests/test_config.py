@@ -101,3 +101,14 @@ def test_external_cluster_from_environment(monkeypatch):
                                                      "http://10.0.0.6:9200"]
     monkeypatch.delenv("YUQING_ES_URL")
     assert not ElasticsearchConfig().external
+
+
+def test_a_partial_per_level_setting_keeps_the_other_levels(tmp_path):
+    # {normal: 20m} once left escalation without a holiday wait: KeyError every holiday.
+    path = tmp_path / "county.yaml"
+    path.write_text(GAZ + "duty:\n  escalation:\n    after: {normal: 20m}\n"
+                    "watch:\n  crawl_factor: {holiday: 0.3}\n", encoding="utf-8")
+    cfg = load_config(path)
+    assert {k: v.total_seconds() / 60 for k, v in cfg.duty.escalation.after.items()} == {
+        "normal": 20, "holiday": 15, "sensitive": 10}
+    assert cfg.watch.crawl_factor == {"normal": 1.0, "holiday": 0.3, "sensitive": 0.5}

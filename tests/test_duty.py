@@ -415,6 +415,19 @@ def test_a_stuck_delivery_is_in_the_heartbeat_and_fails_the_dead_mans_switch(tmp
         switch.stop()
 
 
+@pytest.mark.parametrize(("url", "down"), [
+    ("https://hc-ping.com/abc", "https://hc-ping.com/abc/fail"),
+    ("https://hc-ping.com/abc/?rid=7", "https://hc-ping.com/abc/fail?rid=7"),
+    # Uptime Kuma: the status is in the query, where "/fail" would still say up.
+    ("http://127.0.0.1:3001/api/push/Ab12?status=up&msg=OK&ping=",
+     "http://127.0.0.1:3001/api/push/Ab12?status=down&msg=OK&ping="),
+])
+def test_the_dead_mans_switch_says_down_in_the_url_form_of_its_service(url, down):
+    from duty.heartbeat import fail_url
+
+    assert fail_url(url) == down
+
+
 def test_crawl_health_alert(tmp_path):
     cfg = make_cfg(tmp_path)
     now = T(2026, 11, 20, 12)

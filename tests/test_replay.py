@@ -148,3 +148,31 @@ def test_replay_survives_a_worker_killed_mid_item(demo_stream, tmp_path):
     assert ("replay: skipped line 1: worker process died (signal 9) while analysing this "
             "line") in stderr
     assert "died (signal 9); started a new one" in stderr
+
+
+def test_replay_follows_the_configured_calendar(tmp_path):
+    # Live detection lowers its thresholds in a configured sensitive period; a backtest
+    # of that period must too, or it answers "would we have been told?" wrongly.
+    import yaml
+
+    stream = tmp_path / "water.jsonl"
+    with stream.open("w", encoding="utf-8") as fh:
+        for i in range(8):  # critical by 10:06 only at a sensitive period's thresholds
+            fh.write(json.dumps({"id": f"w{i}", "title": "河口镇自来水发黄没人管",
+                                 "text": "河口镇自来水又发黄了，投诉多次没人管，请尽快解决",
+                                 "published_at": f"2026-11-20T10:0{i}:00"},
+                                ensure_ascii=False) + "\n")
+    raw = yaml.safe_load(open("config/example.yaml", encoding="utf-8"))
+    raw["data_dir"] = str(tmp_path / "data")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    raw["calendar"] = {"sensitive_periods": [
+        {"name": "重要会议", "start": "2026-11-19", "end": "2026-11-21"}]}
+    sensitive = tmp_path / "sensitive.yaml"
+    sensitive.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    normal = replay(str(stream), "--workers", "1", "--config", str(plain))
+    watched = replay(str(stream), "--workers", "1", "--config", str(sensitive))
+    assert normal.returncode == watched.returncode == 0, normal.stderr + watched.stderr
+    severities = [[json.loads(line)["severity"] for line in p.stdout.splitlines()]
+                  for p in (normal, watched)]
+    assert severities == [["warning"], ["warning", "critical"]], severities

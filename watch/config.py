@@ -10,7 +10,14 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from yuqing.records import SHANGHAI
 
@@ -156,11 +163,12 @@ class WatchConfig(_Model):
 
     @field_validator("crawl_factor", "sensitivity_factor")
     @classmethod
-    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
+    def _positive(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         for k, f in v.items():
             if not 0 < f <= 10:
                 raise ValueError(f"{k}: factor must be in (0, 10], got {f}")
-        return v
+        # {holiday: 0.3} changes the holiday factor; the other levels keep their defaults.
+        return {**cls.model_fields[info.field_name].default_factory(), **v}
 
     @field_validator("quiet_hours")
     @classmethod

@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 
+from watch.calendar import configure
 from yuqing.config import Config, load_config
 
 
@@ -50,6 +51,7 @@ def serve(cfg: Config, host: str, port: int) -> None:
 
 def run_web(args: argparse.Namespace) -> int:
     cfg = load_config(getattr(args, "config", None))
+    configure(cfg.calendar)  # the console shows the watch level and its thresholds
     host, port = args.host or cfg.web.host, args.port or cfg.web.port
     print(f"yuqing console at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     serve(cfg, host, port)

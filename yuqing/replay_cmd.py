@@ -154,9 +154,11 @@ def run(path: str, config_path: str | None, stdout: TextIO, stderr: TextIO,
         workers: int | None = None, item_timeout: float | None = ITEM_TIMEOUT) -> int:
     from analysis.batch import default_workers
     from analysis.workers import WorkersKeepDying
+    from watch.calendar import configure
     from yuqing.config import load_config
 
     cfg = load_config(config_path)
+    configure(cfg.calendar)  # configured sensitive periods set the replayed thresholds
     try:
         # Bytes, decoded line by line: a line that is not UTF-8 is skipped and reported.
         fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
