@@ -91,7 +91,7 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
         return 0
 
     from storage import StorageUnavailable, open_alert_stores
-    from storage.alerts_store import AmbiguousId
+    from storage.alerts_store import AlreadyHandled, AmbiguousId
 
     try:
         alerts, silences = open_alert_stores(cfg)
@@ -102,6 +102,11 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
     except AmbiguousId as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except AlreadyHandled as exc:
+        d = exc.doc
+        print(f"error: alert {d['id']} was already handled by {d.get('handled_by')} at "
+              f"{d.get('handled_at')}: {d.get('handle_note') or ''}", file=sys.stderr)
+        return 1
     except KeyError as exc:
         print(f"error: no such {'silence' if 'silence' in action else 'alert'} "
               f"{exc.args[0]!r}", file=sys.stderr)
@@ -124,7 +129,8 @@ def _run_es(args, action: str, alerts, silences, now: datetime) -> int:
         return 0
     if action == "ack":
         d = alerts.acknowledge(args.id, args.by or _operator(), now)
-        print(f"acknowledged {d['id']} by {d['acknowledged_by']}")
+        # The first acknowledgement stands: this names whoever gave it, and when.
+        print(f"acknowledged {d['id']} by {d['acknowledged_by']} at {d['acknowledged_at']}")
         return 0
     if action == "handle":
         d = alerts.handle(args.id, args.by or _operator(), args.note, now)

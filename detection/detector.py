@@ -177,7 +177,10 @@ class Detector:
                    f"增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。")
         if keywords:
             summary += f"关键词：{'、'.join(keywords[:5])}。"
-        alert_id = hashlib.sha1(f"{v.key}|{now:%Y-%m-%dT%H}".encode()).hexdigest()[:20]
+        # A warning that turns critical within the hour is a new alert, not an update of
+        # the warning: routing announces it and it needs its own acknowledgement.
+        upgrade = "|critical" if v.critical else ""
+        alert_id = hashlib.sha1(f"{v.key}|{now:%Y-%m-%dT%H}{upgrade}".encode()).hexdigest()[:20]
         return Alert(
             id=alert_id, rule=labels["rule"], severity=severity, title=title, summary=summary,
             fired_at=now, labels=labels, item_ids=[o.id for o in obs],

@@ -116,6 +116,17 @@ class AmbiguousId(LookupError):
     pass
 
 
+class AlreadyHandled(ValueError):
+    """The alert was handled before: the first handling stands (the report's same-day
+    rate and the record of who answered rest on it). ``doc`` is the stored alert."""
+
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+        super().__init__(f"预警 {doc['id'][:12]} 已由 {doc.get('handled_by')} 于 "
+                         f"{str(doc.get('handled_at'))[:16].replace('T', ' ')} 处置："
+                         f"{doc.get('handle_note') or ''}")
+
+
 class AlertStore(_VersionedIndex):
     kind = "alerts"
     properties = ALERT_PROPERTIES
@@ -166,15 +177,28 @@ class AlertStore(_VersionedIndex):
         return {**doc, **fields}
 
     def acknowledge(self, alert_id: str, by: str, now: datetime) -> dict[str, Any]:
-        return self._patch(alert_id, {"acknowledged_by": by, "acknowledged_at": now.isoformat()})
+        """The first acknowledgement stands: a colleague's second click neither moves the
+        time escalation stopped at nor the name of who saw it first."""
+        doc = self.get(alert_id)
+        if doc is None:
+            raise KeyError(alert_id)
+        if doc.get("acknowledged_at"):
+            return doc
+        return self._patch(doc["id"], {"acknowledged_by": by,
+                                       "acknowledged_at": now.isoformat()})
 
     def handle(self, alert_id: str, by: str, note: str, now: datetime) -> dict[str, Any]:
-        fields = {"handled_by": by, "handled_at": now.isoformat(), "handle_note": note}
+        """Raises AlreadyHandled when it was: the first handling stands."""
         doc = self.get(alert_id)
-        if doc is not None and not doc.get("acknowledged_at"):
+        if doc is None:
+            raise KeyError(alert_id)
+        if doc.get("handled_at"):
+            raise AlreadyHandled(doc)
+        fields = {"handled_by": by, "handled_at": now.isoformat(), "handle_note": note}
+        if not doc.get("acknowledged_at"):
             # Handling implies having seen it; keeps "open = not acknowledged" queries true.
             fields.update({"acknowledged_by": by, "acknowledged_at": now.isoformat()})
-        return self._patch(alert_id, fields)
+        return self._patch(doc["id"], fields)
 
 
 class SilenceStore(_VersionedIndex):

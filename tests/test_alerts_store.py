@@ -49,6 +49,23 @@ def test_ack_and_handle_persist_across_refire(stores):
         alerts.acknowledge("ffff", "张三", NOW)
 
 
+def test_the_first_acknowledgement_and_handling_stand(stores):
+    from storage.alerts_store import AlreadyHandled
+
+    alerts, _ = stores
+    alerts.upsert([water()], NOW, refresh=True)
+    first = alerts.acknowledge("a3f9", "张三", NOW + timedelta(minutes=5))
+    again = alerts.acknowledge("a3f9", "李四", NOW + timedelta(hours=20))
+    assert again["acknowledged_by"] == "张三" == first["acknowledged_by"]
+    assert again["acknowledged_at"] == first["acknowledged_at"]
+    alerts.handle("a3f9", "张三", "已通知水厂排查", NOW + timedelta(hours=1))
+    with pytest.raises(AlreadyHandled, match="已由 张三 于 .* 处置：已通知水厂排查"):
+        alerts.handle("a3f9", "李四", "回访：群众满意", NOW + timedelta(days=1))
+    doc = alerts.get("a3f9c2d18e")
+    assert (doc["handled_by"], doc["handle_note"]) == ("张三", "已通知水厂排查")
+    assert doc["handled_at"] == (NOW + timedelta(hours=1)).isoformat()
+
+
 def test_silences_add_and_expire_drive_routing(stores):
     _, silences = stores
     cfg = AlertingConfig()

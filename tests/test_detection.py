@@ -143,3 +143,25 @@ def test_the_same_story_under_two_keys_fires_once():
 def test_detection_is_deterministic():
     items = stream(40, 1.0, seed=7) + burst(START + timedelta(days=30), 10)
     assert [a.model_dump() for a in run(items)] == [a.model_dump() for a in run(items)]
+
+
+def test_a_warning_turning_critical_within_the_hour_is_a_new_alert_superseding_it():
+    from yuqing.jobs import resolved_alerts
+    from yuqing.records import AlertStatus
+
+    bg = stream(30, 0.5, seed=4)
+    # 14 complaints in 50 minutes: the warning and the critical fall in one clock hour.
+    at = START + timedelta(days=26, hours=10, minutes=2)
+    alerts = [a for a in run(bg + burst(at, 14, event="ev-c", hours=50 / 60))
+              if a.labels.get("event") == "ev-c"]
+    warning, critical = alerts
+    assert (warning.severity.value, critical.severity.value) == ("warning", "critical")
+    assert warning.fired_at.hour == critical.fired_at.hour
+    # Once the same id: the critical inherited the warning's acknowledgement and routing
+    # saw no new alert in the group, so nobody was told until the repeat hours later.
+    assert warning.id != critical.id
+    later = critical.fired_at + timedelta(minutes=1)
+    cooldown = timedelta(hours=72)
+    [gone] = resolved_alerts([warning], [critical], set(), later, cooldown)
+    assert gone.id == warning.id and gone.status is AlertStatus.resolved
+    assert resolved_alerts([warning], [], set(), later, cooldown) == []  # still in cool-down

@@ -129,6 +129,13 @@ def test_changes_need_csrf_and_are_audited(clients):
     r = officer.post("/api/alerts/water0123456789/handle", json={"note": "已通知水务局排查"},
                      headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and r.json()["handled_by"] == "li"
+    # A second handling does not overwrite the first (the report's same-day rate, who
+    # answered): 409 naming it; a second acknowledgement changes nothing either.
+    r = admin.post("/api/alerts/water0123456789/handle", json={"note": "回访：群众满意"},
+                   headers={"X-CSRF-Token": csrf_of(admin.get("/alerts").text)})
+    assert r.status_code == 409 and "已由 li" in r.json()["detail"] and "已通知水务局排查" in r.text
+    doc = officer.get("/api/alerts/water0123456789").json()
+    assert (doc["handled_by"], doc["handle_note"]) == ("li", "已通知水务局排查")
     r = officer.post("/alerts/water0123456789/silence", follow_redirects=False, data={
         "csrf": csrf, "matchers": 'township="河口镇" rule="growing_event"',
         "comment": "水厂检修至明早", "duration": "8h"})

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from storage.alerts_store import AmbiguousId
+from storage.alerts_store import AlreadyHandled, AmbiguousId
 from storage.console import Filters
 
 from .auth import Principal, admin, client_ip, officer_change, viewer
@@ -107,6 +107,8 @@ def _alert_call(fn: Any) -> dict[str, Any]:
         return fn()
     except (KeyError, AmbiguousId):
         raise HTTPException(404, "没有这条预警") from None
+    except AlreadyHandled as exc:
+        raise HTTPException(409, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
 

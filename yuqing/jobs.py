@@ -19,7 +19,7 @@ from detection.detector import Detector
 from detection.sensitivity import sensitivity_at
 from yuqing.config import Config
 from yuqing.observations import ObservationCache
-from yuqing.records import Alert, AlertStatus
+from yuqing.records import Alert, AlertStatus, Severity
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,22 @@ def _hold_for_quiet_hours(cfg: Config, alerts: list[Alert], now: datetime) -> li
     if not cfg.watch.quiet(now):
         return alerts
     return [a for a in alerts if a.severity.value == "critical"]
+
+
+def resolved_alerts(stored: list[Alert], fired: list[Alert], health_firing: set[str],
+                    now: datetime, cooldown: timedelta) -> list[Alert]:
+    """Stored firing alerts that resolve now, as resolved copies. An alert stays firing
+    through its cool-down; after that it resolves (it may fire again as a new episode).
+    Crawl health resolves when the source recovers. A warning whose growth has just
+    turned critical is superseded by the critical alert."""
+    from duty.health import RULE as HEALTH_RULE
+
+    upgraded = {a.labels.get("key") for a in fired if a.severity is Severity.critical}
+    return [a.model_copy(update={"status": AlertStatus.resolved}) for a in stored
+            if a.status is AlertStatus.firing and (
+                a.id not in health_firing if a.rule == HEALTH_RULE
+                else now - a.fired_at >= cooldown
+                or (a.severity is Severity.warning and a.labels.get("key") in upgraded))]
 
 
 def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleReport:
@@ -90,13 +106,7 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
         health = {}
     stored_firing = {a.id for a in stored if a.status is AlertStatus.firing}
     report.fired += [a for a in health.values() if a.id not in stored_firing]
-    # An alert stays firing through its cool-down; after that it is resolved (it may
-    # fire again as a new episode if the growth continues). Crawl health resolves when
-    # the source recovers.
-    resolved = [a.model_copy(update={"status": AlertStatus.resolved}) for a in stored
-                if a.status is AlertStatus.firing and (
-                    a.id not in health if a.rule == HEALTH_RULE
-                    else now - a.fired_at >= s.cooldown)]
+    resolved = resolved_alerts(stored, report.fired, set(health), now, s.cooldown)
     alert_store.upsert([*report.fired, *resolved], now, refresh=True)
     report.resolved = len(resolved)
     resolved_ids = {a.id for a in resolved}
