@@ -51,6 +51,10 @@ def people_for(cfg, receiver: str, alerts: Sequence[Alert], now: datetime,
     return [who] if who else []
 
 
+def _special(receiver: str) -> bool:
+    return receiver.startswith("@") or receiver.startswith(PERSON_PREFIX)
+
+
 def person_receivers(names: Iterable[str]) -> list[str]:
     return [f"{PERSON_PREFIX}{n}" for n in dict.fromkeys(names)]
 
@@ -78,13 +82,19 @@ def expand_plan(cfg, plan: Plan, now: datetime) -> Plan:
                                            "receiver": receiver})
         out.append(replace(p, notification=note))
 
+    root = cfg.alerting.route.receiver or ""
     for p in plan.notifications:
         rec = p.notification.receiver
-        if rec.startswith("@") or rec.startswith(PERSON_PREFIX):
+        if _special(rec):
             names = people_for(cfg, rec, p.alerts, now, roster)
             if not names:
-                log.warning("receiver %s means nobody at %s; notification %s has no "
-                            "recipient", rec, now, p.notification.id)
+                # The plan already counts this group as sent: dropping it would tell
+                # nobody, ever. The root receiver (the duty office) answers instead.
+                names = people_for(cfg, root, p.alerts, now, roster) if _special(root) else []
+                log.warning("receiver %s means nobody at %s; notification %s goes to the "
+                            "root receiver %s instead", rec, now, p.notification.id, root)
+                if not names:
+                    add(p, root if not _special(root) else rec)
             for r in person_receivers(names):
                 add(p, r)
         else:

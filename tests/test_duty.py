@@ -218,6 +218,22 @@ def test_grid_and_on_duty_expansion(tmp_path):
     assert "person:李秀兰" not in [n.notification.receiver for n in other.notifications]
 
 
+def test_a_special_receiver_meaning_nobody_goes_to_the_root_receiver(tmp_path):
+    # 青山乡 has nobody in the grid; the plan already counted the group as sent, so a
+    # dropped notification would never be retried: the root receiver answers instead.
+    cfg = make_cfg(tmp_path, alerting={
+        "route": {"receiver": "@on-duty", "group_wait": "1s", "routes": [
+            {"matchers": ['severity="warning"'], "receiver": "@grid"}]},
+        "receivers": []})
+    now = T(2026, 11, 20, 10)
+    far = alert("b", "青山乡").model_copy(update={"places": []})
+    p = plan(cfg.alerting, [far], now, {})
+    p = plan(cfg.alerting, [far], now + timedelta(seconds=2), p.state)
+    assert [n.notification.receiver for n in p.notifications] == ["@grid"]
+    got = [n.notification.receiver for n in expand_plan(cfg, p, now).notifications]
+    assert got == [f"person:{DutyRoster(cfg.duty).at(now).officer}"]
+
+
 def test_check_config_names_unknown_roster_people(tmp_path):
     from yuqing.config import ConfigError
 
