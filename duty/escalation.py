@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -45,30 +45,38 @@ def escalation_id(alert_id: str, step: int, receiver: str) -> str:
                           ).hexdigest()[:32]
 
 
-def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime
-             ) -> EscalationReport:
-    """``alerts``: (alert, acknowledged) pairs from the alert store; queues the steps due."""
+def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime,
+             muted: Mapping[str, str] | None = None) -> EscalationReport:
+    """``alerts``: (alert, acknowledged) pairs from the alert store; queues the steps due.
+    ``muted``: alert id -> why it is silenced or inhibited now (routing.mute_reasons). A
+    silence is an officer's decision about the issue ("水厂检修至明早"): it stops the
+    escalation as an acknowledgement does, or the office head is woken all night."""
     esc = cfg.duty.escalation
     report = EscalationReport()
-    alerts = list(alerts)
+    muted = muted or {}
+    stopped: dict[str, str] = {}
     for alert, acked in alerts:
-        if acked or alert.status is not AlertStatus.firing:
-            why = "acknowledged" if acked else alert.status.value
-            cancelled = outbox.cancel_pending(f"escalation:{alert.id}",
-                                              f"cancelled: alert {why} before delivery", now)
-            report.cancelled += cancelled
-            if cancelled:
-                log.info("alert %s %s: %d pending escalation message(s) cancelled",
-                         alert.id, why, len(cancelled))
+        if acked:
+            stopped[alert.id] = "alert acknowledged"
+        elif alert.status is not AlertStatus.firing:
+            stopped[alert.id] = f"alert {alert.status.value}"
+        elif alert.id in muted:
+            stopped[alert.id] = f"alert {muted[alert.id]}"
+    for alert_id, why in stopped.items():
+        cancelled = outbox.cancel_pending(f"escalation:{alert_id}",
+                                          f"cancelled: {why} before delivery", now)
+        report.cancelled += cancelled
+        if cancelled:
+            log.info("%s %s: %d pending escalation message(s) cancelled",
+                     alert_id, why, len(cancelled))
+    alerts = [(a, acked) for a, acked in alerts if a.id not in stopped]
     if not esc.enabled:
         return report
     wait = esc.after[watch_at(now).level]
     quiet = cfg.watch.quiet(now)
     roster = DutyRoster(cfg.duty) if cfg.duty.people else None
     floor = _SEVERITY.index(esc.min_severity)
-    for alert, acked in alerts:
-        if acked or alert.status is not AlertStatus.firing:
-            continue
+    for alert, _ in alerts:
         if _SEVERITY.index(alert.severity.value) < floor:
             continue
         if quiet and alert.severity.value != "critical":

@@ -335,6 +335,32 @@ def test_resolved_alert_cancels_its_pending_escalation(tmp_path):
     assert ob.get("n1").status == "pending"  # other messages are not touched
 
 
+def test_a_silence_stops_escalation_as_an_acknowledgement_does(tmp_path):
+    from alerts.routing import mute_reasons
+    from alerts.silences import Silence
+
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 21, 0, 30)
+    a = alert(fired=t0).model_copy(update={"severity": Severity.critical})
+    with ob.transaction() as tx:
+        state.add_message(tx, "n1", "person:甲", "first", "t", "b", t0, [a])
+    assert escalate(cfg, ob, [(a, False)], t0 + timedelta(minutes=30)).escalated
+    # 01:02 the officer silences it till 07:00: 水厂检修, known and in hand.
+    sil = Silence.create(['township="河口镇"'], starts_at=T(2026, 11, 21, 1, 2),
+                         ends_at=T(2026, 11, 21, 7, 0), created_by="甲", comment="水厂检修",
+                         now=T(2026, 11, 21, 1, 2))
+
+    def at(t: datetime):
+        return escalate(cfg, ob, [(a, False)], t, mute_reasons(cfg.alerting, [a], t, [sil]))
+
+    first = at(T(2026, 11, 21, 1, 5))  # step 1, still undelivered, is called off
+    assert first.cancelled == [escalation_id("a1", 1, "person:组长")] and not first.escalated
+    assert "silenced by" in (ob.get(first.cancelled[0]).last_error or "")
+    assert [at(T(2026, 11, 21, h, 31)).escalated for h in range(1, 7)] == [[]] * 6
+    assert at(T(2026, 11, 21, 7, 1)).escalated  # the silence ended, nobody acknowledged
+
+
 def test_outbox_from_before_cancelled_existed_is_migrated(tmp_path):
     import sqlite3
 

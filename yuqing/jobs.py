@@ -149,9 +149,11 @@ def _firing_with_ack(cfg: Config, also: Iterable[str] = ()) -> list[tuple[Alert,
 def escalate_job(cfg: Config, now: datetime, *, deliver: bool = True):
     """Escalate unacknowledged alerts (duty.escalation), then deliver what is due."""
     from alerts.delivery import deliver_due
+    from alerts.routing import mute_reasons
     from duty import state
     from duty.escalation import escalate
     from duty.receivers import effective_alerting
+    from storage import open_alert_stores
     from watch.calendar import configure
 
     configure(cfg.calendar)
@@ -159,7 +161,11 @@ def escalate_job(cfg: Config, now: datetime, *, deliver: bool = True):
     try:
         pending = [g.removeprefix("escalation:")
                    for g in outbox.pending_groups("escalation:")]
-        report = escalate(cfg, outbox, _firing_with_ack(cfg, pending), now)
+        alerts = _firing_with_ack(cfg, pending)
+        _, silence_store = open_alert_stores(cfg)
+        muted = mute_reasons(cfg.alerting, [a for a, _ in alerts], now,
+                             silence_store.list(active_at=now))
+        report = escalate(cfg, outbox, alerts, now, muted)
         if deliver:
             deliver_due(effective_alerting(cfg), outbox, now)
         return report
