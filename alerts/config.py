@@ -258,7 +258,13 @@ class AlertingConfig(_Model):
 
         walk(self.route, f"{root}.route")
         for i, r in enumerate(self.receivers):
-            if (r.fallback is not None and r.fallback not in seen
+            if r.fallback is not None and r.fallback.startswith("@"):
+                # Fail-over stores a row for the fallback receiver itself; "@on-duty" is
+                # only expanded to people when routing, so the row could never be sent.
+                out.append(f"{root}.receivers[{i}].fallback: {r.fallback!r} cannot be a "
+                           "fallback (it means different people at different times); name "
+                           "a receiver or person:NAME")
+            elif (r.fallback is not None and r.fallback not in seen
                     and not is_special_receiver(r.fallback)):
                 out.append(f"{root}.receivers[{i}].fallback: undefined receiver "
                            f"{r.fallback!r}; defined: {defined}")

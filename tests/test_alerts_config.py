@@ -55,6 +55,10 @@ CASES = [
     ("undefined fallback", GAZ + "alerting:\n  receivers: [{name: duty, fallback: sms}]\n"
      "  route: {receiver: duty}\n",
      ["alerting.receivers[0].fallback: undefined receiver 'sms'; defined: duty"]),
+    ("special fallback", GAZ + "alerting:\n  receivers: [{name: duty, fallback: '@on-duty'}]\n"
+     "  route: {receiver: duty}\n",
+     ["alerting.receivers[0].fallback: '@on-duty' cannot be a fallback (it means different "
+      "people at different times); name a receiver or person:NAME"]),
     ("undefined time interval", BASE + "    mute_time_intervals: [春节]\n",
      ["alerting.route.mute_time_intervals[0]: undefined time interval '春节'"]),
     ("typo in route key", BASE + "    group_bye: [rule]\n",
