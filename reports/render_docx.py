@@ -8,6 +8,7 @@ falls back to a Latin font's substitution and the layout differs between machine
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+
+from yuqing.records import strip_controls
 
 from .blocks import Bullets, Document, Figure, Heading, Link, Para, Runs, Table
 
@@ -95,7 +98,24 @@ def _table(doc: DocxDocument, t: Table) -> None:
     doc.add_paragraph()
 
 
+def _safe(doc: Document) -> Document:
+    """A copy whose strings XML accepts: alerts and items stored before the crawl removed
+    control characters still carry them, and one would make the whole report fail."""
+    def clean(v: object) -> object:
+        if isinstance(v, str):
+            return strip_controls(v)
+        if isinstance(v, list | tuple):
+            return type(v)(clean(x) for x in v)
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return dataclasses.replace(v, **{f.name: clean(getattr(v, f.name))
+                                             for f in dataclasses.fields(v)})
+        return v
+
+    return clean(doc)  # type: ignore[return-value]
+
+
 def build(doc: Document) -> DocxDocument:
+    doc = _safe(doc)
     out = new_document()
     _setup(out)
     title = out.add_heading(doc.title, level=0)

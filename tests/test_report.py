@@ -313,3 +313,23 @@ def test_demo_report_writes_every_format(seeded: str, tmp_path: Path,
     later = demo_report(load_config(None), NOW + timedelta(days=3))
     assert later.name == "weekly-2026-W48.docx"
     assert "11月23日至11月27日 10:00" in later.with_suffix(".md").read_text("utf-8")
+
+
+def test_a_control_character_in_scraped_text_does_not_break_the_docx() -> None:
+    import io
+
+    from reports.blocks import Bullets, Document, Heading, Link, Table
+    from reports.render_docx import render
+    from yuqing.records import Item, SourceKind
+
+    bad = "河口镇自来水\x08发黄"  # as an <h1> with a stray backspace extracts
+    doc = Document(title=f"周报 {bad}", subtitle="x\x1b", blocks=[
+        Heading(bad), Bullets([[bad, Link(bad, "http://127.0.0.1/t/1")]]),
+        Table(["标题"], [[[Link(bad, "http://127.0.0.1/t/1")]]])])
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(render(doc))).paragraphs)
+    assert "河口镇自来水发黄" in text and "\x08" not in text
+    # And new items never carry them: the crawl and analyze both build Items.
+    item = Item.from_url("http://127.0.0.1/t/1", source_id="s", source_kind=SourceKind.forum,
+                         title=bad, text="第一段\x0c\n第二段\t完",
+                         fetched_at=datetime(2026, 11, 20, 8, tzinfo=SHANGHAI))
+    assert (item.title, item.text) == ("河口镇自来水发黄", "第一段\n第二段\t完")

@@ -12,6 +12,7 @@ linked across sources.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -83,6 +84,14 @@ class Metrics(_Record):
     likes: int | None = None
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without the C0 control characters XML refuses (tab and line breaks stay)."""
+    return _CONTROLS.sub("", text)
+
+
 class Item(_Record):
     """One crawled page (article, thread, message) after extraction, before analysis."""
 
@@ -103,6 +112,13 @@ class Item(_Record):
     replied_at: datetime | None = None
 
     _tz = field_validator("published_at", "fetched_at", "replied_at")(_aware)
+
+    @field_validator("title", "text", "reply_text")
+    @classmethod
+    def _printable(cls, v: str | None) -> str | None:
+        # Pages carry stray control characters (a backspace in a title): invisible, but
+        # they make XML (the .docx report) refuse the whole document.
+        return strip_controls(v) if v else v
 
     @classmethod
     def from_url(cls, url: str, **fields: Any) -> Item:
