@@ -48,6 +48,26 @@ def test_same_item_indexed_twice_is_one_document(store):
     assert store.get(first.item.id)["text"] == "正文二（更新）"
 
 
+def test_an_item_whose_month_moves_stays_one_document(store):
+    # An undated thread is placed by its fetch time; re-fetched next month (its replies
+    # grew) it must not become a second copy that search and detection count twice.
+    first = analyzed("http://a.test/7", "无日期的帖子", "第一次抓取")
+    first = first.model_copy(update={"item": first.item.model_copy(update={
+        "published_at": None, "fetched_at": NOW - timedelta(days=40)})})
+    again = analyzed("http://a.test/7", "无日期的帖子", "下月再抓，回复更多了")
+    again = again.model_copy(update={"item": again.item.model_copy(update={
+        "published_at": None})})
+    store.index([first], NOW, refresh=True)
+    store.index([again], NOW, refresh=True)
+    assert store.count() == 1 and store.get(first.item.id)["text"] == "下月再抓，回复更多了"
+    assert store.placement([first.item.id]) == {
+        first.item.id: f"{store.prefix}-items-v{MAPPING_VERSION}-2026.10"}
+    # Relabelling an event finds it where it is, not where its time now points.
+    assert store.relabel_event([(first.item.id, NOW)], "ev-merged").indexed == 1
+    store.refresh()
+    assert store.get(first.item.id)["event_id"] == "ev-merged"
+
+
 def test_monthly_indices_behind_alias_and_filters(store):
     old = analyzed("http://a.test/5", "十月旧帖", "旧内容", source="bbs",
                    published=NOW - timedelta(days=40))
