@@ -22,6 +22,11 @@ FACETS = {"source_id": "source_id", "township": "townships", "category": "catego
           "sentiment": "sentiment_label"}
 
 
+def local(t: datetime) -> datetime:
+    """``t``, a naive time taken as Asia/Shanghai."""
+    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the officer narrowed the list to; every field is optional."""
@@ -41,10 +46,12 @@ class Filters:
                 out.append({"term": {field: value}})
         if self.since or self.until:
             rng: dict[str, str] = {}
+            # A time without an offset is meant in Asia/Shanghai; sent as it is,
+            # Elasticsearch would read it as UTC, eight hours off.
             if self.since:
-                rng["gte"] = self.since.isoformat()
+                rng["gte"] = local(self.since).isoformat()
             if self.until:
-                rng["lt"] = self.until.isoformat()
+                rng["lt"] = local(self.until).isoformat()
             out.append({"range": {"published_at": rng}})
         return out
 

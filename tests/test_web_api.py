@@ -5,6 +5,7 @@ lands in the audit trail, and the pages show what the data says."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -146,6 +147,13 @@ def test_changes_need_csrf_and_are_audited(clients):
     r = officer.post("/api/silences", headers={"X-CSRF-Token": csrf},
                      json={"matchers": ["bad matcher"], "comment": "x"})
     assert r.status_code == 422
+    # A naive expiry (a datetime-local field) is Beijing time; it was a 500.
+    until = (now() + timedelta(hours=3)).replace(tzinfo=None).isoformat(timespec="minutes")
+    r = officer.post("/api/silences", headers={"X-CSRF-Token": csrf}, json={
+        "matchers": ['township="城关镇"'], "comment": "停水通知已发", "until": until})
+    assert r.status_code == 200, r.text
+    assert r.json()["ends_at"].startswith(until) and r.json()["ends_at"].endswith("+08:00")
+    officer.post(f"/api/silences/{r.json()['id']}/expire", headers={"X-CSRF-Token": csrf})
     r = officer.post("/api/silences", headers={"X-CSRF-Token": csrf},
                      json={"matchers": ['township!="河口镇"'], "comment": "除河口镇外都静默"})
     assert r.status_code == 422 and "几乎所有告警" in r.text
@@ -157,7 +165,7 @@ def test_changes_need_csrf_and_are_audited(clients):
     trail = admin.get("/api/audit").json()
     assert [(e["user"], e["action"]) for e in trail][::-1] == [
         ("li", "alert.acknowledge"), ("li", "alert.handle"), ("li", "silence.create"),
-        ("li", "silence.expire")]
+        ("li", "silence.create"), ("li", "silence.expire"), ("li", "silence.expire")]
     assert all(e["at"] and e["ip"] for e in trail)
     html = admin.get("/audit").text
     assert "处置预警" in html and "已通知水务局排查" in html
@@ -194,6 +202,10 @@ def test_feed_filters_sort_and_privacy(clients):
     assert town["total"] == 6
     assert c.get("/api/feed?source=qh-news").json()["total"] == 1
     assert c.get("/api/feed?category=市场监管").json()["total"] == 0
+    # A time without an offset is Beijing time, as officers write it (was read as UTC).
+    since = (now() - timedelta(hours=2)).replace(tzinfo=None).isoformat(timespec="minutes")
+    recent = c.get("/api/feed", params={"since": since}).json()
+    assert [i["title"] for i in recent["items"]] == ["城关镇停水通知"]
     html = c.get("/feed?township=河口镇").text
     assert "河口镇自来水发黄第5天" in html and "网名某某" not in html
     assert 'data-poll="/feed/rows?township=' in html

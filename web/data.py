@@ -15,7 +15,7 @@ from alerts.matchers import parse_matcher
 from alerts.silences import Silence, matches_any_alert
 from reports.data import heat
 from storage import open_alert_stores, open_console_queries, open_report_queries
-from storage.console import Filters
+from storage.console import Filters, local
 from storage.reports_queries import Span
 from yuqing.config import Config
 
@@ -134,7 +134,8 @@ class ConsoleData:
                              "至少要有一个条件不匹配空值，例如 township=\"河口镇\"")
         if not comment.strip():
             raise ValueError("请填写静默原因")
-        end = until or now + parse_duration(duration or "2h")
+        # A naive time (a datetime-local field, a script) is meant in Asia/Shanghai.
+        end = local(until) if until else now + parse_duration(duration or "2h")
         if end <= now:
             raise ValueError("到期时间必须晚于现在")
         s = Silence.create(matchers, starts_at=now, ends_at=end, created_by=user.name,
