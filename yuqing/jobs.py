@@ -93,7 +93,11 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
         # Observation began when the collected data begins (quiet keys count as zeros
         # from then on), not at the first complaint.
         detector.started = earliest
-    stored = [_as_alert(d) for d in alert_store.list(size=1000)]
+    docs = alert_store.list(size=1000)
+    stored = [_as_alert(d) for d in docs]
+    # Acknowledged or handled: someone has it. Repeating it every repeat_interval for
+    # its three days of cool-down (and afresh each morning after quiet hours) is noise.
+    taken = {d["id"] for d in docs if d.get("acknowledged_at") or d.get("handled_at")}
     for alert in stored:
         if alert.rule != HEALTH_RULE and now - alert.fired_at < s.cooldown:
             detector.remember(alert)
@@ -117,7 +121,8 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
     alerting = effective_alerting(cfg)
     outbox = state.open_outbox(cfg)
     try:
-        result = dispatch(alerting, _hold_for_quiet_hours(cfg, list(firing.values()), now),
+        open_alerts = [a for a in firing.values() if a.id not in taken]
+        result = dispatch(alerting, _hold_for_quiet_hours(cfg, open_alerts, now),
                           now, outbox, silence_store.list(active_at=now),
                           intervals=interval_check(cfg.alerting.time_intervals),
                           expand=lambda p, t: expand_plan(cfg, p, t), deliver=False)
