@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from yuqing.records import Alert, AlertItem, Severity
+from yuqing.records import SHANGHAI, Alert, AlertItem, Severity
 
 from .growth import Sensitivity, Series, Verdict, evaluate
 
@@ -93,6 +93,9 @@ class Detector:
     def evaluate(self, now: datetime, keys: Iterable[str] | None = None,
                  sensitivity: Sensitivity | None = None) -> list[Alert]:
         s = sensitivity or self.sensitivity
+        # Day types (workday, holiday) and alert ids read the calendar day and the hour:
+        # Beijing's, whatever zone the caller's clock is in.
+        now = now.astimezone(SHANGHAI)
         self._prune(now, s)
         verdicts: list[Verdict] = []
         for key in sorted(set(keys) if keys is not None else self.series):

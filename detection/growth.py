@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from watch.calendar import day_type
+from yuqing.records import SHANGHAI
 
 MIN_HISTORY = 3
 
@@ -131,13 +132,14 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
     count = series.count(start, now)
     if count < (s.min_count if needs_history else s.event_min_count):
         return None
+    now = now.astimezone(SHANGHAI)  # the calendar day is Beijing's
     kind = day_type_of(now.date())
     counts: list[int] = []
     for back in range(1, s.baseline_days + 1):
         end = now - timedelta(days=back)
         if known_since is not None and end - s.window < known_since:
             break
-        if day_type_of(end.date()) != kind:
+        if day_type_of(end.date()) != kind:  # end is in Beijing time too
             continue
         counts.append(series.count(end - s.window, end))
         if len(counts) >= s.baseline_windows:

@@ -165,3 +165,21 @@ def test_a_warning_turning_critical_within_the_hour_is_a_new_alert_superseding_i
     [gone] = resolved_alerts([warning], [critical], set(), later, cooldown)
     assert gone.id == warning.id and gone.status is AlertStatus.resolved
     assert resolved_alerts([warning], [], set(), later, cooldown) == []  # still in cool-down
+
+
+def test_the_same_instant_in_utc_is_judged_on_beijings_calendar():
+    from datetime import UTC
+
+    bg = stream(30, 0.5, seed=4)
+    at = START + timedelta(days=26, hours=1)  # 01:00 Beijing = 17:00 UTC the day before
+    obs = sorted(bg + burst(at, 14, event="ev-d", hours=5), key=lambda o: o.when)
+
+    def fired(zone):
+        det = Detector()
+        out = []
+        for o in obs:
+            keys = det.observe(o)
+            out += det.evaluate(o.when.astimezone(zone), keys, sensitivity_at(o.when))
+        return [(a.id, a.severity.value, a.fired_at) for a in out]
+
+    assert fired(UTC) == fired(SHANGHAI) and fired(UTC)
