@@ -168,8 +168,9 @@ class Detector:
         else:
             labels["event"] = rest
             subject = f"事件「{self.event_titles.get(rest, rest)[:30]}」"
-            if places:
-                labels["township"] = places[0]
+            towns = [t for o in obs for t in o.townships]
+            if towns:  # the grid cell: a village in ``places`` would route to nobody
+                labels["township"] = Counter(towns).most_common(1)[0][0]
             if category:
                 labels["category"] = category
         severity = Severity.critical if v.critical else Severity.warning

@@ -183,3 +183,13 @@ def test_the_same_instant_in_utc_is_judged_on_beijings_calendar():
         return [(a.id, a.severity.value, a.fired_at) for a in out]
 
     assert fired(UTC) == fired(SHANGHAI) and fired(UTC)
+
+
+def test_an_event_is_labelled_with_the_township_most_of_its_posts_name():
+    # The first post came via the county forum (城关镇 by its region); the other five are
+    # about 河口镇: the alert goes to 河口镇's leader, not to the first post's place.
+    bg = stream(30, 0.5, seed=4)
+    posts = burst(START + timedelta(days=26, hours=9), 6, event="ev-e")
+    posts[0] = Observation(**{**posts[0].__dict__, "townships": ("城关镇",)})
+    [first, *_] = [a for a in run(bg + posts) if a.labels.get("event") == "ev-e"]
+    assert first.labels["township"] == "河口镇" and "城关镇" in first.places
