@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alerts.config import Channel, Duration
 from watch.config import WatchLevel
@@ -76,6 +76,15 @@ class Roster(_Model):
         if not _HHMM.match(v):
             raise ValueError(f"{v!r} is not a time like 08:30")
         return v
+
+    @model_validator(mode="after")
+    def _day_before_night(self) -> Roster:
+        # The night shift runs from night_start to the next day_start; the other way
+        # round the shifts overlap and a "night" lasts 36 hours.
+        if self.night_start <= self.day_start:
+            raise ValueError(f"night_start {self.night_start} must be later in the day than "
+                             f"day_start {self.day_start}")
+        return self
 
 
 def _per_level_minutes(normal: int, holiday: int, sensitive: int):

@@ -47,6 +47,8 @@ CASES = [
     ("other place that is ours", GAZ + "  townships: [{name: 河口镇, aliases: [河口]}]\n"
      "  other_places: [河口]\n",
      ["gazetteer.other_places[0]: '河口' is one of the county's own place names"]),
+    ("night before day", GAZ + "duty:\n  roster: {day_start: '20:00', night_start: '08:00'}\n",
+     ["duty.roster: night_start 08:00 must be later in the day than day_start 20:00"]),
     ("not a mapping", "- a\n- b\n", ["(top level): expected a mapping of keys"]),
     ("broken yaml", GAZ + "sources: [\n",
      ["line 4, column 1: invalid YAML: expected the node content, but found '<stream end>'"]),
