@@ -79,6 +79,16 @@ def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
     attempts = row.attempts + 1
     if receiver is None:
         errors = [f"receiver {row.receiver!r} is no longer configured"]
+    elif not receiver.channels and receiver.fallback:
+        # Someone with no way to reach them (a person listed without channels): the
+        # fallback answers at once rather than the message vanishing.
+        error = "receiver has no channels"
+        outbox.fail_over(row, receiver.fallback, fallback_id(row.id, receiver.fallback),
+                         error, now)
+        report.failed_over += 1
+        log.warning("notification %s: receiver %s has no channels; handed to fallback %s",
+                    row.id, row.receiver, receiver.fallback)
+        return
     elif not receiver.channels:
         outbox.mark_sent(row.id, now, note="receiver has no channels; nothing sent")
         report.blackholed += 1

@@ -28,8 +28,13 @@ log = logging.getLogger(__name__)
 
 def effective_alerting(cfg) -> AlertingConfig:
     """The alerting configuration with one receiver per person of the roster."""
+    # A person without channels (listed for the roster only) hands their messages to the
+    # duty fallback, or else to the root route's receiver: never to nobody.
+    root = cfg.alerting.route.receiver
+    spare = cfg.duty.fallback or (root if root and not root.startswith("@") else None)
     people = [Receiver(name=f"{PERSON_PREFIX}{p.name}", channels=p.channels,
-                       fallback=cfg.duty.fallback) for p in cfg.duty.people]
+                       fallback=cfg.duty.fallback or (None if p.channels else spare))
+              for p in cfg.duty.people]
     have = {r.name for r in cfg.alerting.receivers}
     return cfg.alerting.model_copy(update={
         "receivers": [*cfg.alerting.receivers, *(r for r in people if r.name not in have)]})

@@ -234,6 +234,32 @@ def test_a_special_receiver_meaning_nobody_goes_to_the_root_receiver(tmp_path):
     assert got == [f"person:{DutyRoster(cfg.duty).at(now).officer}"]
 
 
+def test_a_person_without_channels_hands_messages_to_the_root_receiver(tmp_path,
+                                                                      monkeypatch):
+    from hooks import Hook
+
+    from alerts.delivery import deliver_due
+
+    office = Hook()
+    try:
+        monkeypatch.setenv("OFFICE", office.url("/office"))
+        cfg = make_cfg(tmp_path, alerting={
+            "route": {"receiver": "office"},
+            "receivers": [{"name": "office", "channels": channel("OFFICE")}]})
+        people = [p.model_copy(update={"channels": []}) if p.name == "甲" else p
+                  for p in cfg.duty.people]
+        cfg = cfg.model_copy(update={"duty": cfg.duty.model_copy(update={"people": people})})
+        ob = state.open_outbox(cfg)
+        now = T(2026, 11, 20, 10)
+        with ob.transaction() as tx:
+            state.add_message(tx, "n1", "person:甲", "heartbeat", "心跳", "正文", now)
+        report = deliver_due(effective_alerting(cfg), ob, now)
+        assert report.failed_over == 1 and report.blackholed == 0
+        assert len(office.accepted) == 1 and ob.get("n1").fallback_to == "office"
+    finally:
+        office.stop()
+
+
 def test_check_config_names_unknown_roster_people(tmp_path):
     from yuqing.config import ConfigError
 
