@@ -26,6 +26,7 @@ from watch.levels import watch_at
 from yuqing.records import Alert, AlertStatus
 
 from . import state
+from .messages import targets
 from .receivers import people_for, person_receivers
 from .roster import DutyRoster
 
@@ -98,14 +99,23 @@ def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime,
             report.waiting += 1
             continue
         step += 1
-        target = esc.chain[min(step, len(esc.chain)) - 1]
-        if target.startswith("@") or target.startswith("person:"):
-            receivers = person_receivers(people_for(cfg, target, [alert], now, roster))
-        else:
-            receivers = [target]
-        if not receivers:
+        while True:
+            target = esc.chain[min(step, len(esc.chain)) - 1]
+            if target.startswith("@") or target.startswith("person:"):
+                receivers = person_receivers(people_for(cfg, target, [alert], now, roster))
+            else:
+                receivers = [target]
+            if receivers or step >= len(esc.chain):
+                break
+            # Nobody at this step (no shift leader listed): the next one now, not a
+            # whole wait later.
             log.warning("escalation of %s: %s means nobody now; trying the next step",
                         alert.id, target)
+            step += 1
+        if not receivers:
+            receivers = targets(cfg, cfg.alerting.route.receiver or "", now)
+            log.warning("escalation of %s: the whole chain means nobody now; sent to %s",
+                        alert.id, ", ".join(receivers))
         title, body = render([alert], kind="escalation")
         minutes = int((now - last_at).total_seconds() // 60)
         body = (f"此告警已 {minutes} 分钟无人确认，第 {step} 次升级。确认：yuqing alerts ack "

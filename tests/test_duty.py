@@ -308,6 +308,28 @@ def test_escalation_steps_until_ack_and_no_repeats(tmp_path):
     assert escalate(cfg, ob, [(b, False)], h0 + timedelta(minutes=15)).escalated
 
 
+def test_a_step_that_means_nobody_goes_straight_to_the_next(tmp_path):
+    cfg = make_cfg(tmp_path)
+    roster = cfg.duty.roster.model_copy(update={"leaders": []})  # no shift leader listed
+    cfg = cfg.model_copy(update={"duty": cfg.duty.model_copy(update={"roster": roster})})
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 20, 10)
+    a = alert(fired=t0)
+    with ob.transaction() as tx:
+        state.add_message(tx, "n1", "person:甲", "first", "t", "b", t0, [a])
+    # Not half an hour later: the office head at once.
+    got = escalate(cfg, ob, [(a, False)], t0 + timedelta(minutes=30)).escalated
+    assert got == [("a1", 2, ["person:主任"])]
+    nobody = roster.model_copy(update={"office_head": None})
+    cfg = cfg.model_copy(update={"duty": cfg.duty.model_copy(update={"roster": nobody})})
+    b = alert("b1", fired=t0)
+    with ob.transaction() as tx:
+        state.add_message(tx, "n2", "person:甲", "first", "t", "b", t0, [b])
+    # The whole chain means nobody: the root route's receiver, not a silent step.
+    [(aid, step, to)] = escalate(cfg, ob, [(b, False)], t0 + timedelta(minutes=30)).escalated
+    assert (aid, step) == ("b1", 2) and to == [cfg.alerting.route.receiver] and to != [""]
+
+
 def test_quiet_hours_follow_the_night_they_belong_to(tmp_path):
     quiet = make_cfg(tmp_path).watch.quiet
     assert quiet(T(2026, 11, 20, 23)) and quiet(T(2026, 11, 21, 6, 59))
