@@ -202,6 +202,9 @@ def test_feed_filters_sort_and_privacy(clients):
     assert town["total"] == 6
     assert c.get("/api/feed?source=qh-news").json()["total"] == 1
     assert c.get("/api/feed?category=市场监管").json()["total"] == 0
+    deep = c.get("/api/feed", params={"offset": 9950, "size": 100})
+    assert deep.status_code == 422 and "10000" in deep.text  # was a 500 from the node
+    assert c.get("/api/feed", params={"offset": 9900, "size": 100}).status_code == 200
     # A time without an offset is Beijing time, as officers write it (was read as UTC).
     since = (now() - timedelta(hours=2)).replace(tzinfo=None).isoformat(timespec="minutes")
     recent = c.get("/api/feed", params={"since": since}).json()

@@ -29,6 +29,9 @@ def _data(request: Request) -> ConsoleData:
     return request.app.state.data
 
 
+MAX_WINDOW = 10_000
+
+
 class ItemFilters:
     def __init__(self, source: str | None = None, township: str | None = None,
                  category: str | None = None,
@@ -36,6 +39,10 @@ class ItemFilters:
                  since: datetime | None = None, until: datetime | None = None,
                  sort: str = Query("newest", pattern="^(newest|negative|relevance)$"),
                  size: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10000)):
+        if offset + size > MAX_WINDOW:
+            # Elasticsearch pages no deeper (index.max_result_window); say so, not a 500.
+            raise HTTPException(422, f"offset + size 不能超过 {MAX_WINDOW}：请用筛选条件"
+                                     "（时间、来源、乡镇）缩小范围")
         self.filters = Filters(source, township, category, sentiment, since, until)
         self.sort, self.size, self.offset = sort, size, offset
 
