@@ -112,6 +112,9 @@ class _VersionedIndex:
         return [h["_source"] for h in resp["hits"]["hits"]]
 
 
+MIN_PREFIX = 4  # characters of an id an officer must type
+
+
 class AmbiguousId(LookupError):
     pass
 
@@ -154,6 +157,9 @@ class AlertStore(_VersionedIndex):
         hits = self._search({"ids": {"values": [alert_id]}}, 1, [])
         if hits:
             return hits[0]
+        if len(alert_id) < MIN_PREFIX:
+            # "a" would act on whichever single alert happens to start with it.
+            return None
         hits = self._search({"prefix": {"id": alert_id}}, 2, [])
         if len(hits) > 1:
             raise AmbiguousId(f"{alert_id!r} matches several alerts; give more characters")

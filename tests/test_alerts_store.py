@@ -47,6 +47,7 @@ def test_ack_and_handle_persist_across_refire(stores):
     assert alerts.list(open_only=True) == []
     with pytest.raises(KeyError):
         alerts.acknowledge("ffff", "张三", NOW)
+    assert alerts.get("a3f") is None and alerts.get("a3f9")  # too short to mean one alert
 
 
 def test_the_first_acknowledgement_and_handling_stand(stores):
