@@ -56,6 +56,20 @@ ITEM_PROPERTIES: dict[str, Any] = {
 }
 
 
+_CHUNK = 500
+
+
+def _chunks(it: Iterable[Any], n: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for x in it:
+        chunk.append(x)
+        if len(chunk) == n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 @dataclass
 class BulkResult:
     indexed: int = 0
@@ -123,11 +137,26 @@ class ItemStore:
         })
         return doc
 
+    def placement(self, ids: list[str]) -> dict[str, str]:
+        """item id -> the monthly index that already holds it."""
+        if not ids:
+            return {}
+        resp = self.es.search(index=self.alias, query={"ids": {"values": ids}},
+                              size=len(ids), source=False, ignore_unavailable=True,
+                              allow_no_indices=True)
+        return {h["_id"]: h["_index"] for h in resp["hits"]["hits"]}
+
     def _actions(self, items: Iterable[AnalyzedItem], now: datetime) -> Iterator[dict[str, Any]]:
-        for ai in items:
-            when = ai.item.published_at or ai.item.fetched_at
-            yield {"_op_type": "index", "_index": self.index_for(when), "_id": ai.item.id,
-                   "_source": self.to_doc(ai, now)}
+        # An item stays in the index that first took it. Its month comes from a time that
+        # can move (an undated thread re-fetched next month, a date found on a later
+        # fetch): written to the new month it would be stored, searched and counted twice.
+        for chunk in _chunks(items, _CHUNK):
+            placed = self.placement([ai.item.id for ai in chunk])
+            for ai in chunk:
+                when = ai.item.published_at or ai.item.fetched_at
+                index = placed.get(ai.item.id) or self.index_for(when)
+                yield {"_op_type": "index", "_index": index, "_id": ai.item.id,
+                       "_source": self.to_doc(ai, now)}
 
     def index(self, items: Iterable[AnalyzedItem], now: datetime, *,
               refresh: bool = False) -> BulkResult:
@@ -139,7 +168,7 @@ class ItemStore:
         result = BulkResult()
         try:
             for ok, info in helpers.streaming_bulk(
-                self.es, self._actions(items, now), chunk_size=500, max_retries=3,
+                self.es, self._actions(items, now), chunk_size=_CHUNK, max_retries=3,
                 initial_backoff=1, raise_on_error=False, raise_on_exception=True,
                 retry_on_status=(429, 502, 503, 504),
             ):
@@ -164,12 +193,18 @@ class ItemStore:
         not stored yet is neither updated nor failed: its writer will use the new id.
         Bumps ``indexed_at`` so incremental readers see the change."""
         stamp = datetime.now(UTC).isoformat()
-        actions = ({"_op_type": "update", "_index": self.index_for(when), "_id": item_id,
-                    "doc": {"event_id": event_id, "indexed_at": stamp}}
-                   for item_id, when in items)
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for chunk in _chunks(items, _CHUNK):
+                placed = self.placement([item_id for item_id, _ in chunk])
+                for item_id, when in chunk:
+                    yield {"_op_type": "update", "_id": item_id,
+                           "_index": placed.get(item_id) or self.index_for(when),
+                           "doc": {"event_id": event_id, "indexed_at": stamp}}
+
         result = BulkResult()
         try:
-            for ok, info in helpers.streaming_bulk(self.es, actions, chunk_size=500,
+            for ok, info in helpers.streaming_bulk(self.es, actions(), chunk_size=_CHUNK,
                                                    raise_on_error=False,
                                                    raise_on_exception=True):
                 op = info.get("update", {})
