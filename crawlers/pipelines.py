@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +49,7 @@ class AnalyzeIndexPipeline:
         self.quarantine = Spool(cfg.data_path("quarantine", "items"))
         self.buffer: list[AnalyzedItem] = []
         self.sync = shared_sync(self.analyzer, self.store)
+        self.timer: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AnalyzeIndexPipeline:
@@ -58,8 +60,15 @@ class AnalyzeIndexPipeline:
         self.crawler.stats.inc_value(key, n)
 
     def open_spider(self) -> None:
+        # Imported here: importing twisted.internet.task early installs the wrong reactor.
+        from twisted.internet import task
+
         now = datetime.now(SHANGHAI)
         self._warm_up(now)
+        # Items wait here until flushed; a crawl blocked on a slow page (or killed while
+        # waiting) must not keep them from Elasticsearch or the spool for long.
+        self.timer = task.LoopingCall(self._tick)
+        self.timer.start(min(self.flush_seconds, 1.0), now=False)
         try:
             self.store.ensure_template()
             drained, pending = self.spool.drain(self.store, now, self.quarantine)
@@ -100,11 +109,25 @@ class AnalyzeIndexPipeline:
             except Exception as exc:  # noqa: BLE001 - counted, logged, never fatal
                 self._stat("yuqing/dropped/analysis_error")
                 log.error("analysis failed for %s: %r", item.url, exc)
+                self._settle([item])  # counted and logged: fetching it again would not help
                 return item
             if (len(self.buffer) >= self.batch_size
                     or time.monotonic() - self.last_flush >= self.flush_seconds):
                 self.flush()
         return item
+
+    def _tick(self) -> None:
+        if self.buffer and time.monotonic() - self.last_flush >= self.flush_seconds:
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - the timer must keep running
+                log.exception("flushing on the timer failed")
+
+    def _settle(self, items: Iterable[Item]) -> None:
+        """Tell the spider these items are kept (or dropped for a counted reason)."""
+        settle = getattr(self.crawler.spider, "settle", None)
+        if settle is not None:
+            settle(items)
 
     def flush(self) -> None:
         self.last_flush = time.monotonic()
@@ -117,13 +140,16 @@ class AnalyzeIndexPipeline:
             result = self.store.index(batch, now)
         except Exception as exc:  # noqa: BLE001 - unavailable or broken: keep the items
             log.warning("indexing failed (%s); spooling %d items", exc, len(batch))
-            self._stat("yuqing/spooled", self.spool.append(batch))
+            try:
+                self._stat("yuqing/spooled", self.spool.append(batch))
+            except OSError as err:  # not remembered as seen: the next run fetches them
+                self._stat("yuqing/unsaved", len(batch))
+                log.error("could not spool %d items (%s); they are fetched again next run",
+                          len(batch), err)
+                return
+            self._settle(ai.item for ai in batch)
             return
         self._stat("yuqing/indexed", result.indexed)
-        self._store_events(batch, now)
-        relabelled, failed = self.sync.persist(self.events)
-        self._stat("yuqing/events/relabelled", relabelled)
-        self._stat("yuqing/events/relabel_failed", failed)
         if result.failed:
             failed_ids = {i for i, _ in result.failed}
             for item_id, reason in result.failed[:5]:
@@ -132,6 +158,11 @@ class AnalyzeIndexPipeline:
             self._stat("yuqing/quarantined", self.quarantine.append(
                 ai for ai in batch if ai.item.id in failed_ids))
             self._stat("yuqing/rejected", len(result.failed))
+        self._settle(ai.item for ai in batch)  # indexed, or quarantined with a count
+        self._store_events(batch, now)
+        relabelled, failed = self.sync.persist(self.events)
+        self._stat("yuqing/events/relabelled", relabelled)
+        self._stat("yuqing/events/relabel_failed", failed)
 
     def _current_events(self, batch: list[AnalyzedItem]) -> list[AnalyzedItem]:
         # An event merged away while its items waited here: write them with the survivor.
@@ -151,6 +182,8 @@ class AnalyzeIndexPipeline:
             log.warning("could not store %d events: %s", len(touched), exc)
 
     def close_spider(self) -> None:
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         self.flush()
         try:
             self.store.refresh()

@@ -34,6 +34,7 @@ class SourceSummary:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    deferred: int = 0  # left for the next run: list pages past max_pages, sitemap entries
     started_at: str = ""
     finished_at: str = ""
     ok_responses: int = 0
@@ -108,6 +109,7 @@ def _summarise(source: Source, stats: dict[str, Any], reason: str = "") -> Sourc
         new=int(stats.get("yuqing/new", 0)),
         updated=int(stats.get("yuqing/updated", 0)),
         unchanged=int(stats.get("yuqing/unchanged", 0)),
+        deferred=int(stats.get("yuqing/deferred", 0)),
         started_at=_iso(stats.get("start_time")),
         finished_at=_iso(stats.get("finish_time")),
         ok_responses=sum(int(v) for k, v in stats.items()
@@ -138,7 +140,8 @@ def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO",
             if progress is not None:
                 print(f"[{len(summaries)}/{len(sources)}] {_source.id}: {summary.pages} pages, "
                       f"{summary.new} new, {summary.updated} updated, {summary.unchanged} "
-                      f"unchanged, {summary.dropped_total} dropped ({summary.finish_reason})",
+                      f"unchanged, {summary.deferred} deferred, {summary.dropped_total} dropped "
+                      f"({summary.finish_reason})",
                       file=progress, flush=True)
 
         if progress is not None and progress_seconds:

@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS runs (
     synced INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (source_id, started_at)
 );
+CREATE TABLE IF NOT EXISTS backlog (
+    source_id TEXT NOT NULL,
+    list_url TEXT NOT NULL,       -- page 1 of a paginated list
+    depth INTEGER NOT NULL,       -- the deepest list page a run reached with new items left
+    since TEXT NOT NULL,
+    PRIMARY KEY (source_id, list_url)
+);
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY,
     doc TEXT NOT NULL             -- the latest per-source statistics as JSON
@@ -163,6 +170,13 @@ class CrawlState:
             "ORDER BY first_seen DESC", (source_id, since.isoformat()))
         return [r[0] for r in rows]
 
+    def compare(self, source_id: str, url: str, item: Item) -> Decision:
+        """What recording ``item`` would be: new, changed (content differs) or unchanged."""
+        seen = self.seen(source_id, url)
+        if seen is None or seen.item_id is None:
+            return Decision.new
+        return Decision.unchanged if seen.digest == digest(item) else Decision.changed
+
     def record(self, source_id: str, url: str, item: Item, now: datetime, *,
                etag: str | None = None, last_modified: str | None = None,
                lastmod: str | None = None, replies: int | None = None) -> Decision:
@@ -184,7 +198,7 @@ class CrawlState:
              None if item.replied is None else int(item.replied), new_digest,
              item.published_at.isoformat() if item.published_at else None,
              now.isoformat(), now.isoformat()))
-        if seen is None:
+        if seen is None or seen.item_id is None:  # never indexed (or only ever failed)
             return Decision.new
         return Decision.unchanged if seen.digest == new_digest else Decision.changed
 
@@ -196,10 +210,14 @@ class CrawlState:
             "failures=failures+1, last_error=excluded.last_error, last_seen=excluded.last_seen",
             (source_id, item_id_for(url), url, now.isoformat(), now.isoformat(), reason))
 
-    def touch(self, source_id: str, url: str, now: datetime) -> None:
-        """A conditional request answered 304: still there, nothing new."""
-        self.db.execute("UPDATE pages SET last_seen=? WHERE source_id=? AND key=?",
-                        (now.isoformat(), source_id, item_id_for(url)))
+    def touch(self, source_id: str, url: str, now: datetime, *, replies: int | None = None,
+              lastmod: str | None = None) -> None:
+        """A conditional request answered 304: still there, nothing new. What the list
+        showed is kept, or the page would look changed, and be asked for, on every run."""
+        self.db.execute(
+            "UPDATE pages SET last_seen=?, replies=COALESCE(?, replies), "
+            "lastmod=COALESCE(?, lastmod) WHERE source_id=? AND key=?",
+            (now.isoformat(), replies, lastmod, source_id, item_id_for(url)))
 
     def remember_lastmod(self, source_id: str, url: str, lastmod: str, now: datetime) -> None:
         """A child sitemap's lastmod, so that an unchanged one is not fetched again."""
@@ -208,6 +226,28 @@ class CrawlState:
             "VALUES (?,?,?,?,?,?) ON CONFLICT (source_id, key) DO UPDATE SET "
             "lastmod=excluded.lastmod, last_seen=excluded.last_seen",
             (source_id, item_id_for(url), url, lastmod, now.isoformat(), now.isoformat()))
+
+    def forget_lastmod(self, source_id: str, url: str) -> None:
+        """A child sitemap with entries still to fetch: fetch it again next run."""
+        self.db.execute("UPDATE pages SET lastmod=NULL WHERE source_id=? AND key=?",
+                        (source_id, item_id_for(url)))
+
+    # -- lists not caught up ---------------------------------------------------------------
+    def backlog(self, source_id: str, list_url: str) -> int | None:
+        """How deep a run that stopped at max_pages with new items left reached."""
+        row = self.db.execute("SELECT depth FROM backlog WHERE source_id=? AND list_url=?",
+                              (source_id, list_url)).fetchone()
+        return int(row[0]) if row else None
+
+    def set_backlog(self, source_id: str, list_url: str, depth: int, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO backlog (source_id, list_url, depth, since) VALUES (?,?,?,?) "
+            "ON CONFLICT (source_id, list_url) DO UPDATE SET depth=excluded.depth",
+            (source_id, list_url, depth, now.isoformat()))
+
+    def clear_backlog(self, source_id: str, list_url: str) -> None:
+        self.db.execute("DELETE FROM backlog WHERE source_id=? AND list_url=?",
+                        (source_id, list_url))
 
     def median_gap_minutes(self, source_id: str, recent: int = 50) -> float | None:
         """The usual gap between new items: median inter-arrival of published_at over the

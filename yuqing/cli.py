@@ -166,10 +166,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return 2
     summaries = run_crawl(cfg, sources, log_level=args.log_level)
     print(f"{'source':<16}{'pages':>7}{'items':>7}{'indexed':>9}{'spooled':>9}{'new':>6}"
-          f"{'updated':>9}{'unchanged':>11}{'dropped':>9}")
+          f"{'updated':>9}{'unchanged':>11}{'deferred':>10}{'dropped':>9}")
     for s in summaries:
         print(f"{s.source_id:<16}{s.pages:>7}{s.items:>7}{s.indexed:>9}{s.spooled:>9}{s.new:>6}"
-              f"{s.updated:>9}{s.unchanged:>11}{s.dropped_total:>9}  "
+              f"{s.updated:>9}{s.unchanged:>11}{s.deferred:>10}{s.dropped_total:>9}  "
               f"{', '.join(f'{k}={v}' for k, v in s.dropped.items())}")
     failed = [s.source_id for s in summaries if s.finish_reason == "not run"]
     if failed:

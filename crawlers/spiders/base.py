@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -36,6 +37,18 @@ _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»)\s*$", re.I
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched item's crawl-state row, written once the pipeline has kept the item."""
+
+    key: str
+    item: Item
+    etag: str | None
+    last_modified: str | None
+    lastmod: str | None
+    replies: int | None
+
+
 class SourceSpider(scrapy.Spider):
     """A spider instance is one configured source; the subclass is its template."""
 
@@ -52,6 +65,7 @@ class SourceSpider(scrapy.Spider):
         self.source = source
         self.state = state
         self._visited: set[str] = set()
+        self._pending: dict[str, list[Fetched]] = {}
         self.allowed_domains = source.allowed_domains or sorted(
             {urlsplit(u).hostname or "" for u in source.start_urls})
 
@@ -120,10 +134,43 @@ class SourceSpider(scrapy.Spider):
     # -- pagination ------------------------------------------------------------------------
     def next_page(self, response: Response, fresh: int) -> scrapy.Request | None:
         """The next list page, up to ``max_pages``. Stops early when this page had nothing
-        new or changed: lists are newest first, so older pages hold only what we have."""
+        new or changed: lists are newest first, so older pages hold only what we have.
+
+        A run that stops at ``max_pages`` with new items still coming leaves a backlog
+        marker; the next run then pages past what it already has (the pages the last run
+        reached, plus the pages that have filled up with new items on top since) and
+        fetches up to ``max_pages`` further pages, until a page holds nothing new."""
+        assert self.state is not None
         page = int(response.meta.get("yuqing_page", 1))
-        if page >= self.source.max_pages or fresh == 0:
+        chain = response.meta.get("yuqing_list") or response.request.url
+        behind = self.state.backlog(self.source.id, chain)
+        top = int(response.meta.get("yuqing_top", 0))
+        if fresh and top == page - 1:  # pages of new items before the first known one
+            top = page
+        if fresh == 0 and (behind is None or page > behind + top):
+            if behind is not None:
+                log.info("%s: caught up with %s at page %d", self.source.id, chain, page)
+                self.state.clear_backlog(self.source.id, chain)
             return None
+        href = self.next_href(response)
+        if href is None:
+            if behind is not None:  # the list ends here: nothing older is left
+                self.state.clear_backlog(self.source.id, chain)
+            return None
+        if page >= self.source.max_pages + (behind or 0):
+            self.state.set_backlog(self.source.id, chain, page, self.now())
+            self.stat("yuqing/deferred")
+            log.warning("%s: stopped at list page %d of %s with new items left; the next "
+                        "run continues past the pages it has", self.source.id, page, chain,
+                        extra={"source": self.source.id, "url": response.url,
+                               "reason": "max_pages"})
+            return None
+        return response.follow(href, callback=self.parse, errback=self.on_error,
+                               meta={"yuqing_role": "list", "yuqing_page": page + 1,
+                                     "yuqing_list": chain, "yuqing_top": top})
+
+    def next_href(self, response: Response) -> str | None:
+        """The link to the next list page, if this page has one."""
         href = None
         if self.source.selectors.next_page:
             nodes = self.select(response, self.source.selectors.next_page)
@@ -138,8 +185,7 @@ class SourceSpider(scrapy.Spider):
                     break
         if not href or href.startswith(("javascript:", "#")):
             return None
-        return response.follow(href, callback=self.parse, errback=self.on_error,
-                               meta={"yuqing_role": "list", "yuqing_page": page + 1})
+        return str(href)
 
     # -- incremental visits ----------------------------------------------------------------
     def visit(self, response: Response | None, url: str, handler: DetailHandler, *,
@@ -161,9 +207,14 @@ class SourceSpider(scrapy.Spider):
         if decision is Decision.failing:
             self.stat("yuqing/failing_skipped")
             return None
+        # More replies than last time: a forum's ETag often covers the first post only and
+        # would answer 304, keeping the old counts; ask unconditionally.
+        grew = replies is not None and seen is not None and (
+            seen.replies is None or replies > seen.replies)
         return scrapy.Request(
             url, callback=self._detail, errback=self.on_error,
-            headers=seen.conditional_headers() if seen and seen.item_id else None,
+            headers=seen.conditional_headers() if seen and seen.item_id and not grew
+            else None,
             meta={"yuqing_key": url, "yuqing_replies": replies, "yuqing_lastmod": lastmod,
                   "yuqing_decision": decision, "handle_httpstatus_list": [304]},
             cb_kwargs={"handler": handler, **cb_kwargs})
@@ -173,22 +224,58 @@ class SourceSpider(scrapy.Spider):
         assert self.state is not None
         key = response.meta.get("yuqing_key", response.url)
         if response.status == 304:
-            self.state.touch(self.source.id, key, self.now())
+            self.state.touch(self.source.id, key, self.now(),
+                             replies=response.meta.get("yuqing_replies"),
+                             lastmod=response.meta.get("yuqing_lastmod"))
             self.stat("yuqing/unchanged")
+            self.done(key, ok=True)
             return
+        waiting = False
         for out in self.guarded(response, handler(response, **kwargs)):
             if isinstance(out, Item):
-                outcome = self.state.record(
-                    self.source.id, key, out, self.now(),
-                    etag=_header(response, b"ETag"),
-                    last_modified=_header(response, b"Last-Modified"),
-                    lastmod=response.meta.get("yuqing_lastmod"),
-                    replies=response.meta.get("yuqing_replies"))
+                fetched = Fetched(key, out, _header(response, b"ETag"),
+                                  _header(response, b"Last-Modified"),
+                                  response.meta.get("yuqing_lastmod"),
+                                  response.meta.get("yuqing_replies"))
+                outcome = self.state.compare(self.source.id, key, out)
                 if outcome is Decision.unchanged:
+                    self._record(fetched)  # nothing to index, nothing to wait for
                     self.stat("yuqing/unchanged")  # re-fetched, same content: not re-indexed
                     continue
                 self.stat("yuqing/new" if outcome is Decision.new else "yuqing/updated")
+                self._pending.setdefault(out.id, []).append(fetched)
+                waiting = True
             yield out
+        if not waiting:  # unchanged, or dropped with a counted reason
+            self.done(key, ok=True)
+
+    def settle(self, items: Iterable[Item]) -> None:
+        """The pipeline has indexed, spooled or (counted) dropped these items. Only now
+        does the crawl state remember them: a crawl killed while they waited in the
+        pipeline must fetch them again, not take them for seen."""
+        for item in items:
+            queue = self._pending.get(item.id)
+            if queue:
+                fetched = queue.pop(0)
+                self._record(fetched)
+                if not queue:
+                    del self._pending[item.id]
+                self.done(fetched.key, ok=True)
+
+    def done(self, key: str, *, ok: bool) -> None:
+        """A detail page is settled: remembered in the crawl state, or (not ok) failed."""
+
+    def _record(self, f: Fetched) -> None:
+        assert self.state is not None
+        self.state.record(self.source.id, f.key, f.item, self.now(), etag=f.etag,
+                          last_modified=f.last_modified, lastmod=f.lastmod, replies=f.replies)
+
+    def closed(self, reason: str) -> None:
+        unsettled = sum(len(q) for q in self._pending.values())
+        if unsettled:  # the pipeline failed them: not remembered, so fetched next run
+            self.stat("yuqing/unsettled", unsettled)
+            log.warning("%s: %d items not kept by the pipeline; fetched again next run",
+                        self.source.id, unsettled)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """A list page (feed, board list, sitemap...): the template's ``parse_list``."""
@@ -233,6 +320,7 @@ class SourceSpider(scrapy.Spider):
         self.drop(request.url, reason, str(failure.value)[:200])
         if "yuqing_key" in request.meta and self.state is not None:
             self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now())
+            self.done(request.meta["yuqing_key"], ok=False)
 
     # -- items -----------------------------------------------------------------------------
     def article_item(self, response: Response, *, date_hint: datetime | None = None,
