@@ -293,3 +293,31 @@ def test_a_burst_beyond_max_pages_is_caught_up_while_new_posts_push_it_down(
     store.refresh()
     assert store.count() == 10
 
+
+def test_sitemap_entries_over_the_budget_are_fetched_by_later_runs(tmp_path, prefix, store):
+    with LocalSite() as site:
+        urls = []
+        for i in range(150):
+            path = f"/a/{i}.html"
+            urls.append((site.url(path), f"2026-11-{1 + i // 10:02d}T09:00:00+08:00"))
+            if i != 7:  # one entry is gone: it fails, and backs off
+                site.add(path, article(f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
+                                       [f"第{i}条通报：道路维修工程正在推进。"] * 2))
+        site.add("/sitemap.xml", sitemap_index([(site.url("/sitemap-1.xml"),
+                                                 "2026-11-21T09:00:00+08:00")]),
+                 "application/xml")
+        site.add("/sitemap-1.xml", urlset(urls), "application/xml")
+        cfg = write_config(tmp_path, [{
+            "id": "county-sitemap", "name": "测试站点地图", "template": "sitemap",
+            "kind": "news", "max_pages": 1, "start_urls": [site.url("/sitemap.xml")]}])
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert (row["new"], row["deferred"]) == (100, 50)  # the newest 100
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert (row["new"], row["deferred"]) == (49, 0) and row["reasons"] == {"http_404": "1"}
+        assert site.hits["/sitemap-1.xml"] == 2
+        # Entry 7 is backing off after its failure: the child is read again for it.
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert site.hits["/sitemap-1.xml"] == 3 and row["new"] == 0
+        assert all(site.hits[f"/a/{i}.html"] == 1 for i in range(150))
+    store.refresh()
+    assert store.count() == 149
