@@ -120,3 +120,20 @@ def test_board_fields_inline_labels():
     assert f["title"] == "路灯不亮" and f["time"] == "2026-11-21 19:00"
     assert f["text"] == "滨河路路灯坏了。\n请尽快修复。"
     assert f["reply"] == "已安排维修。" and f["reply_time"] == "2026-11-22"
+
+
+def test_a_304_keeps_what_the_list_showed(tmp_path):
+    st = CrawlState(tmp_path / "s.sqlite")
+    assert st.record("bbs", URL, thread(3), NOW, etag='"a"') is Decision.new
+    assert st.decide("bbs", URL, NOW, replies=9)[0] is Decision.changed
+    st.touch("bbs", URL, NOW, replies=9)  # the thread answered 304
+    assert st.decide("bbs", URL, NOW, replies=9)[0] is Decision.unchanged
+
+
+def test_compare_does_not_record(tmp_path):
+    st = CrawlState(tmp_path / "s.sqlite")
+    assert st.compare("bbs", URL, thread(3)) is Decision.new
+    assert st.decide("bbs", URL, NOW, replies=3)[0] is Decision.new  # nothing written
+    st.record("bbs", URL, thread(3), NOW)
+    assert st.compare("bbs", URL, thread(3)) is Decision.unchanged
+    assert st.compare("bbs", URL, thread(4)) is Decision.changed

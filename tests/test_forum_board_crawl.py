@@ -87,6 +87,32 @@ def test_discuz_forum_replies_growth_refetches_only_that_thread(tmp_path, prefix
     assert store.get(item_id_for(site.url(f"/{T}101")))["metrics"]["replies"] == 7
 
 
+def test_thread_with_more_replies_is_fetched_past_an_etag_that_ignores_them(
+        tmp_path, prefix, store):
+    # Many forums' ETag covers the first post only: a conditional request gets 304 even
+    # though the reply count grew.
+    def publish(site: LocalSite, replies: int) -> None:
+        site.add("/forum.php?mod=forumdisplay&fid=2", discuz_board([
+            (f"{T}101", "幸福小区自来水发黄有沉淀", replies, 300, "2026-11-20")]))
+        site.add(f"/{T}101", discuz_thread("幸福小区自来水发黄有沉淀", "发表于 2026-11-20 09:15",
+                                           WATER, replies, 300), ETag='"first-post"')
+
+    with LocalSite() as site:
+        publish(site, 5)
+        cfg = write_config(tmp_path, [{
+            "id": "county-bbs", "name": "测试论坛", "template": "discuz", "kind": "forum",
+            "start_urls": [site.url("/forum.php?mod=forumdisplay&fid=2")]}])
+        assert summary(crawl(cfg))["county-bbs"]["new"] == 1
+        publish(site, 50)
+        row = summary(crawl(cfg))["county-bbs"]
+        assert row["updated"] == 1, row  # fetched, not answered 304
+        row = summary(crawl(cfg))["county-bbs"]
+        assert row["updated"] == 0 and row["unchanged"] == 1
+        assert site.hits[f"/{T}101"] == 2  # not asked again once it has the new count
+    store.refresh()
+    assert store.get(item_id_for(site.url(f"/{T}101")))["metrics"]["replies"] == 50
+
+
 def board(site: LocalSite, *, answered: bool) -> None:
     rows = [("/liuyan/show.php?id=301", "幸福小区门口停车难问题", "2026-11-18", "已回复"),
             ("/liuyan/show.php?id=303", "新民村道路何时维修", "2026-11-19", "已办结"),

@@ -72,6 +72,7 @@ def test_news_list_pages_articles_and_incremental_recrawl(tmp_path, prefix, stor
         assert site.hits["/news/index_3.html"] == 0  # max_pages
         assert site.hits["/news/channel/minsheng/"] == 0  # a channel, not an article
         assert row["new"] == 5 and row["updated"] == 0 and row["indexed"] == 5
+        assert row["deferred"] == 1  # page 2 was all new: page 3 is left for the next run
         assert row["reasons"] == {"robots_disallowed": "1", "http_404": "1"}
         assert "[1/1] county-news:" in first.stderr  # the progress line
 
@@ -89,15 +90,23 @@ def test_news_list_pages_articles_and_incremental_recrawl(tmp_path, prefix, stor
         assert abs(published - expected) < timedelta(minutes=5)
         assert docs["石桥镇新民村道路年久失修"]["published_at"] == "2026-11-20T09:15:00+08:00"
 
-        # A second crawl in a new process: no article is fetched again, nothing re-indexed.
+        # A second crawl in a new process pages past what it has to the page it left:
+        # only the article there is fetched.
         hits_before = dict(site.hits)
         second = crawl(cfg)
         row = summary(second)["county-news"]
-        assert row["new"] == 0 and row["updated"] == 0 and row["indexed"] == 0
+        assert row["new"] == 1 and row["updated"] == 0 and row["indexed"] == 1
+        assert row["deferred"] == 0
+        assert site.hits["/news/index_3.html"] == 1
+        assert site.hits["/news/2026/11/18/3001.html"] == 1
         for path, n in hits_before.items():
             if path.startswith("/news/20") or path.startswith("/news/show/"):
                 assert site.hits[path] == n, path  # the 404 too: it is retried after 1 h
-        # Page 1 had nothing new, so older list pages were not paged through.
+
+        # Caught up: page 1 has nothing new, so older list pages are not paged through.
+        hits_before = dict(site.hits)
+        row = summary(crawl(cfg))["county-news"]
+        assert row["new"] == 0 and row["updated"] == 0 and row["indexed"] == 0
         assert site.hits["/news/index_2.html"] == hits_before["/news/index_2.html"]
 
         # A new article appears on page 1: only it is fetched.
@@ -112,19 +121,19 @@ def test_news_list_pages_articles_and_incremental_recrawl(tmp_path, prefix, stor
         assert site.hits["/news/2026/11/21/1005.html"] == 1
         assert site.hits["/news/2026/11/20/1001.html"] == 1
     store.refresh()
-    assert store.count() == 6
+    assert store.count() == 7
 
     # Crawl statistics: the latest per source and one history doc per run, in ES.
     from storage.crawlstats import CrawlStatsStore
 
     stats = CrawlStatsStore(store.es, prefix)
     latest = stats.latest("county-news")
-    assert latest is not None and latest["runs"] == 3
+    assert latest is not None and latest["runs"] == 4
     assert latest["last_success"] == latest["last_run"]
-    assert latest["last_items_new"] == 1 and latest["items_known"] == 6
+    assert latest["last_items_new"] == 1 and latest["items_known"] == 7
     assert latest["median_gap_minutes"] is not None and latest["median_gap_minutes"] > 0
     runs = stats.runs("county-news")
-    assert [r["items_new"] for r in runs] == [1, 0, 5]
+    assert [r["items_new"] for r in runs] == [1, 0, 1, 5]
     assert runs[-1]["errors"] == {"robots_disallowed": 1, "http_404": 1}
 
 
@@ -245,3 +254,70 @@ def test_a_page_over_the_size_limit_is_abandoned_and_counted(tmp_path, prefix, s
     assert row["reasons"] == {"too_large": "1"}, row
     store.refresh()
     assert [d["title"] for d in store.search("", size=10)] == ["停水通知"]
+
+
+def test_a_burst_beyond_max_pages_is_caught_up_while_new_posts_push_it_down(
+        tmp_path, prefix, store):
+    def publish(site: LocalSite, newest: int) -> None:
+        """Articles 1..newest, two a list page, newest first."""
+        ids = list(range(newest, 0, -1))
+        pages = [ids[i:i + 2] for i in range(0, len(ids), 2)]
+        for n, chunk in enumerate(pages, 1):
+            name = "/news/index.html" if n == 1 else f"/news/index_{n}.html"
+            site.add(name, news_list(
+                [(f"/news/2026/11/20/{7000 + i}.html", f"第{i}条石桥镇道路维修进展通报",
+                  "2026-11-20") for i in chunk],
+                next_href=f"/news/index_{n + 1}.html" if n < len(pages) else None))
+        for i in ids:
+            site.add(f"/news/2026/11/20/{7000 + i}.html", article(
+                f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
+                [f"第{i}条通报：道路维修工程正在推进，预计月底完工。"] * 2))
+
+    with LocalSite() as site:
+        publish(site, 8)
+        cfg = write_config(tmp_path, [{
+            "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
+            "max_pages": 2, "start_urls": [site.url("/news/index.html")]}])
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"]) == (4, 1)  # 8..5; 4..1 left on pages 3-4
+
+        publish(site, 10)  # one page of new posts on top: 4..1 are now on pages 4-5
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"]) == (4, 1)  # 10, 9, then past 8..5 to 4, 3
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"]) == (2, 0)  # 2, 1: the list ends
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"]) == (0, 0)
+        assert site.hits["/news/index_2.html"] == 3  # caught up: page 1 only
+        assert all(site.hits[f"/news/2026/11/20/{7000 + i}.html"] == 1 for i in range(1, 11))
+    store.refresh()
+    assert store.count() == 10
+
+
+def test_sitemap_entries_over_the_budget_are_fetched_by_later_runs(tmp_path, prefix, store):
+    with LocalSite() as site:
+        urls = []
+        for i in range(150):
+            path = f"/a/{i}.html"
+            urls.append((site.url(path), f"2026-11-{1 + i // 10:02d}T09:00:00+08:00"))
+            if i != 7:  # one entry is gone: it fails, and backs off
+                site.add(path, article(f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
+                                       [f"第{i}条通报：道路维修工程正在推进。"] * 2))
+        site.add("/sitemap.xml", sitemap_index([(site.url("/sitemap-1.xml"),
+                                                 "2026-11-21T09:00:00+08:00")]),
+                 "application/xml")
+        site.add("/sitemap-1.xml", urlset(urls), "application/xml")
+        cfg = write_config(tmp_path, [{
+            "id": "county-sitemap", "name": "测试站点地图", "template": "sitemap",
+            "kind": "news", "max_pages": 1, "start_urls": [site.url("/sitemap.xml")]}])
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert (row["new"], row["deferred"]) == (100, 50)  # the newest 100
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert (row["new"], row["deferred"]) == (49, 0) and row["reasons"] == {"http_404": "1"}
+        assert site.hits["/sitemap-1.xml"] == 2
+        # Entry 7 is backing off after its failure: the child is read again for it.
+        row = summary(crawl(cfg))["county-sitemap"]
+        assert site.hits["/sitemap-1.xml"] == 3 and row["new"] == 0
+        assert all(site.hits[f"/a/{i}.html"] == 1 for i in range(150))
+    store.refresh()
+    assert store.count() == 149
