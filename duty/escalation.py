@@ -4,9 +4,9 @@
 notified (first notification in the outbox) and is still firing and unacknowledged
 ``escalation.after[level]`` later goes to ``chain[0]`` (the shift leader), again that long
 later to ``chain[1]`` (the office head), and then to the last step again and again until
-someone runs ``yuqing alerts ack``. The wait is that of the watch level *now*, so a
-holiday escalates faster. In quiet hours (normal level, ``watch.quiet_hours``) only
-critical alerts escalate; the others take their next step in the morning. Each step's
+someone runs ``yuqing alerts ack``. The wait is that of the watch level of the shift on
+duty, so a holiday (and its 24-hour shift, to the next morning) escalates faster. In
+quiet hours (normal level, ``watch.quiet_hours``) only critical alerts escalate; the others take their next step in the morning. Each step's
 notification id is a hash of (alert, step, person): replaying a step after a crash sends
 nothing new. An escalation still waiting in the outbox (its channel was down) when the
 alert is acknowledged or resolved is cancelled: nobody is woken for an alert someone
@@ -73,9 +73,11 @@ def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime,
     alerts = [(a, acked) for a, acked in alerts if a.id not in stopped]
     if not esc.enabled:
         return report
-    wait = esc.after[watch_at(now).level]
-    quiet = cfg.watch.quiet(now)
     roster = DutyRoster(cfg.duty) if cfg.duty.people else None
+    # The level of the shift on duty: a holiday's 24-hour shift runs to day_start of the
+    # next day, and its watch with it (as quiet hours follow the night they began).
+    wait = esc.after[roster.at(now).level if roster else watch_at(now).level]
+    quiet = cfg.watch.quiet(now)
     floor = _SEVERITY.index(esc.min_severity)
     for alert, _ in alerts:
         if _SEVERITY.index(alert.severity.value) < floor:

@@ -368,6 +368,19 @@ def test_quiet_hours_hold_escalations_of_non_critical_alerts_until_morning(tmp_p
     assert escalate(cfg, ob, [(hw, False)], T(2026, 10, 2, 2, 0)).escalated
 
 
+def test_the_last_holiday_nights_escalation_keeps_the_holiday_wait(tmp_path):
+    # 国庆's last day is 10-07; its 24-hour shift runs to 08:30 on 10-08. At 02:00 the
+    # holiday watch still holds: 15 minutes, not the workday's 30.
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 10, 8, 1, 40)
+    assert DutyRoster(cfg.duty).at(t0).kind == "full"
+    a = alert(fired=t0)
+    with ob.transaction() as tx:
+        state.add_message(tx, "n1", "person:甲", "first", "t", "b", t0, [a])
+    assert escalate(cfg, ob, [(a, False)], t0 + timedelta(minutes=16)).escalated
+
+
 def test_resolved_alert_cancels_its_pending_escalation(tmp_path):
     cfg = make_cfg(tmp_path)
     ob = state.open_outbox(cfg)
