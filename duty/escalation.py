@@ -6,8 +6,8 @@ notified (first notification in the outbox) and is still firing and unacknowledg
 later to ``chain[1]`` (the office head), and then to the last step again and again until
 someone runs ``yuqing alerts ack``. The wait is that of the watch level of the shift on
 duty, so a holiday (and its 24-hour shift, to the next morning) escalates faster. In
-quiet hours (normal level, ``watch.quiet_hours``) only critical alerts escalate; the others take their next step in the morning. Each step's
-notification id is a hash of (alert, step, person): replaying a step after a crash sends
+quiet hours (normal level, ``watch.quiet_hours``) only critical alerts escalate; the
+others take their next step in the morning. Each step's notification id is a hash of (alert, step, person): replaying a step after a crash sends
 nothing new. An escalation still waiting in the outbox (its channel was down) when the
 alert is acknowledged or resolved is cancelled: nobody is woken for an alert someone
 already took.
