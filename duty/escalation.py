@@ -7,10 +7,10 @@ later to ``chain[1]`` (the office head), and then to the last step again and aga
 someone runs ``yuqing alerts ack``. The wait is that of the watch level of the shift on
 duty, so a holiday (and its 24-hour shift, to the next morning) escalates faster. In
 quiet hours (normal level, ``watch.quiet_hours``) only critical alerts escalate; the
-others take their next step in the morning. Each step's notification id is a hash of (alert, step, person): replaying a step after a crash sends
-nothing new. An escalation still waiting in the outbox (its channel was down) when the
-alert is acknowledged or resolved is cancelled: nobody is woken for an alert someone
-already took.
+others take their next step in the morning. Each step's notification id is a hash of
+(alert, step, person): replaying a step after a crash sends nothing new. An escalation
+still waiting in the outbox (its channel was down) when the alert is acknowledged,
+silenced or resolved is cancelled: nobody is woken for an alert someone already took.
 """
 
 from __future__ import annotations
