@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawlers.context import config_for
 from crawlers.extraction import extract
+from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
 from crawlers.state import CrawlState, Decision
 from yuqing.config import Config, Source
@@ -176,6 +177,7 @@ class SourceSpider(scrapy.Spider):
             self.state.touch(self.source.id, key, self.now())
             self.stat("yuqing/unchanged")
             return
+        response = self.decoded(response)
         for out in self.guarded(response, handler(response, **kwargs)):
             if isinstance(out, Item):
                 outcome = self.state.record(
@@ -192,7 +194,21 @@ class SourceSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """A list page (feed, board list, sitemap...): the template's ``parse_list``."""
+        response = self.decoded(response)
         yield from self.guarded(response, self.parse_list(response, **kwargs))
+
+    @staticmethod
+    def decoded(response: Response) -> Response:
+        """The page decoded as the extractor decodes it, for ``.text`` and every selector.
+
+        Scrapy trusts the HTTP charset, and servers in front of old GBK sites say
+        ``charset=utf-8``: templates and selector overrides then read U+FFFD garbage. The
+        extractor treats every declared charset as a hint to verify. The body stays as
+        fetched; only the encoding it is read with changes."""
+        if not isinstance(response, TextResponse):
+            return response
+        _, name = decode_html(response.body, _header_charset(response))
+        return response.replace(encoding=codec_for(name))
 
     def parse_list(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         raise NotImplementedError
@@ -238,11 +254,15 @@ class SourceSpider(scrapy.Spider):
     def article_item(self, response: Response, *, date_hint: datetime | None = None,
                      title_hint: str | None = None, metrics: Metrics | None = None,
                      **extra: Any) -> Item | None:
-        """Extract a page into an Item, or count it as dropped and return None."""
-        header_enc = _header_charset(response)
+        """Extract a page into an Item, or count it as dropped and return None.
+
+        ``response`` is ``decoded`` already (``_detail`` does it): its text is what the
+        extractor would decode, so the page is decoded once. A page served as binary
+        (``application/octet-stream``) has no text yet: the extractor decodes its bytes."""
+        page = response.text if isinstance(response, TextResponse) else response.body
         try:
-            ex = extract(response.body, response.url, fetched_at=self.now(),
-                         header_encoding=header_enc)
+            ex = extract(page, response.url, fetched_at=self.now(),
+                         header_encoding=_header_charset(response))
         except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
             self.drop(response.url, "extract_error", repr(exc)[:200])
             return None
