@@ -8,7 +8,6 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, time, timedelta
 from typing import Any, Self
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -21,6 +20,7 @@ from crawlers.context import config_for
 from crawlers.extraction import extract
 from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
+from crawlers.spiders.links import start_domains
 from crawlers.state import CrawlState, Decision
 from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
@@ -41,6 +41,11 @@ class SourceSpider(scrapy.Spider):
     """A spider instance is one configured source; the subclass is its template."""
 
     template = ""
+    # A feed or sitemap lists the site's own pages, also those on a sibling host
+    # (news.example.gov.cn listing www.example.gov.cn), so by default it may fetch from the
+    # whole registrable domain. Templates that discover links among all of a page's
+    # anchors keep to the start hosts, or other sites' links would pass for articles.
+    lists_own_pages = False
     config: Config  # set in from_crawler, from the crawler's settings
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -53,8 +58,8 @@ class SourceSpider(scrapy.Spider):
         self.source = source
         self.state = state
         self._visited: set[str] = set()
-        self.allowed_domains = source.allowed_domains or sorted(
-            {urlsplit(u).hostname or "" for u in source.start_urls})
+        self.allowed_domains = source.allowed_domains or start_domains(
+            source.start_urls, whole_site=self.lists_own_pages)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

@@ -16,6 +16,7 @@ from .base import SourceSpider
 
 class FeedSpider(SourceSpider):
     template = "feed"
+    lists_own_pages = True
 
     def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
         sel = scrapy.Selector(response, type="xml")

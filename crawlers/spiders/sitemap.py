@@ -22,6 +22,7 @@ PAGES_PER_LIST_PAGE = 100
 
 class SitemapSpider(SourceSpider):
     template = "sitemap"
+    lists_own_pages = True
 
     def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
         assert self.state is not None
