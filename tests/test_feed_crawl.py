@@ -186,3 +186,16 @@ def test_feed_entry_on_a_sibling_host_is_fetched_and_other_sites_are_counted(
     assert {h["title"] for h in store.search("", size=10)} == {"新民村道路年久失修",
                                                               "县医院开通预约挂号"}
 
+
+def test_rss_date_in_minus_0000_is_utc(tmp_path, prefix, store):
+    """RFC 5322 "-0000" is UTC from a sender that does not say where it is; the article page
+    shows no date, so the feed's date is the publish time."""
+    with LocalSite() as site:
+        site.add("/a/1.html", article("新民村道路年久失修", "", PARAS))
+        site.add("/rss.xml", rss([("新民村道路年久失修", site.url("/a/1.html"),
+                                   "Fri, 20 Nov 2026 02:00:00 -0000")]), "application/rss+xml")
+        proc = run_cli("--config", write_config(tmp_path, site), "crawl", "rss-news")
+        assert proc.returncode == 0, proc.stderr
+    store.refresh()
+    [hit] = store.search("", size=10)
+    assert hit["published_at"] == "2026-11-20T10:00:00+08:00"
