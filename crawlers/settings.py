@@ -21,6 +21,8 @@ RETRY_BACKOFF_SECONDS = 2.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawlers.offsite.CountedOffsiteMiddleware": 50,
 }
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False

@@ -8,7 +8,7 @@ import pytest
 
 from crawlers.spiders.board import labelled_fields
 from crawlers.spiders.dates import parse_list_date
-from crawlers.spiders.links import looks_like_document
+from crawlers.spiders.links import looks_like_document, start_domains
 from crawlers.state import CrawlState, Decision
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
 
@@ -85,6 +85,19 @@ def test_sitemap_lastmod_and_median_gap(tmp_path):
 ])
 def test_article_urls_are_told_from_navigation(url, is_doc):
     assert looks_like_document(url) is is_doc
+
+
+@pytest.mark.parametrize(("urls", "whole_site", "expected"), [
+    (["http://news.example.gov.cn/rss.xml"], True, ["example.gov.cn"]),
+    (["http://news.example.gov.cn/rss.xml"], False, ["news.example.gov.cn"]),
+    (["http://www.sina.com.cn/a.xml", "http://rss.sina.com.cn/b.xml"], True, ["sina.com.cn"]),
+    (["http://bbs.county.cn/sitemap.xml"], True, ["county.cn"]),
+    (["http://someone.github.io/feed.xml"], True, ["someone.github.io"]),  # private suffix
+    (["http://127.0.0.1:8000/feed.xml"], True, ["127.0.0.1"]),
+    (["http://LOCALHOST/feed.xml"], True, ["localhost"]),
+])
+def test_start_domains(urls, whole_site, expected):
+    assert start_domains(urls, whole_site=whole_site) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [

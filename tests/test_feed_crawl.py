@@ -8,12 +8,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import crawling
 from sites import article, atom, rss
 
 from yuqing.demo.server import LocalSite
 
 PARAS = ["石桥镇新民村村民反映，村口道路年久失修，雨天积水严重，出行十分不便。",
          "村民希望有关部门尽快安排维修，镇里表示已派人现场查看并制定维修方案。"]
+HOSPITAL = "县人民医院开通线上预约挂号服务，群众就医更加便捷。"
 
 
 def write_config(tmp_path, site: LocalSite) -> str:
@@ -147,3 +149,53 @@ def test_plain_scrapy_crawl_runs_a_configured_source(tmp_path, prefix, store):
     store.refresh()
     assert [h["title"] for h in store.search("积水")] == ["新民村道路年久失修"]
     assert "no source 'nope' in the configuration" in bad.stderr
+
+
+def test_feed_entry_on_a_sibling_host_is_fetched_and_other_sites_are_counted(
+        tmp_path, prefix, store):
+    """A feed lists its site's own articles, also on a sibling host of the same registrable
+    domain; an entry on another site, or a redirect to one, is dropped, counted and logged."""
+    news, www = "http://news.example.gov.cn", "http://www.example.gov.cn"
+    other, elsewhere = "http://www.other.gov.cn", "http://www.elsewhere.com.cn"
+    with LocalSite() as site:
+        # The fixture site is also the crawl's HTTP proxy, so these host names need no DNS.
+        site.add(f"{www}/a/1.html", article("新民村道路年久失修", "2026-11-20 09:15", PARAS))
+        site.add(f"{news}/a/2.html", article("县医院开通预约挂号", "2026-11-21 10:00",
+                                             [HOSPITAL] * 3))
+        site.add(f"{news}/go/3", "", status=301, Location=f"{elsewhere}/a/3.html")
+        site.add(f"{elsewhere}/a/3.html", article("外站文章", "2026-11-21 10:00", PARAS))
+        site.add(f"{other}/a/4.html", article("外站文章", "2026-11-21 10:00", PARAS))
+        site.add(f"{news}/rss.xml", rss([
+            ("新民村道路年久失修", f"{www}/a/1.html", "Fri, 20 Nov 2026 09:15:00 +0800"),
+            ("县医院开通预约挂号", f"{news}/a/2.html", "Sat, 21 Nov 2026 10:00:00 +0800"),
+            ("跳转到外站", f"{news}/go/3", "Sat, 21 Nov 2026 10:00:00 +0800"),
+            ("外站文章", f"{other}/a/4.html", "Sat, 21 Nov 2026 10:00:00 +0800"),
+        ]), "application/rss+xml")
+        cfg = crawling.write_config(tmp_path, [{
+            "id": "county-news", "name": "县政府网", "template": "feed", "kind": "news",
+            "start_urls": [f"{news}/rss.xml"]}])
+        proc = crawling.crawl(cfg, env={"http_proxy": site.base,
+                                        "no_proxy": "127.0.0.1,localhost"})
+        assert site.hits[f"{elsewhere}/a/3.html"] == site.hits[f"{other}/a/4.html"] == 0
+    row = crawling.summary(proc)["county-news"]
+    assert row["new"] == 2 and row["reasons"] == {"offsite": "2"}, proc.stdout
+    assert f"dropped {other}/a/4.html: offsite" in proc.stderr
+    assert (f"dropped {elsewhere}/a/3.html: offsite" in proc.stderr
+            and f"redirected from {news}/go/3" in proc.stderr)
+    store.refresh()
+    assert {h["title"] for h in store.search("", size=10)} == {"新民村道路年久失修",
+                                                              "县医院开通预约挂号"}
+
+
+def test_rss_date_in_minus_0000_is_utc(tmp_path, prefix, store):
+    """RFC 5322 "-0000" is UTC from a sender that does not say where it is; the article page
+    shows no date, so the feed's date is the publish time."""
+    with LocalSite() as site:
+        site.add("/a/1.html", article("新民村道路年久失修", "", PARAS))
+        site.add("/rss.xml", rss([("新民村道路年久失修", site.url("/a/1.html"),
+                                   "Fri, 20 Nov 2026 02:00:00 -0000")]), "application/rss+xml")
+        proc = run_cli("--config", write_config(tmp_path, site), "crawl", "rss-news")
+        assert proc.returncode == 0, proc.stderr
+    store.refresh()
+    [hit] = store.search("", size=10)
+    assert hit["published_at"] == "2026-11-20T10:00:00+08:00"

@@ -70,7 +70,8 @@ def normalize_encoding(name: str | None) -> str | None:
     return _ALIASES.get(canonical, canonical)
 
 
-def _codec(name: str) -> str:
+def codec_for(name: str) -> str:
+    """The Python codec that decodes a normalised name the way ``decode_html`` does."""
     return _CODEC.get(name, name)
 
 
@@ -170,7 +171,7 @@ def decode_html(body: bytes, header_encoding: str | None = None) -> tuple[str, s
     best_name, best_text, best_score = "utf-8", "", float("-inf")
     for rank, name in enumerate(candidates):
         try:
-            text = body.decode(_codec(name), "replace")
+            text = body.decode(codec_for(name), "replace")
         except (LookupError, ValueError):
             continue
         # Slight preference for earlier (declared) candidates to break near-ties.

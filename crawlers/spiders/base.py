@@ -9,18 +9,19 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Self
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawlers.context import config_for
 from crawlers.extraction import extract
+from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
+from crawlers.spiders.links import start_domains
 from crawlers.state import CrawlState, Decision
 from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
@@ -53,6 +54,11 @@ class SourceSpider(scrapy.Spider):
     """A spider instance is one configured source; the subclass is its template."""
 
     template = ""
+    # A feed or sitemap lists the site's own pages, also those on a sibling host
+    # (news.example.gov.cn listing www.example.gov.cn), so by default it may fetch from the
+    # whole registrable domain. Templates that discover links among all of a page's
+    # anchors keep to the start hosts, or other sites' links would pass for articles.
+    lists_own_pages = False
     config: Config  # set in from_crawler, from the crawler's settings
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -66,8 +72,8 @@ class SourceSpider(scrapy.Spider):
         self.state = state
         self._visited: set[str] = set()
         self._pending: dict[str, list[Fetched]] = {}
-        self.allowed_domains = source.allowed_domains or sorted(
-            {urlsplit(u).hostname or "" for u in source.start_urls})
+        self.allowed_domains = source.allowed_domains or start_domains(
+            source.start_urls, whole_site=self.lists_own_pages)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -230,6 +236,7 @@ class SourceSpider(scrapy.Spider):
             self.stat("yuqing/unchanged")
             self.done(key, ok=True)
             return
+        response = self.decoded(response)
         waiting = False
         for out in self.guarded(response, handler(response, **kwargs)):
             if isinstance(out, Item):
@@ -279,7 +286,21 @@ class SourceSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """A list page (feed, board list, sitemap...): the template's ``parse_list``."""
+        response = self.decoded(response)
         yield from self.guarded(response, self.parse_list(response, **kwargs))
+
+    @staticmethod
+    def decoded(response: Response) -> Response:
+        """The page decoded as the extractor decodes it, for ``.text`` and every selector.
+
+        Scrapy trusts the HTTP charset, and servers in front of old GBK sites say
+        ``charset=utf-8``: templates and selector overrides then read U+FFFD garbage. The
+        extractor treats every declared charset as a hint to verify. The body stays as
+        fetched; only the encoding it is read with changes."""
+        if not isinstance(response, TextResponse):
+            return response
+        _, name = decode_html(response.body, _header_charset(response))
+        return response.replace(encoding=codec_for(name))
 
     def parse_list(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         raise NotImplementedError
@@ -326,11 +347,15 @@ class SourceSpider(scrapy.Spider):
     def article_item(self, response: Response, *, date_hint: datetime | None = None,
                      title_hint: str | None = None, metrics: Metrics | None = None,
                      **extra: Any) -> Item | None:
-        """Extract a page into an Item, or count it as dropped and return None."""
-        header_enc = _header_charset(response)
+        """Extract a page into an Item, or count it as dropped and return None.
+
+        ``response`` is ``decoded`` already (``_detail`` does it): its text is what the
+        extractor would decode, so the page is decoded once. A page served as binary
+        (``application/octet-stream``) has no text yet: the extractor decodes its bytes."""
+        page = response.text if isinstance(response, TextResponse) else response.body
         try:
-            ex = extract(response.body, response.url, fetched_at=self.now(),
-                         header_encoding=header_enc)
+            ex = extract(page, response.url, fetched_at=self.now(),
+                         header_encoding=_header_charset(response))
         except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
             self.drop(response.url, "extract_error", repr(exc)[:200])
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from .base import SourceSpider
 
 class FeedSpider(SourceSpider):
     template = "feed"
+    lists_own_pages = True
 
     def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
         sel = scrapy.Selector(response, type="xml")
@@ -43,20 +45,22 @@ class FeedSpider(SourceSpider):
             yield item
 
 
-def _entry_date(entry: scrapy.Selector) -> Any:
+def _entry_date(entry: scrapy.Selector) -> datetime | None:
     raw = (entry.xpath("pubDate/text()").get() or entry.xpath("published/text()").get()
            or entry.xpath("updated/text()").get() or "").strip()
     if not raw:
         return None
     try:
         when = parsedate_to_datetime(raw)
+        if when.tzinfo is None:
+            # RFC 5322 "-0000" is UTC from a sender that does not say where it is; Python
+            # returns it naive, and reading it as Shanghai time put it 8 hours early.
+            when = when.replace(tzinfo=UTC)
     except (TypeError, ValueError):
-        from datetime import datetime
-
         try:
             when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=SHANGHAI)
+        if when.tzinfo is None:  # an ISO time without a zone is the site's local time
+            when = when.replace(tzinfo=SHANGHAI)
     return when.astimezone(SHANGHAI)

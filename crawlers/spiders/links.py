@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import scrapy
+import tldextract
 from scrapy.http import Response
 
 _DOC_SUFFIX = re.compile(r"\.(s?html?|php|aspx?|jsp)$", re.I)
@@ -47,6 +48,26 @@ def looks_like_document(url: str) -> bool:
     if re.search(r"\d", path) and _DOC_SUFFIX.search(path):
         return True
     return bool(query and _ID_QUERY.search(query))
+
+
+# The public suffix list tldextract ships (Scrapy depends on it): never downloaded, so a
+# crawl host without internet access decides the same. Private suffixes (github.io) count,
+# so two owners under one of them stay two sites.
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                  include_psl_private_domains=True)
+
+
+def registrable_domain(host: str) -> str:
+    """The domain one registrant owns: example.gov.cn for news.example.gov.cn, sina.com.cn
+    for www.sina.com.cn. An IP address or a name without a public suffix is itself."""
+    return _SUFFIXES(host).top_domain_under_public_suffix or host
+
+
+def start_domains(urls: list[str], *, whole_site: bool) -> list[str]:
+    """The domains a source stays on when its config names none: the start URLs' hosts
+    (and their subdomains), or with ``whole_site`` their registrable domains."""
+    hosts = {(urlsplit(u).hostname or "").lower() for u in urls}
+    return sorted({registrable_domain(h) if whole_site else h for h in hosts})
 
 
 def same_site(url: str, domains: list[str]) -> bool:

@@ -39,6 +39,7 @@ class _Child:
 
 class SitemapSpider(SourceSpider):
     template = "sitemap"
+    lists_own_pages = True
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
