@@ -53,7 +53,7 @@ def backoff(attempts: int, d: Delivery) -> timedelta:
     # its 43rd failure in about 19 h, and 2**42 × 30 s overflows timedelta.
     doublings = min(max(0, attempts - 1), 40)
     seconds = d.backoff_initial.total_seconds() * 2.0 ** doublings
-    return min(timedelta(seconds=min(seconds, d.backoff_max.total_seconds())), d.backoff_max)
+    return timedelta(seconds=min(seconds, d.backoff_max.total_seconds()))
 
 
 def fallback_id(nid: str, receiver: str) -> str:

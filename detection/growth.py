@@ -139,7 +139,7 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
         end = now - timedelta(days=back)
         if known_since is not None and end - s.window < known_since:
             break
-        if day_type_of(end.date()) != kind:  # end is in Beijing time too
+        if day_type_of(end.date()) != kind:
             continue
         counts.append(series.count(end - s.window, end))
         if len(counts) >= s.baseline_windows:

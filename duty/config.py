@@ -92,10 +92,13 @@ def _per_level_minutes(normal: int, holiday: int, sensitive: int):
                     "sensitive": timedelta(minutes=sensitive)}
 
 
+_ESCALATION_WAITS = _per_level_minutes(30, 15, 10)
+
+
 class Escalation(_Model):
     enabled: bool = True
     # Not acknowledged this long after it was last notified → the next step of the chain.
-    after: dict[WatchLevel, Duration] = Field(default_factory=_per_level_minutes(30, 15, 10))
+    after: dict[WatchLevel, Duration] = Field(default_factory=_ESCALATION_WAITS)
     # Each step's receiver; the last is repeated until someone acknowledges.
     chain: list[str] = Field(default_factory=lambda: ["@shift-leader", "@office-head"],
                              min_length=1)
@@ -107,7 +110,7 @@ class Escalation(_Model):
     def _every_level(cls, v: dict[str, timedelta]) -> dict[str, timedelta]:
         # {normal: 20m} changes the normal wait; the other levels keep theirs (a missing
         # level would stop escalation on the first holiday).
-        return {**_per_level_minutes(30, 15, 10)(), **v}
+        return {**_ESCALATION_WAITS(), **v}
 
 
 class Heartbeat(_Model):

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from alerts.config import is_special_receiver
 from alerts.message import render
 from watch.levels import watch_at
 from yuqing.records import Alert, AlertStatus
@@ -103,7 +104,7 @@ def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime,
         step += 1
         while True:
             target = esc.chain[min(step, len(esc.chain)) - 1]
-            if target.startswith("@") or target.startswith("person:"):
+            if is_special_receiver(target):
                 receivers = person_receivers(people_for(cfg, target, [alert], now, roster))
             else:
                 receivers = [target]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from alerts.config import PERSON_PREFIX, AlertingConfig, Receiver
+from alerts.config import PERSON_PREFIX, AlertingConfig, Receiver, is_special_receiver
 from alerts.routing import Plan, Planned
 from yuqing.records import Alert
 
@@ -31,7 +31,7 @@ def effective_alerting(cfg) -> AlertingConfig:
     # A person without channels (listed for the roster only) hands their messages to the
     # duty fallback, or else to the root route's receiver: never to nobody.
     root = cfg.alerting.route.receiver
-    spare = cfg.duty.fallback or (root if root and not root.startswith("@") else None)
+    spare = root if root and not is_special_receiver(root) else None
     people = [Receiver(name=f"{PERSON_PREFIX}{p.name}", channels=p.channels,
                        fallback=cfg.duty.fallback or (None if p.channels else spare))
               for p in cfg.duty.people]
@@ -54,10 +54,6 @@ def people_for(cfg, receiver: str, alerts: Sequence[Alert], now: datetime,
     who = {"@on-duty": shift.officer, "@shift-leader": shift.leader,
            "@office-head": shift.office_head}.get(receiver)
     return [who] if who else []
-
-
-def _special(receiver: str) -> bool:
-    return receiver.startswith("@") or receiver.startswith(PERSON_PREFIX)
 
 
 def person_receivers(names: Iterable[str]) -> list[str]:
@@ -88,22 +84,26 @@ def expand_plan(cfg, plan: Plan, now: datetime) -> Plan:
         out.append(replace(p, notification=note))
 
     root = cfg.alerting.route.receiver or ""
+    root_people = is_special_receiver(root)
     for p in plan.notifications:
         rec = p.notification.receiver
-        if _special(rec):
-            names = people_for(cfg, rec, p.alerts, now, roster)
-            if not names:
-                # The plan already counts this group as sent: dropping it would tell
-                # nobody, ever. The root receiver (the duty office) answers instead.
-                names = people_for(cfg, root, p.alerts, now, roster) if _special(root) else []
-                log.warning("receiver %s means nobody at %s; notification %s goes to the "
-                            "root receiver %s instead", rec, now, p.notification.id, root)
-                if not names:
-                    add(p, root if not _special(root) else rec)
-            for r in person_receivers(names):
-                add(p, r)
-        else:
+        if not is_special_receiver(rec):
             add(p, rec)
+            continue
+        names = people_for(cfg, rec, p.alerts, now, roster)
+        if not names:
+            # The plan already counts this group as sent: dropping it would tell nobody,
+            # ever. The root receiver (the duty office) answers instead.
+            log.warning("receiver %s means nobody at %s; notification %s goes to the "
+                        "root receiver %s instead", rec, now, p.notification.id, root)
+            if not root_people:
+                add(p, root)
+                continue
+            names = people_for(cfg, root, p.alerts, now, roster)
+            if not names:
+                add(p, rec)  # nobody at all: left undelivered, reported as stuck
+        for r in person_receivers(names):
+            add(p, r)
     if cfg.duty.grid.auto:
         for p in list(out):
             if p.kind == "repeat":

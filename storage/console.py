@@ -12,7 +12,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from yuqing.records import SHANGHAI
+from yuqing.records import SHANGHAI, in_shanghai
 
 from .items import build_query
 
@@ -20,11 +20,6 @@ from .items import build_query
 HIDDEN_FIELDS = ["author", "tokens", "simhash", "reply_text"]
 FACETS = {"source_id": "source_id", "township": "townships", "category": "category",
           "sentiment": "sentiment_label"}
-
-
-def local(t: datetime) -> datetime:
-    """``t``, a naive time taken as Asia/Shanghai."""
-    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
 
 
 @dataclass(frozen=True)
@@ -49,9 +44,9 @@ class Filters:
             # A time without an offset is meant in Asia/Shanghai; sent as it is,
             # Elasticsearch would read it as UTC, eight hours off.
             if self.since:
-                rng["gte"] = local(self.since).isoformat()
+                rng["gte"] = in_shanghai(self.since).isoformat()
             if self.until:
-                rng["lt"] = local(self.until).isoformat()
+                rng["lt"] = in_shanghai(self.until).isoformat()
             out.append({"range": {"published_at": rng}})
         return out
 

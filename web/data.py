@@ -15,9 +15,10 @@ from alerts.matchers import parse_matcher
 from alerts.silences import Silence, matches_any_alert
 from reports.data import heat
 from storage import open_alert_stores, open_console_queries, open_report_queries
-from storage.console import Filters, local
+from storage.console import Filters
 from storage.reports_queries import Span
 from yuqing.config import Config
+from yuqing.records import in_shanghai
 
 from .db import ConsoleDB, User
 
@@ -25,9 +26,7 @@ EVENT_DAYS = 14  # the events page looks back two weeks: long enough for a slow 
 
 
 def parse_time(value: str | None) -> datetime | None:
-    from yuqing.records import SHANGHAI
-
-    return datetime.fromisoformat(value).astimezone(SHANGHAI) if value else None
+    return in_shanghai(datetime.fromisoformat(value)) if value else None
 
 
 class ConsoleData:
@@ -135,7 +134,7 @@ class ConsoleData:
         if not comment.strip():
             raise ValueError("请填写静默原因")
         # A naive time (a datetime-local field, a script) is meant in Asia/Shanghai.
-        end = local(until) if until else now + parse_duration(duration or "2h")
+        end = in_shanghai(until) if until else now + parse_duration(duration or "2h")
         if end <= now:
             raise ValueError("到期时间必须晚于现在")
         s = Silence.create(matchers, starts_at=now, ends_at=end, created_by=user.name,

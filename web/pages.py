@@ -286,13 +286,13 @@ def _local_time(value: str) -> Any:
         return None
     from datetime import datetime
 
-    from yuqing.records import SHANGHAI
+    from yuqing.records import in_shanghai
 
     try:
         t = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError("到期时间格式不对") from None
-    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+    return in_shanghai(t)
 
 
 @router.get("/silences")

@@ -15,7 +15,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from yuqing.config import validation_problems
-from yuqing.records import SHANGHAI
+from yuqing.records import in_shanghai
 
 TIME_EXAMPLE = "e.g. 2026-11-20T08:30 or 2026-11-20T08:30:00+08:00"
 STDIN = "-"
@@ -33,7 +33,7 @@ def iso_time(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO-8601 time ({TIME_EXAMPLE})") from None
-    return t.astimezone(SHANGHAI) if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+    return in_shanghai(t)
 
 
 def positive_int(text: str) -> int:

@@ -68,6 +68,12 @@ class _Record(BaseModel):
         return self.model_dump(mode="json")
 
 
+def in_shanghai(t: datetime) -> datetime:
+    """``t`` in Asia/Shanghai: a time without an offset is taken as Beijing time (as
+    officers and exports write it), one with an offset is converted."""
+    return t.astimezone(SHANGHAI) if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
