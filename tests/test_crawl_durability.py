@@ -71,7 +71,7 @@ def test_items_waiting_in_the_pipeline_are_fetched_again_after_a_kill(tmp_path, 
 
 def test_items_are_flushed_while_the_crawl_waits_for_a_slow_page(tmp_path, prefix, store):
     with LocalSite() as site:
-        slow_site(site, delay=30)
+        slow_site(site, delay=45)
         cfg = config(tmp_path, site, flush_seconds=0.5)
         proc = start_crawl(cfg)
 
@@ -83,8 +83,12 @@ def test_items_are_flushed_while_the_crawl_waits_for_a_slow_page(tmp_path, prefi
                 return False
 
         try:
-            # Flushed on the timer: no further item arrives to trigger it.
-            assert wait_for(indexed, 20), "items waited for the slow page"
+            # The window starts when the slow page is requested, not at process start: a
+            # crawl starting on a busy machine (models, Scrapy) must not fail the test.
+            assert wait_for(lambda: site.hits[SLOW] > 0, 90), "the crawl never started"
+            # Flushed on the timer: no further item arrives to trigger it, and the slow
+            # page answers only after 45 s.
+            assert wait_for(indexed, 35), "items waited for the slow page"
             assert proc.poll() is None
         finally:
             proc.kill()
