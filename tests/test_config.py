@@ -52,6 +52,14 @@ CASES = [
     ("not a mapping", "- a\n- b\n", ["(top level): expected a mapping of keys"]),
     ("broken yaml", GAZ + "sources: [\n",
      ["line 4, column 1: invalid YAML: expected the node content, but found '<stream end>'"]),
+    # PyYAML raised a bare ValueError here: a traceback instead of a key.
+    ("impossible date", GAZ + "duty:\n  roster: {start: 2026-13-01}\n",
+     ["duty.roster.start: Input should be a valid date or datetime, month value is outside "
+      "expected range of 1-12"]),
+    # PyYAML keeps the last value: the first was silently ignored.
+    ("key given twice", GAZ + "crawl:\n  retries: 3\n  retries: 4\n",
+     ["line 5, column 3: invalid YAML: duplicate key 'retries' (first given at line 4); the "
+      "second would silently replace the first"]),
 ]
 
 

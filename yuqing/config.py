@@ -30,6 +30,7 @@ from duty.config import DutyConfig
 from watch.config import CalendarConfig, WatchConfig, WatchLevel
 from web.settings import WebConfig
 from yuqing.records import SourceKind
+from yuqing.yaml_loader import load_yaml
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "default.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -379,7 +380,7 @@ def load_config(path: Path | str | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(chosen, [f"cannot read file: {exc.strerror or exc}"]) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
