@@ -11,7 +11,14 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alerts.config import Channel, Duration
+from alerts.config import (
+    PERSON_PREFIX,
+    SPECIAL_RECEIVERS,
+    AlertingConfig,
+    Channel,
+    Duration,
+    Route,
+)
 from watch.config import WatchLevel
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -175,14 +182,40 @@ class DutyConfig(_Model):
         for key, people in self.grid.people.items():
             for j, n in enumerate(people):
                 need(f"{root}.grid.people.{key}[{j}]", n)
-        special = ("@on-duty", "@shift-leader", "@office-head", "@grid")
         for i, step in enumerate(self.escalation.chain):
-            if step not in special and step not in receivers and not (
-                    step.startswith("person:") and step[7:] in known):
+            if not self._receiver_known(step, receivers):
                 out.append(f"{root}.escalation.chain[{i}]: unknown receiver {step!r}")
         hb = self.heartbeat.receiver
-        if hb not in special and hb not in receivers:
+        if not self._receiver_known(hb, receivers):
             out.append(f"{root}.heartbeat.receiver: unknown receiver {hb!r}")
         if self.fallback is not None and self.fallback not in receivers:
             out.append(f"{root}.fallback: unknown receiver {self.fallback!r}")
+        return out
+
+    def _receiver_known(self, name: str, receivers: set[str]) -> bool:
+        if name in SPECIAL_RECEIVERS or name in receivers:
+            return True
+        return name.startswith(PERSON_PREFIX) and self._has_person(name)
+
+    def _has_person(self, receiver: str) -> bool:
+        return any(p.name == receiver.removeprefix(PERSON_PREFIX) for p in self.people)
+
+    def person_problems(self, alerting: AlertingConfig, root: str = "alerting") -> list[str]:
+        """``person:NAME`` receivers of the alerting section that name nobody in
+        ``duty.people``: such a route or fallback would deliver to no one."""
+        out: list[str] = []
+
+        def check(path: str, name: str | None) -> None:
+            if name and name.startswith(PERSON_PREFIX) and not self._has_person(name):
+                out.append(f"{path}: {name!r}: {name.removeprefix(PERSON_PREFIX)!r} is not "
+                           "in duty.people")
+
+        def walk(route: Route, path: str) -> None:
+            check(f"{path}.receiver", route.receiver)
+            for k, child in enumerate(route.routes):
+                walk(child, f"{path}.routes[{k}]")
+
+        walk(alerting.route, f"{root}.route")
+        for i, r in enumerate(alerting.receivers):
+            check(f"{root}.receivers[{i}].fallback", r.fallback)
         return out

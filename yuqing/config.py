@@ -355,6 +355,31 @@ def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return [(_key_path(e["loc"]), _message(e)) for e in exc.errors()]
 
 
+def _cross_key_problems(cfg: Config) -> list[str]:
+    """Checks that span keys (receiver names, fallback cycles), each naming its key path."""
+    problems = cfg.gazetteer.problems("gazetteer")
+    problems += cfg.alerting.problems("alerting")
+    receivers = [r.name for r in cfg.alerting.receivers]
+    problems += cfg.duty.problems(set(receivers), "duty")
+    problems += cfg.duty.person_problems(cfg.alerting, "alerting")
+    send = cfg.scheduler.report_send
+    if send is not None and send not in receivers:
+        # The report goes to a receiver's channels directly (no roster expansion); an
+        # unknown one would fail at 08:00 every day, after the report was written.
+        problems.append(f"scheduler.report_send: undefined receiver {send!r}; defined: "
+                        f"{', '.join(receivers) or '(none)'}")
+    towns = {t.name: t for t in cfg.gazetteer.townships}
+    for i, src in enumerate(cfg.sources):
+        if src.region is not None and src.region not in towns:
+            # Taken as given it would become a township label no leader answers for.
+            alias = [t.name for t in towns.values() if src.region in t.aliases]
+            hint = (f"write the township's name {alias[0]!r}" if alias else
+                    f"townships: {', '.join(towns) or '(none)'}")
+            problems.append(f"sources[{i}].region: {src.region!r} is not a township of "
+                            f"gazetteer.townships; {hint}")
+    return problems
+
+
 def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(path, ["(top level): expected a mapping of keys"])
@@ -363,10 +388,7 @@ def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     except ValidationError as exc:
         problems = [f"{key}: {msg}" for key, msg in validation_problems(exc)]
         raise ConfigError(path, problems) from None
-    # Checks that span keys (receiver names, fallback cycles) name their own key paths.
-    problems = cfg.gazetteer.problems("gazetteer")
-    problems += cfg.alerting.problems("alerting")
-    problems += cfg.duty.problems({r.name for r in cfg.alerting.receivers}, "duty")
+    problems = _cross_key_problems(cfg)
     if problems:
         raise ConfigError(path, problems)
     return cfg
