@@ -17,6 +17,7 @@ from alerts.config import (
     AlertingConfig,
     Channel,
     Duration,
+    PositiveDuration,
     Route,
 )
 from watch.config import WatchLevel
@@ -128,12 +129,12 @@ class Heartbeat(_Model):
     # name of an environment variable (ping_url_env); ping_url is for local testing.
     ping_url_env: str | None = None
     ping_url: str | None = None
-    ping_every: Duration = timedelta(minutes=5)
-    stale_after: Duration = timedelta(minutes=5)
+    ping_every: PositiveDuration = timedelta(minutes=5)
+    stale_after: PositiveDuration = timedelta(minutes=5)
     # A notification that has failed and is still not delivered this long after it was
     # queued (a revoked robot token, a dead mail server) is named in every heartbeat and
     # turns the ping into <url>/fail: an office that hears nothing must learn it elsewhere.
-    undelivered_after: Duration = timedelta(minutes=30)
+    undelivered_after: PositiveDuration = timedelta(minutes=30)
 
 
 class Grid(_Model):

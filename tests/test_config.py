@@ -65,10 +65,21 @@ CASES = [
      + SRC + "    region: 城关\n",
      ["sources[0].region: '城关' is not a township of gazetteer.townships; write the "
       "township's name '城关镇'"]),
+    # APScheduler took 0 for one second; a zero lease let every host's scheduler lead.
+    ("zero detection interval", GAZ + "scheduler:\n  detect_every: 0s\n  lease_ttl: 0\n",
+     ["scheduler.detect_every: must be a positive duration",
+      "scheduler.lease_ttl: must be a positive duration"]),
+    ("report time without its zero", GAZ + "scheduler:\n  daily_report: '8:00'\n",
+     ["scheduler.daily_report: '8:00' is not a time of day like 08:00"]),
+    ("heap in other units", GAZ + "elasticsearch:\n  local: {heap: 512MB}\n",
+     ["elasticsearch.local.heap: '512MB' is not a heap size like 512m or 2g"]),
+    ("a word for a number", GAZ + "alerting:\n  delivery: {max_attempts: five}\n",
+     ["alerting.delivery.max_attempts: Input should be a valid integer, unable to parse "
+      "string as an integer, got 'five'"]),
     # PyYAML raised a bare ValueError here: a traceback instead of a key.
     ("impossible date", GAZ + "duty:\n  roster: {start: 2026-13-01}\n",
      ["duty.roster.start: Input should be a valid date or datetime, month value is outside "
-      "expected range of 1-12"]),
+      "expected range of 1-12, got '2026-13-01'"]),
     # PyYAML keeps the last value: the first was silently ignored.
     ("key given twice", GAZ + "crawl:\n  retries: 3\n  retries: 4\n",
      ["line 5, column 3: invalid YAML: duplicate key 'retries' (first given at line 4); the "

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.config import AlertingConfig, Duration
+from alerts.config import AlertingConfig, PositiveDuration
 from duty.config import DutyConfig
 from watch.config import CalendarConfig, WatchConfig, WatchLevel
 from web.settings import WebConfig
@@ -54,9 +54,16 @@ class LocalNode(_Model):
 
     version: str = "9.5.4"
     port: int = Field(9200, ge=1, le=65535)
-    heap: str = Field("512m", pattern=r"^\d+[mg]$")
+    heap: str = "512m"
     java_home: str | None = None
     user: str = "yuqing-es"
+
+    @field_validator("heap")
+    @classmethod
+    def _heap(cls, v: str) -> str:
+        if not re.match(r"^\d+[mg]$", v):
+            raise ValueError(f"{v!r} is not a heap size like 512m or 2g")
+        return v
 
 
 class ElasticsearchConfig(_Model):
@@ -255,28 +262,33 @@ class CrawlConfig(_Model):
     recheck_unreplied_days: int = Field(60, ge=0)
 
 
-_HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+def _hhmm(v: str | None) -> str | None:
+    if v is not None and not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", v):
+        raise ValueError(f"{v!r} is not a time of day like 08:00")
+    return v
 
 
 class SchedulerConfig(_Model):
     """``yuqing run``: how often each job runs, and how one instance is chosen."""
 
-    detect_every: Duration = timedelta(seconds=60)
-    escalate_every: Duration = timedelta(seconds=60)
-    heartbeat_every: Duration = timedelta(seconds=60)
-    crawl_check_every: Duration = timedelta(seconds=60)
+    detect_every: PositiveDuration = timedelta(seconds=60)
+    escalate_every: PositiveDuration = timedelta(seconds=60)
+    heartbeat_every: PositiveDuration = timedelta(seconds=60)
+    crawl_check_every: PositiveDuration = timedelta(seconds=60)
     # A job that missed its time by less than this still runs (once: coalesced).
-    misfire_grace: Duration = timedelta(minutes=10)
-    crawl_timeout: Duration = timedelta(hours=1)
+    misfire_grace: PositiveDuration = timedelta(minutes=10)
+    crawl_timeout: PositiveDuration = timedelta(hours=1)
     # SQLAlchemy URL of the persistent job store; default SQLite under the data dir.
     jobstore_url: str | None = None
     # file: one host (flock); elasticsearch: a lease document, for several hosts.
     lock: Literal["file", "elasticsearch"] = "file"
-    lease_ttl: Duration = timedelta(seconds=90)
-    daily_report: str | None = Field("08:00", pattern=_HHMM)
-    weekly_report: str | None = Field("08:00", pattern=_HHMM)  # Mondays
+    lease_ttl: PositiveDuration = timedelta(seconds=90)
+    daily_report: str | None = "08:00"
+    weekly_report: str | None = "08:00"  # Mondays
     report_format: Literal["docx", "html", "md"] = "docx"
     report_send: str | None = None  # receiver for the reports, if any
+
+    _times = field_validator("daily_report", "weekly_report")(_hhmm)
 
 
 class Config(_Model):
@@ -346,8 +358,14 @@ def _message(err: dict[str, Any]) -> str:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"got {err.get('input')!r}, expected one of {expected}"
-    msg = err["msg"]
-    return msg.removeprefix("Value error, ")
+    msg = err["msg"].removeprefix("Value error, ")
+    value = err.get("input")
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not of the expected form {err['ctx']['pattern']}"
+    if kind.endswith(("_parsing", "_type")) and isinstance(value, str | int | float | bool):
+        # The value seen, so the reader finds the line even when the key occurs many times.
+        return f"{msg}, got {value!r}"
+    return msg
 
 
 def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
