@@ -159,3 +159,18 @@ def test_a_person_can_receive_the_heartbeat(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert err.value.problems == ["duty.heartbeat.receiver: unknown receiver 'person:钱程'"]
+
+
+def test_python_dash_m_yuqing_checks_a_config(tmp_path):
+    # `python -m yuqing` failed ("'yuqing' is a package and cannot be directly executed").
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GAZ + "crawl: {retries: many}\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "yuqing", "check-config", str(bad)], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert f"{bad}: crawl.retries: Input should be a valid integer" in run.stderr
