@@ -184,16 +184,17 @@ class DutyConfig(_Model):
             for j, n in enumerate(people):
                 need(f"{root}.grid.people.{key}[{j}]", n)
         for i, step in enumerate(self.escalation.chain):
-            if not self._receiver_known(step, receivers):
+            if not self.receiver_known(step, receivers):
                 out.append(f"{root}.escalation.chain[{i}]: unknown receiver {step!r}")
         hb = self.heartbeat.receiver
-        if not self._receiver_known(hb, receivers):
+        if not self.receiver_known(hb, receivers):
             out.append(f"{root}.heartbeat.receiver: unknown receiver {hb!r}")
         if self.fallback is not None and self.fallback not in receivers:
             out.append(f"{root}.fallback: unknown receiver {self.fallback!r}")
         return out
 
-    def _receiver_known(self, name: str, receivers: set[str]) -> bool:
+    def receiver_known(self, name: str, receivers: set[str]) -> bool:
+        """A receiver, a special one, or ``person:NAME`` of someone in ``people``."""
         if name in SPECIAL_RECEIVERS or name in receivers:
             return True
         return name.startswith(PERSON_PREFIX) and self._has_person(name)
