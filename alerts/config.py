@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -62,6 +63,11 @@ def _positive(v: timedelta | None) -> timedelta | None:
     if v is not None and v <= timedelta(0):
         raise ValueError("must be a positive duration")
     return v
+
+
+# Intervals of running jobs: 0 would make APScheduler run a job every second, and a zero
+# lease would let every host's scheduler lead at once.
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
 
 
 class _Model(BaseModel):
@@ -288,5 +294,5 @@ class AlertingConfig(_Model):
         return out
 
 
-__all__ = ["AlertingConfig", "Delivery", "Duration", "InhibitRule", "MatcherError", "Receiver",
-           "Route", "parse_duration"]
+__all__ = ["AlertingConfig", "Delivery", "Duration", "InhibitRule", "MatcherError",
+           "PositiveDuration", "Receiver", "Route", "parse_duration"]

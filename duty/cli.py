@@ -151,6 +151,13 @@ def run_handover(args: argparse.Namespace) -> int:
     from storage import StorageUnavailable
 
     cfg = _config(args)
+    receivers = [r.name for r in cfg.alerting.receivers]
+    if args.send and not cfg.duty.receiver_known(args.send, set(receivers)):
+        # Queued, it would wait in the outbox forever ("no longer configured").
+        print(f"error: --send: unknown receiver {args.send!r}; configured: "
+              f"{', '.join(receivers)}, @on-duty, @shift-leader, @office-head, @grid, or "
+              "person:NAME of duty.people", file=sys.stderr)
+        return 2
     now = args.at or datetime.now(SHANGHAI)
     roster = DutyRoster(cfg.duty)
     if args.shift == "current":

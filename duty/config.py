@@ -11,7 +11,15 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alerts.config import Channel, Duration
+from alerts.config import (
+    PERSON_PREFIX,
+    SPECIAL_RECEIVERS,
+    AlertingConfig,
+    Channel,
+    Duration,
+    PositiveDuration,
+    Route,
+)
 from watch.config import WatchLevel
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -121,12 +129,12 @@ class Heartbeat(_Model):
     # name of an environment variable (ping_url_env); ping_url is for local testing.
     ping_url_env: str | None = None
     ping_url: str | None = None
-    ping_every: Duration = timedelta(minutes=5)
-    stale_after: Duration = timedelta(minutes=5)
+    ping_every: PositiveDuration = timedelta(minutes=5)
+    stale_after: PositiveDuration = timedelta(minutes=5)
     # A notification that has failed and is still not delivered this long after it was
     # queued (a revoked robot token, a dead mail server) is named in every heartbeat and
     # turns the ping into <url>/fail: an office that hears nothing must learn it elsewhere.
-    undelivered_after: Duration = timedelta(minutes=30)
+    undelivered_after: PositiveDuration = timedelta(minutes=30)
 
 
 class Grid(_Model):
@@ -175,14 +183,41 @@ class DutyConfig(_Model):
         for key, people in self.grid.people.items():
             for j, n in enumerate(people):
                 need(f"{root}.grid.people.{key}[{j}]", n)
-        special = ("@on-duty", "@shift-leader", "@office-head", "@grid")
         for i, step in enumerate(self.escalation.chain):
-            if step not in special and step not in receivers and not (
-                    step.startswith("person:") and step[7:] in known):
+            if not self.receiver_known(step, receivers):
                 out.append(f"{root}.escalation.chain[{i}]: unknown receiver {step!r}")
         hb = self.heartbeat.receiver
-        if hb not in special and hb not in receivers:
+        if not self.receiver_known(hb, receivers):
             out.append(f"{root}.heartbeat.receiver: unknown receiver {hb!r}")
         if self.fallback is not None and self.fallback not in receivers:
             out.append(f"{root}.fallback: unknown receiver {self.fallback!r}")
+        return out
+
+    def receiver_known(self, name: str, receivers: set[str]) -> bool:
+        """A receiver, a special one, or ``person:NAME`` of someone in ``people``."""
+        if name in SPECIAL_RECEIVERS or name in receivers:
+            return True
+        return name.startswith(PERSON_PREFIX) and self._has_person(name)
+
+    def _has_person(self, receiver: str) -> bool:
+        return any(p.name == receiver.removeprefix(PERSON_PREFIX) for p in self.people)
+
+    def person_problems(self, alerting: AlertingConfig, root: str = "alerting") -> list[str]:
+        """``person:NAME`` receivers of the alerting section that name nobody in
+        ``duty.people``: such a route or fallback would deliver to no one."""
+        out: list[str] = []
+
+        def check(path: str, name: str | None) -> None:
+            if name and name.startswith(PERSON_PREFIX) and not self._has_person(name):
+                out.append(f"{path}: {name!r}: {name.removeprefix(PERSON_PREFIX)!r} is not "
+                           "in duty.people")
+
+        def walk(route: Route, path: str) -> None:
+            check(f"{path}.receiver", route.receiver)
+            for k, child in enumerate(route.routes):
+                walk(child, f"{path}.routes[{k}]")
+
+        walk(alerting.route, f"{root}.route")
+        for i, r in enumerate(alerting.receivers):
+            check(f"{root}.receivers[{i}].fallback", r.fallback)
         return out

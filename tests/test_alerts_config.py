@@ -97,7 +97,8 @@ def test_alerting_section_is_optional_and_valid_configs_load(tmp_path):
     path.write_text(GAZ, encoding="utf-8")
     cfg = load_config(path)
     assert cfg.alerting.route.receiver == "duty-office"
-    path.write_text(BASE + """    group_by: [rule, township]
+    # The parentheses matter: BASE's receivers are replaced, not given twice.
+    path.write_text((BASE + """    group_by: [rule, township]
     group_wait: 30s
     repeat_interval: 1h30m
     routes:
@@ -117,7 +118,7 @@ def test_alerting_section_is_optional_and_valid_configs_load(tmp_path):
         - {type: email, host: smtp.example.cn, user: yq, password_env: SMTP_PW,
            sender: yq@example.cn, to: [duty@example.cn]}
   time_intervals: [春节]
-""".replace("  receivers:\n    - name: duty\n    - name: mail\n", ""), encoding="utf-8")
+""").replace("  receivers:\n    - name: duty\n    - name: mail\n", ""), encoding="utf-8")
     cfg = load_config(path)
     assert cfg.alerting.route.routes[0].continue_ is True
     assert cfg.alerting.route.repeat_interval.total_seconds() == 5400

@@ -79,6 +79,17 @@ def test_handover_shift_errors_name_the_shifts_of_that_day(capsys) -> None:
     assert line.startswith("error: --shift: 'yesterday' is not a shift id: DATE/day")
 
 
+def test_handover_refuses_to_send_to_an_unknown_receiver(prefix, tmp_path, monkeypatch,
+                                                          capsys) -> None:
+    # It queued the hand-over to 'nobody', where it waited forever, and exited 0.
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path))
+    for wrong in ("duty-ofice", "person:无名氏"):
+        assert _error_lines(["handover", "--send", wrong], capsys) == [
+            f"error: --send: unknown receiver {wrong!r}; configured: duty-office, @on-duty, "
+            "@shift-leader, @office-head, @grid, or person:NAME of duty.people"]
+    assert not (tmp_path / "state" / "outbox.sqlite").exists()
+
+
 @pytest.mark.parametrize("months", ["-5", "0", "two"])
 def test_retention_refuses_a_period_that_would_drop_everything(months: str, capsys) -> None:
     err = _usage_error(["es", "retention", "--dry-run", f"--months={months}"], capsys)

@@ -52,6 +52,38 @@ CASES = [
     ("not a mapping", "- a\n- b\n", ["(top level): expected a mapping of keys"]),
     ("broken yaml", GAZ + "sources: [\n",
      ["line 4, column 1: invalid YAML: expected the node content, but found '<stream end>'"]),
+    # A person:NAME nobody has: the route delivered to no one, and check-config said ok.
+    ("route to a person not in duty.people", GAZ + "alerting:\n  route:\n"
+     "    receiver: duty-office\n    routes:\n"
+     "      - {matchers: ['severity=\"critical\"'], receiver: 'person:张三'}\n",
+     ["alerting.route.routes[0].receiver: 'person:张三': '张三' is not in duty.people"]),
+    # Sent to directly at 08:00: an unknown receiver failed there, every day, only logged.
+    ("report sent to an unknown receiver", GAZ + "scheduler:\n  report_send: duty-ofice\n",
+     ["scheduler.report_send: undefined receiver 'duty-ofice'; defined: duty-office"]),
+    # Taken as a township label that no leader answers for.
+    ("region that is no township", GAZ + "  townships: [{name: 城关镇, aliases: [城关]}]\n"
+     + SRC + "    region: 城关\n",
+     ["sources[0].region: '城关' is not a township of gazetteer.townships; write the "
+      "township's name '城关镇'"]),
+    # APScheduler took 0 for one second; a zero lease let every host's scheduler lead.
+    ("zero detection interval", GAZ + "scheduler:\n  detect_every: 0s\n  lease_ttl: 0\n",
+     ["scheduler.detect_every: must be a positive duration",
+      "scheduler.lease_ttl: must be a positive duration"]),
+    ("report time without its zero", GAZ + "scheduler:\n  daily_report: '8:00'\n",
+     ["scheduler.daily_report: '8:00' is not a time of day like 08:00"]),
+    ("heap in other units", GAZ + "elasticsearch:\n  local: {heap: 512MB}\n",
+     ["elasticsearch.local.heap: '512MB' is not a heap size like 512m or 2g"]),
+    ("a word for a number", GAZ + "alerting:\n  delivery: {max_attempts: five}\n",
+     ["alerting.delivery.max_attempts: Input should be a valid integer, unable to parse "
+      "string as an integer, got 'five'"]),
+    # PyYAML raised a bare ValueError here: a traceback instead of a key.
+    ("impossible date", GAZ + "duty:\n  roster: {start: 2026-13-01}\n",
+     ["duty.roster.start: Input should be a valid date or datetime, month value is outside "
+      "expected range of 1-12, got '2026-13-01'"]),
+    # PyYAML keeps the last value: the first was silently ignored.
+    ("key given twice", GAZ + "crawl:\n  retries: 3\n  retries: 4\n",
+     ["line 5, column 3: invalid YAML: duplicate key 'retries' (first given at line 4); the "
+      "second would silently replace the first"]),
 ]
 
 
@@ -114,3 +146,31 @@ def test_a_partial_per_level_setting_keeps_the_other_levels(tmp_path):
     assert {k: v.total_seconds() / 60 for k, v in cfg.duty.escalation.after.items()} == {
         "normal": 20, "holiday": 15, "sensitive": 10}
     assert cfg.watch.crawl_factor == {"normal": 1.0, "holiday": 0.3, "sensitive": 0.5}
+
+
+def test_a_person_can_receive_the_heartbeat(tmp_path):
+    # README: "a person is the receiver person:NAME"; the heartbeat refused one.
+    path = tmp_path / "county.yaml"
+    path.write_text(GAZ + "duty:\n  people: [{name: 赵敏}]\n"
+                    "  heartbeat: {receiver: 'person:赵敏'}\n", encoding="utf-8")
+    assert load_config(path).duty.heartbeat.receiver == "person:赵敏"
+    path.write_text(GAZ + "duty:\n  people: [{name: 赵敏}]\n"
+                    "  heartbeat: {receiver: 'person:钱程'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.problems == ["duty.heartbeat.receiver: unknown receiver 'person:钱程'"]
+
+
+def test_python_dash_m_yuqing_checks_a_config(tmp_path):
+    # `python -m yuqing` failed ("'yuqing' is a package and cannot be directly executed").
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GAZ + "crawl: {retries: many}\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "yuqing", "check-config", str(bad)], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert f"{bad}: crawl.retries: Input should be a valid integer" in run.stderr

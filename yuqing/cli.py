@@ -383,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     de = sub.add_parser("demo", help="run the whole pipeline on a bundled local demo web")
     de.add_argument("--port", type=int, default=0, help="port for the demo web (default: any)")
-    de.add_argument("--keep-es", action="store_true", help="leave the local node running")
+    de.add_argument("--keep-es", action="store_true",
+                    help="no effect: the local node always keeps running (kept for old scripts)")
     de.add_argument("--serve", action="store_true", help="keep serving the duty console "
                     "until Ctrl-C")
     de.add_argument("--no-web", action="store_true", help="do not start the duty console")

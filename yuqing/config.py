@@ -25,11 +25,12 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.config import AlertingConfig, Duration
+from alerts.config import AlertingConfig, PositiveDuration
 from duty.config import DutyConfig
 from watch.config import CalendarConfig, WatchConfig, WatchLevel
 from web.settings import WebConfig
 from yuqing.records import SourceKind
+from yuqing.yaml_loader import load_yaml
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "default.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -53,9 +54,16 @@ class LocalNode(_Model):
 
     version: str = "9.5.4"
     port: int = Field(9200, ge=1, le=65535)
-    heap: str = Field("512m", pattern=r"^\d+[mg]$")
+    heap: str = "512m"
     java_home: str | None = None
     user: str = "yuqing-es"
+
+    @field_validator("heap")
+    @classmethod
+    def _heap(cls, v: str) -> str:
+        if not re.match(r"^\d+[mg]$", v):
+            raise ValueError(f"{v!r} is not a heap size like 512m or 2g")
+        return v
 
 
 class ElasticsearchConfig(_Model):
@@ -254,28 +262,33 @@ class CrawlConfig(_Model):
     recheck_unreplied_days: int = Field(60, ge=0)
 
 
-_HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+def _hhmm(v: str | None) -> str | None:
+    if v is not None and not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", v):
+        raise ValueError(f"{v!r} is not a time of day like 08:00")
+    return v
 
 
 class SchedulerConfig(_Model):
     """``yuqing run``: how often each job runs, and how one instance is chosen."""
 
-    detect_every: Duration = timedelta(seconds=60)
-    escalate_every: Duration = timedelta(seconds=60)
-    heartbeat_every: Duration = timedelta(seconds=60)
-    crawl_check_every: Duration = timedelta(seconds=60)
+    detect_every: PositiveDuration = timedelta(seconds=60)
+    escalate_every: PositiveDuration = timedelta(seconds=60)
+    heartbeat_every: PositiveDuration = timedelta(seconds=60)
+    crawl_check_every: PositiveDuration = timedelta(seconds=60)
     # A job that missed its time by less than this still runs (once: coalesced).
-    misfire_grace: Duration = timedelta(minutes=10)
-    crawl_timeout: Duration = timedelta(hours=1)
+    misfire_grace: PositiveDuration = timedelta(minutes=10)
+    crawl_timeout: PositiveDuration = timedelta(hours=1)
     # SQLAlchemy URL of the persistent job store; default SQLite under the data dir.
     jobstore_url: str | None = None
     # file: one host (flock); elasticsearch: a lease document, for several hosts.
     lock: Literal["file", "elasticsearch"] = "file"
-    lease_ttl: Duration = timedelta(seconds=90)
-    daily_report: str | None = Field("08:00", pattern=_HHMM)
-    weekly_report: str | None = Field("08:00", pattern=_HHMM)  # Mondays
+    lease_ttl: PositiveDuration = timedelta(seconds=90)
+    daily_report: str | None = "08:00"
+    weekly_report: str | None = "08:00"  # Mondays
     report_format: Literal["docx", "html", "md"] = "docx"
     report_send: str | None = None  # receiver for the reports, if any
+
+    _times = field_validator("daily_report", "weekly_report")(_hhmm)
 
 
 class Config(_Model):
@@ -345,13 +358,44 @@ def _message(err: dict[str, Any]) -> str:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"got {err.get('input')!r}, expected one of {expected}"
-    msg = err["msg"]
-    return msg.removeprefix("Value error, ")
+    msg = err["msg"].removeprefix("Value error, ")
+    value = err.get("input")
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not of the expected form {err['ctx']['pattern']}"
+    if kind.endswith(("_parsing", "_type")) and isinstance(value, str | int | float | bool):
+        # The value seen, so the reader finds the line even when the key occurs many times.
+        return f"{msg}, got {value!r}"
+    return msg
 
 
 def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     """(key path, what is wrong) per error, in words, without pydantic's input dumps."""
     return [(_key_path(e["loc"]), _message(e)) for e in exc.errors()]
+
+
+def _cross_key_problems(cfg: Config) -> list[str]:
+    """Checks that span keys (receiver names, fallback cycles), each naming its key path."""
+    problems = cfg.gazetteer.problems("gazetteer")
+    problems += cfg.alerting.problems("alerting")
+    receivers = [r.name for r in cfg.alerting.receivers]
+    problems += cfg.duty.problems(set(receivers), "duty")
+    problems += cfg.duty.person_problems(cfg.alerting, "alerting")
+    send = cfg.scheduler.report_send
+    if send is not None and send not in receivers:
+        # The report goes to a receiver's channels directly (no roster expansion); an
+        # unknown one would fail at 08:00 every day, after the report was written.
+        problems.append(f"scheduler.report_send: undefined receiver {send!r}; defined: "
+                        f"{', '.join(receivers) or '(none)'}")
+    towns = {t.name: t for t in cfg.gazetteer.townships}
+    for i, src in enumerate(cfg.sources):
+        if src.region is not None and src.region not in towns:
+            # Taken as given it would become a township label no leader answers for.
+            alias = [t.name for t in towns.values() if src.region in t.aliases]
+            hint = (f"write the township's name {alias[0]!r}" if alias else
+                    f"townships: {', '.join(towns) or '(none)'}")
+            problems.append(f"sources[{i}].region: {src.region!r} is not a township of "
+                            f"gazetteer.townships; {hint}")
+    return problems
 
 
 def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
@@ -362,10 +406,7 @@ def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     except ValidationError as exc:
         problems = [f"{key}: {msg}" for key, msg in validation_problems(exc)]
         raise ConfigError(path, problems) from None
-    # Checks that span keys (receiver names, fallback cycles) name their own key paths.
-    problems = cfg.gazetteer.problems("gazetteer")
-    problems += cfg.alerting.problems("alerting")
-    problems += cfg.duty.problems({r.name for r in cfg.alerting.receivers}, "duty")
+    problems = _cross_key_problems(cfg)
     if problems:
         raise ConfigError(path, problems)
     return cfg
@@ -379,7 +420,7 @@ def load_config(path: Path | str | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(chosen, [f"cannot read file: {exc.strerror or exc}"]) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
