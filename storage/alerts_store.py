@@ -111,6 +111,26 @@ class _VersionedIndex:
         resp = self.es.search(index=self.alias, query=query, size=size, sort=sort)
         return [h["_source"] for h in resp["hits"]["hits"]]
 
+    def _every(self, query: dict[str, Any], page: int = 1000) -> list[dict]:
+        """Every match, however many: pages of ``page`` by search_after on the unique id
+        (a bounded search would silently leave the rest out)."""
+        try:
+            if not self.es.indices.exists_alias(name=self.alias):
+                return []
+            out: list[dict] = []
+            after: list[Any] | None = None
+            while True:
+                extra = {"search_after": after} if after is not None else {}
+                resp = self.es.search(index=self.alias, query=query, size=page,
+                                      sort=[{"id": "asc"}], **extra)
+                hits = resp["hits"]["hits"]
+                out += [h["_source"] for h in hits]
+                if len(hits) < page:
+                    return out
+                after = hits[-1]["sort"]
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(f"Elasticsearch unavailable: {exc}") from exc
+
 
 MIN_PREFIX = 4  # characters of an id an officer must type
 
@@ -173,6 +193,19 @@ class AlertStore(_VersionedIndex):
         must_not = [{"exists": {"field": "handled_at"}}] if open_only else []
         return self._search({"bool": {"filter": filters, "must_not": must_not}}, size,
                             [{"fired_at": {"order": "desc"}}])
+
+    def firing_or_fired_since(self, since: datetime, *, page: int = 1000
+                              ) -> list[dict[str, Any]]:
+        """Every alert still firing and every alert fired at or after ``since``: all that a
+        detection cycle needs (cool-downs, resolution, reminders), and all of it."""
+        return self._every({"bool": {"should": [
+            {"term": {"status": "firing"}},
+            {"range": {"fired_at": {"gte": since.isoformat()}}}],
+            "minimum_should_match": 1}}, page)
+
+    def firing(self, *, page: int = 1000) -> list[dict[str, Any]]:
+        """Every firing alert (escalation must see each one)."""
+        return self._every({"term": {"status": "firing"}}, page)
 
     def _patch(self, alert_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         doc = self.get(alert_id)

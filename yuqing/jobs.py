@@ -93,7 +93,9 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
         # Observation began when the collected data begins (quiet keys count as zeros
         # from then on), not at the first complaint.
         detector.started = earliest
-    docs = alert_store.list(size=1000)
+    # Firing ones (to resolve and remind) and those inside the cool-down (to respect it):
+    # every one of them, however busy the week.
+    docs = alert_store.firing_or_fired_since(now - s.cooldown)
     stored = [_as_alert(d) for d in docs]
     # Acknowledged or handled: someone has it. Repeating it every repeat_interval for
     # its three days of cool-down (and afresh each morning after quiet hours) is noise.
@@ -144,7 +146,7 @@ def _firing_with_ack(cfg: Config, also: Iterable[str] = ()) -> list[tuple[Alert,
     from storage import open_alert_stores
 
     alert_store, _ = open_alert_stores(cfg)
-    docs = {d["id"]: d for d in alert_store.list(status="firing", size=1000)}
+    docs = {d["id"]: d for d in alert_store.firing()}
     for alert_id in also:
         if alert_id not in docs and (d := alert_store.get(alert_id)) is not None:
             docs[alert_id] = d
