@@ -251,3 +251,28 @@ def test_the_first_day_of_a_holiday_without_an_earlier_holiday_in_reach_is_judge
     assert alert.labels["township"] == "河口镇" and alert.count == 12 + 2
     assert 1.5 < alert.baseline < 2.5  # the days off it was compared with
     assert "周末" in alert.summary  # and it says so
+
+
+def test_thresholds_follow_the_duty_day_across_midnight():
+    # A day's watch runs to the next day_start (08:30), as its shifts and quiet hours do.
+    from datetime import UTC
+
+    from detection.sensitivity import configured_sensitivity
+    from yuqing.config import load_config
+
+    cfg = load_config(None)
+    normal, holiday = Sensitivity(), Sensitivity().scaled(0.75)
+
+    def at(*t: int) -> Sensitivity:
+        when = datetime(*t, tzinfo=SHANGHAI)
+        assert configured_sensitivity(cfg, when.astimezone(UTC)) == (
+            s := configured_sensitivity(cfg, when))  # a machine clock in UTC: the same
+        return s
+
+    # 国庆 2026 ends on 10-07; its 24-hour shift is still on at 01:00 on 10-08.
+    assert at(2026, 10, 8, 1, 0) == holiday
+    assert at(2026, 10, 8, 8, 30) == normal
+    # The night before it is a normal night with quiet hours: a warning there is not
+    # turned critical (12 → 9 items) by a holiday that starts with the morning shift.
+    assert at(2026, 10, 1, 0, 30) == normal
+    assert at(2026, 10, 1, 8, 30) == holiday

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from detection.detector import Detector
-from detection.sensitivity import sensitivity_at
+from detection.sensitivity import configured_sensitivity
 from yuqing.config import Config
 from yuqing.observations import ObservationCache
 from yuqing.records import Alert, AlertStatus, Severity
@@ -79,7 +79,7 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
 
     configure(cfg.calendar)
     report = CycleReport()
-    s = sensitivity_at(now, factors=cfg.watch.sensitivity_factor)
+    s = configured_sensitivity(cfg, now)
     store = open_store(cfg)
     alert_store, silence_store = open_alert_stores(cfg)
     since = now - timedelta(days=s.baseline_days + 1) - s.window
