@@ -203,6 +203,17 @@ class AlertStore(_VersionedIndex):
             {"range": {"fired_at": {"gte": since.isoformat()}}}],
             "minimum_should_match": 1}}, page)
 
+    def for_handover(self, start: datetime, until: datetime, *, page: int = 1000
+                     ) -> list[dict[str, Any]]:
+        """Every alert fired or handled in [start, until) and every one still open
+        (firing, not handled): what a shift hands over, however busy the shifts after."""
+        span = {"gte": start.isoformat(), "lt": until.isoformat()}
+        return self._every({"bool": {"should": [
+            {"range": {"fired_at": span}}, {"range": {"handled_at": span}},
+            {"bool": {"filter": [{"term": {"status": "firing"}}],
+                      "must_not": [{"exists": {"field": "handled_at"}}]}}],
+            "minimum_should_match": 1}}, page)
+
     def firing(self, *, page: int = 1000) -> list[dict[str, Any]]:
         """Every firing alert (escalation must see each one)."""
         return self._every({"term": {"status": "firing"}}, page)
