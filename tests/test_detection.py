@@ -232,6 +232,9 @@ def test_just_after_midnight_the_window_is_compared_as_the_day_it_holds():
     items = _office_hours(61, start, 12)  # to the end of 30 September
     at = datetime(2026, 10, 1, 0, 5, tzinfo=SHANGHAI)
     assert _place_alerts(items, at) == []
+    from datetime import UTC
+
+    assert _place_alerts(items, at.astimezone(UTC)) == []  # a machine clock in UTC
     # The same workday, judged in its own afternoon, was ordinary too (a control).
     assert _place_alerts(items, datetime(2026, 9, 30, 23, 0, tzinfo=SHANGHAI)) == []
 
