@@ -270,14 +270,16 @@ class SilenceStore(_VersionedIndex):
         return Silence.model_validate(hits[0]) if hits else None
 
     def list(self, *, active_at: datetime | None = None, size: int = 500) -> list[Silence]:
-        """Every silence, or those in effect at ``active_at`` (what routing needs)."""
-        query: dict[str, Any] = {"match_all": {}}
+        """The latest ``size`` silences, or every one in effect at ``active_at`` (what
+        routing needs: a silence left unread would let its alerts through)."""
         if active_at is not None:
             t = active_at.isoformat()
-            query = {"bool": {"filter": [{"range": {"starts_at": {"lte": t}}},
-                                         {"range": {"ends_at": {"gt": t}}}]}}
+            docs = self._every({"bool": {"filter": [{"range": {"starts_at": {"lte": t}}},
+                                                    {"range": {"ends_at": {"gt": t}}}]}})
+            return sorted((Silence.model_validate(d) for d in docs),
+                          key=lambda s: s.ends_at, reverse=True)
         try:
-            docs = self._search(query, size, [{"ends_at": {"order": "desc"}}])
+            docs = self._search({"match_all": {}}, size, [{"ends_at": {"order": "desc"}}])
         except _UNAVAILABLE as exc:
             raise StorageUnavailable(f"Elasticsearch unavailable: {exc}") from exc
         return [Silence.model_validate(d) for d in docs]
