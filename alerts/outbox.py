@@ -25,7 +25,10 @@ from typing import Any
 
 from yuqing.records import Alert
 
-from .routing import GroupState, Plan, StateKey
+from .routing import LEGACY_PREFIX, GroupState, Plan, StateKey
+
+# PRAGMA user_version: 1 = group keys are escaped (alerts.routing.group_key).
+GROUP_KEYS_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifications (
@@ -120,6 +123,7 @@ class Outbox:
         self.db.execute("PRAGMA synchronous=FULL")
         self._migrate()
         self.db.executescript(SCHEMA)
+        self._mark_legacy_group_keys()
 
     def _migrate(self) -> None:
         """Outboxes made before ``cancelled`` existed: SQLite cannot alter a CHECK
@@ -136,6 +140,19 @@ class Outbox:
                     db.execute(stmt)
             db.execute("INSERT INTO notifications SELECT * FROM notifications_v1")
             db.execute("DROP TABLE notifications_v1")
+
+    def _mark_legacy_group_keys(self) -> None:
+        """Group state from before group keys were escaped (user_version 0) is renamed to
+        ``legacy:<key>``: routing finds a group's old state by its old key once, carries it
+        over to the new key (so nothing is sent as "first" again), and no new key can ever
+        meet an old, ambiguous one. Pending notifications are untouched: they go out by id."""
+        with self.transaction() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] >= GROUP_KEYS_VERSION:
+                return
+            db.execute("UPDATE groups SET group_key = ? || group_key WHERE "
+                       "substr(group_key, 1, ?) != ?",
+                       (LEGACY_PREFIX, len(LEGACY_PREFIX), LEGACY_PREFIX))
+            db.execute(f"PRAGMA user_version = {GROUP_KEYS_VERSION}")
 
     def close(self) -> None:
         self.db.close()

@@ -14,6 +14,8 @@ unchanged, still-firing group is re-sent after ``repeat_interval``.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -92,10 +94,32 @@ def match_routes(route: ResolvedRoute, labels: Mapping[str, str]) -> list[Resolv
     return found or [route]
 
 
+# Outbox group state stored before keys were escaped carries this prefix (alerts.outbox
+# renames it on upgrade), so only that state is ever looked up by a legacy key.
+LEGACY_PREFIX = "legacy:"
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _group_names(route: ResolvedRoute, labels: Mapping[str, str]) -> list[str]:
+    return sorted(labels) if "..." in route.group_by else sorted(route.group_by)
+
+
 def group_key(route: ResolvedRoute, labels: Mapping[str, str]) -> str:
-    names = sorted(labels) if "..." in route.group_by else sorted(route.group_by)
-    inner = ",".join(f'{n}="{labels.get(n, "")}"' for n in names)
+    """``root.1.0:{rule="growing",township="河口镇"}``. Values (and unusual names) are
+    JSON strings, so a value holding ``",township="`` cannot pass for another label set;
+    plain values give the same key as before escaping existed."""
+    def name(n: str) -> str:
+        return n if _PLAIN_NAME.fullmatch(n) else json.dumps(n, ensure_ascii=False)
+
+    inner = ",".join(f"{name(n)}={json.dumps(labels.get(n, ''), ensure_ascii=False)}"
+                     for n in _group_names(route, labels))
     return f"{route.path}:{{{inner}}}"
+
+
+def legacy_group_key(route: ResolvedRoute, labels: Mapping[str, str]) -> str:
+    """The key as it was built before escaping (ambiguous): only to find old state."""
+    inner = ",".join(f'{n}="{labels.get(n, "")}"' for n in _group_names(route, labels))
+    return f"{LEGACY_PREFIX}{route.path}:{{{inner}}}"
 
 
 # -- muting ------------------------------------------------------------------------------
@@ -182,13 +206,14 @@ def _firing(alerts: Iterable[Alert]) -> list[Alert]:
 
 
 def _groups(root: ResolvedRoute, alerts: Sequence[Alert]
-            ) -> dict[StateKey, tuple[ResolvedRoute, list[Alert]]]:
-    groups: dict[StateKey, tuple[ResolvedRoute, list[Alert]]] = {}
+            ) -> dict[StateKey, tuple[ResolvedRoute, str, list[Alert]]]:
+    """(receiver, group key) -> (route, legacy key, members)."""
+    groups: dict[StateKey, tuple[ResolvedRoute, str, list[Alert]]] = {}
     for a in alerts:
         labels = alert_labels(a)
         for r in match_routes(root, labels):
             k = (r.receiver, group_key(r, labels))
-            groups.setdefault(k, (r, []))[1].append(a)
+            groups.setdefault(k, (r, legacy_group_key(r, labels), []))[2].append(a)
     return groups
 
 
@@ -214,10 +239,14 @@ def plan(cfg: AlertingConfig, alerts: Iterable[Alert], now: datetime,
     out = Plan(muted=mute_reasons(cfg, firing, now, silences))
     live = [a for a in firing if a.id not in out.muted]
     root = resolve_routes(cfg.route)
-    for k, (route, members) in sorted(_groups(root, live).items()):
+    for k, (route, legacy, members) in sorted(_groups(root, live).items()):
         receiver, key = k
         ids = tuple(sorted(a.id for a in members))
-        prev = state.get(k) or GroupState(receiver=receiver, group_key=key, created_at=now)
+        # State from before the upgrade: the group goes on where it was (not "first"
+        # again), under its new key from now on.
+        prev = state.get(k) or state.get((receiver, legacy))
+        prev = (replace(prev, group_key=key) if prev is not None else
+                GroupState(receiver=receiver, group_key=key, created_at=now))
         kind: Kind | None = None
         if prev.last_sent_at is None:
             if now >= prev.created_at + route.group_wait:

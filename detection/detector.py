@@ -179,6 +179,8 @@ class Detector:
         title = f"{subject}快速增长：{hours}小时内{v.count}条"
         summary = (f"{subject}在{hours}小时内出现{v.count}条，同类时段基线{v.baseline:g}条，"
                    f"增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。")
+        if "+" in v.compared_with:
+            summary += "此前节假日无可比记录，基线含周末。"
         if keywords:
             summary += f"关键词：{'、'.join(keywords[:5])}。"
         # A warning that turns critical within the hour is a new alert, not an update of

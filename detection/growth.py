@@ -3,11 +3,12 @@
 For each key (an event, a category × township, a monitoring scheme) the count of complaint
 items in the current window (24 h ending at ``now``) is compared with the same window on
 earlier days of the same day type (workday / weekend / official holiday) — like with like,
-so a holiday's quiet or a Monday's backlog is not news. Significance is the Poisson upper
-tail P(X ≥ count | λ = baseline mean); an alert needs a minimum count, a growth factor
-and a tail probability below the threshold, and then the key cools down. A key with no
-history (a brand-new event) gets a small prior rate, so an event that grows fast from
-nothing fires too.
+so a holiday's quiet or a Monday's backlog is not news. A window's day type is that of its
+middle, and a holiday short of holiday history borrows weekends (``FALLBACK_DAY_TYPE``).
+Significance is the Poisson upper tail P(X ≥ count | λ = baseline mean); an alert needs
+a minimum count, a growth factor and a tail probability below the threshold, and then the
+key cools down. A key with no history (a brand-new event) gets a small prior rate, so an
+event that grows fast from nothing fires too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from watch.calendar import day_type
 from yuqing.records import SHANGHAI
 
 MIN_HISTORY = 3
+# The nearest like of a day type with too little history of its own: a holiday is a day
+# off. Holidays are weeks apart, so the first days of one often have no earlier holiday
+# within the baseline horizon.
+FALLBACK_DAY_TYPE = {"holiday": "weekend"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,9 @@ class Verdict:
     refs: list[str]
     window_start: datetime
     history_windows: int
+    # The day types of the baseline windows: the window's own, or "holiday+weekend"
+    # when days off filled in for a holiday history too short to judge by.
+    compared_with: str = ""
 
 
 def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
@@ -133,17 +141,29 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
     if count < (s.min_count if needs_history else s.event_min_count):
         return None
     now = now.astimezone(SHANGHAI)  # the calendar day is Beijing's
-    kind = day_type_of(now.date())
+    # A window is of the day type of its middle, the day most of it holds: at 00:05 on a
+    # holiday's first day the last 24 hours are the workday before, and compared with
+    # holiday windows that ordinary workday looks like a burst.
+    half = s.window / 2
+    kind = day_type_of((now - half).date())
+    fallback = FALLBACK_DAY_TYPE.get(kind)
     counts: list[int] = []
+    spare: list[int] = []  # windows of the fallback type, nearest first
     for back in range(1, s.baseline_days + 1):
         end = now - timedelta(days=back)
         if known_since is not None and end - s.window < known_since:
             break
-        if day_type_of(end.date()) != kind:
-            continue
-        counts.append(series.count(end - s.window, end))
+        t = day_type_of((end - half).date())
+        if t == kind:
+            counts.append(series.count(end - s.window, end))
+        elif t == fallback and len(spare) < s.baseline_windows:
+            spare.append(series.count(end - s.window, end))
         if len(counts) >= s.baseline_windows:
             break
+    compared_with = kind
+    if len(counts) < MIN_HISTORY and spare:
+        counts = (counts + spare)[:s.baseline_windows]
+        compared_with = f"{kind}+{fallback}"
     if needs_history and len(counts) < MIN_HISTORY:
         return None
     # One pseudo-window at the prior rate keeps a short, lucky-quiet history from making
@@ -161,4 +181,4 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
                    p_value=p, score=round(score, 2),
                    critical=count >= s.critical_count,
                    refs=series.refs_in(start, now), window_start=start,
-                   history_windows=len(counts))
+                   history_windows=len(counts), compared_with=compared_with)

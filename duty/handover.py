@@ -27,6 +27,9 @@ class HandoverData:
     notes: list[str] = field(default_factory=list)
 
 
+_NEVER = datetime(1970, 1, 1, tzinfo=SHANGHAI)  # (datetime.min overflows in comparisons)
+
+
 def _t(v: Any) -> datetime | None:
     if not v:
         return None
@@ -41,7 +44,8 @@ def gather(cfg, shift: Shift, now: datetime) -> HandoverData:
     until = min(shift.end, now)
     data = HandoverData(shift, until)
     alerts, _ = open_alert_stores(cfg)
-    docs = alerts.list(size=2000)
+    docs = sorted(alerts.for_handover(shift.start, until),
+                  key=lambda d: _t(d.get("fired_at")) or _NEVER, reverse=True)  # newest first
 
     def within(v: Any) -> bool:
         t = _t(v)

@@ -111,6 +111,26 @@ class _VersionedIndex:
         resp = self.es.search(index=self.alias, query=query, size=size, sort=sort)
         return [h["_source"] for h in resp["hits"]["hits"]]
 
+    def _every(self, query: dict[str, Any], page: int = 1000) -> list[dict]:
+        """Every match, however many: pages of ``page`` by search_after on the unique id
+        (a bounded search would silently leave the rest out)."""
+        try:
+            if not self.es.indices.exists_alias(name=self.alias):
+                return []
+            out: list[dict] = []
+            after: list[Any] | None = None
+            while True:
+                extra = {"search_after": after} if after is not None else {}
+                resp = self.es.search(index=self.alias, query=query, size=page,
+                                      sort=[{"id": "asc"}], **extra)
+                hits = resp["hits"]["hits"]
+                out += [h["_source"] for h in hits]
+                if len(hits) < page:
+                    return out
+                after = hits[-1]["sort"]
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(f"Elasticsearch unavailable: {exc}") from exc
+
 
 MIN_PREFIX = 4  # characters of an id an officer must type
 
@@ -174,6 +194,30 @@ class AlertStore(_VersionedIndex):
         return self._search({"bool": {"filter": filters, "must_not": must_not}}, size,
                             [{"fired_at": {"order": "desc"}}])
 
+    def firing_or_fired_since(self, since: datetime, *, page: int = 1000
+                              ) -> list[dict[str, Any]]:
+        """Every alert still firing and every alert fired at or after ``since``: all that a
+        detection cycle needs (cool-downs, resolution, reminders), and all of it."""
+        return self._every({"bool": {"should": [
+            {"term": {"status": "firing"}},
+            {"range": {"fired_at": {"gte": since.isoformat()}}}],
+            "minimum_should_match": 1}}, page)
+
+    def for_handover(self, start: datetime, until: datetime, *, page: int = 1000
+                     ) -> list[dict[str, Any]]:
+        """Every alert fired or handled in [start, until) and every one still open
+        (firing, not handled): what a shift hands over, however busy the shifts after."""
+        span = {"gte": start.isoformat(), "lt": until.isoformat()}
+        return self._every({"bool": {"should": [
+            {"range": {"fired_at": span}}, {"range": {"handled_at": span}},
+            {"bool": {"filter": [{"term": {"status": "firing"}}],
+                      "must_not": [{"exists": {"field": "handled_at"}}]}}],
+            "minimum_should_match": 1}}, page)
+
+    def firing(self, *, page: int = 1000) -> list[dict[str, Any]]:
+        """Every firing alert (escalation must see each one)."""
+        return self._every({"term": {"status": "firing"}}, page)
+
     def _patch(self, alert_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         doc = self.get(alert_id)
         if doc is None:
@@ -226,14 +270,16 @@ class SilenceStore(_VersionedIndex):
         return Silence.model_validate(hits[0]) if hits else None
 
     def list(self, *, active_at: datetime | None = None, size: int = 500) -> list[Silence]:
-        """Every silence, or those in effect at ``active_at`` (what routing needs)."""
-        query: dict[str, Any] = {"match_all": {}}
+        """The latest ``size`` silences, or every one in effect at ``active_at`` (what
+        routing needs: a silence left unread would let its alerts through)."""
         if active_at is not None:
             t = active_at.isoformat()
-            query = {"bool": {"filter": [{"range": {"starts_at": {"lte": t}}},
-                                         {"range": {"ends_at": {"gt": t}}}]}}
+            docs = self._every({"bool": {"filter": [{"range": {"starts_at": {"lte": t}}},
+                                                    {"range": {"ends_at": {"gt": t}}}]}})
+            return sorted((Silence.model_validate(d) for d in docs),
+                          key=lambda s: s.ends_at, reverse=True)
         try:
-            docs = self._search(query, size, [{"ends_at": {"order": "desc"}}])
+            docs = self._search({"match_all": {}}, size, [{"ends_at": {"order": "desc"}}])
         except _UNAVAILABLE as exc:
             raise StorageUnavailable(f"Elasticsearch unavailable: {exc}") from exc
         return [Silence.model_validate(d) for d in docs]

@@ -218,3 +218,51 @@ def test_every_channel_type_builds_a_url_apprise_accepts(monkeypatch):
     for u in urls:
         assert apprise.Apprise().add(u), u
     assert urls[5].startswith("jsons://hooks.example.cn/yq?team=duty&")
+
+
+def test_an_outbox_from_before_escaped_group_keys_is_carried_over(tmp_path, receivers,
+                                                                  monkeypatch):
+    # An outbox written before group keys escaped their values: its groups were notified
+    # at T0+30s, and one notification was still waiting to go out when the new version
+    # started. Nothing in flight is lost, and no group is announced as new a second time.
+    import json
+    import sqlite3
+
+    from alerts.outbox import SCHEMA
+
+    hook = receivers()
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url("/hook"))
+    cfg = config()
+    quoted = water_alert().model_copy(update={"id": "quoted-town",
+                                              "labels": {"township": '城关镇"北区'}})
+    groups = {"hekou-water": 'root:{township="河口镇"}',
+              "quoted-town": 'root:{township="城关镇"北区"}'}  # the old, unescaped form
+    path = tmp_path / "outbox.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(SCHEMA)
+    sent_at = (T0 + timedelta(seconds=30)).timestamp()
+    for (aid, key), status in zip(groups.items(), ("sent", "pending"), strict=True):
+        old.execute("INSERT INTO groups VALUES (?,?,?,?,?,?)",
+                    ("duty", key, T0.timestamp(), sent_at, json.dumps([aid]), 1))
+        old.execute("INSERT INTO notifications (id, receiver, group_key, kind, alert_ids, "
+                    "alerts, title, body, created_at, status, next_attempt_at, updated_at) "
+                    "VALUES (?,?,?,'first',?,'[]','t','b',?,?,?,?)",
+                    (f"n-{aid}", "duty", key, json.dumps([aid]), sent_at, status, sent_at,
+                     sent_at))
+    old.commit()
+    old.close()
+
+    outbox = Outbox(path)
+    now = T0 + timedelta(minutes=2)
+    r = dispatch(cfg, [water_alert(), quoted], now, outbox)
+    assert r.enqueued == 0  # both groups were told already
+    assert len(hook.accepted) == 1  # the one in flight, once
+    assert outbox.get("n-quoted-town").status == "sent"
+    assert dispatch(cfg, [water_alert(), quoted], now + timedelta(minutes=1), outbox).enqueued == 0
+    outbox.close()
+    outbox = Outbox(path)  # a second start migrates nothing again
+    later = T0 + timedelta(seconds=30) + timedelta(hours=4)
+    r = dispatch(cfg, [water_alert(), quoted], later, outbox)
+    assert sorted((p.kind, tuple(p.notification.alert_ids)) for p in r.plan.notifications) == [
+        ("repeat", ("hekou-water",)), ("repeat", ("quoted-town",))]
+    assert len(hook.accepted) == 3

@@ -202,3 +202,28 @@ def test_message_fits_the_channel_limit_without_cutting_characters():
     assert f"……另有 {40 - shown} 条未列出" in body
     tiny_title, tiny = render([a], limit=300)
     assert size(tiny_title) + size(tiny) <= 300 and tiny.endswith("…（已截断）")
+
+
+GROUP_BY_PLACE = AlertingConfig.model_validate({
+    "receivers": [{"name": "duty"}],
+    "route": {"receiver": "duty", "group_by": ["category", "township"], "group_wait": "30s"}})
+# Label values are free text (a category or scheme name someone typed): joined as they
+# are, these two different label sets once made the same group key.
+LOOKALIKES = [alert("x1", category='供水",township="河口镇', township=""),
+              alert("x2", category="供水", township='河口镇",township="')]
+
+
+def test_group_keys_of_different_label_sets_differ():
+    state = plan(GROUP_BY_PLACE, LOOKALIKES, T0, {}).state
+    p = plan(GROUP_BY_PLACE, LOOKALIKES, T0 + timedelta(seconds=30), state)
+    assert sorted(tuple(n.notification.alert_ids) for n in p.notifications) == [
+        ("x1",), ("x2",)]
+    assert len({n.group_key for n in p.notifications}) == 2
+    # And the one sent group does not count as the other having been told.
+    later = plan(GROUP_BY_PLACE, [LOOKALIKES[1]], T0, {}).state
+    sent = plan(GROUP_BY_PLACE, [LOOKALIKES[1]], T0 + timedelta(seconds=30), later).state
+    p = plan(GROUP_BY_PLACE, LOOKALIKES, T0 + timedelta(minutes=1), sent)
+    assert [n.notification.alert_ids for n in p.notifications] == []  # x1 waits its own
+    p = plan(GROUP_BY_PLACE, LOOKALIKES, T0 + timedelta(minutes=1, seconds=30), p.state)
+    assert [(n.kind, n.notification.alert_ids) for n in p.notifications] == [
+        ("first", ["x1"])]

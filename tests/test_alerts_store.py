@@ -114,3 +114,22 @@ def test_cli_ack_handle_silence(stores, capsys, monkeypatch):
     assert f"expired silence {sid}" in capsys.readouterr().out
     assert main(["alerts", "silence"]) == 0
     assert sid not in capsys.readouterr().out
+
+
+def test_every_active_silence_mutes_however_many_there_are(stores):
+    # A holiday with many narrow silences (one per known, handled complaint): the one
+    # ending soonest was beyond the 500 read, so its alerts were sent although silenced.
+    _, silences = stores
+    soon = Silence.create(['township="河口镇"'], starts_at=NOW, ends_at=NOW + timedelta(hours=1),
+                          created_by="张三", comment="水厂检修，已知情况", now=NOW)
+    others = [Silence.create([f'township="村{i}"'], starts_at=NOW,
+                             ends_at=NOW + timedelta(hours=2, minutes=i), created_by="张三",
+                             comment="已知情况", now=NOW) for i in range(520)]
+    ops: list[dict] = []
+    for s in [soon, *others]:
+        ops += [{"index": {"_index": silences.index, "_id": s.id}}, s.model_dump(mode="json")]
+    assert not silences.es.bulk(operations=ops, refresh=True)["errors"]
+    active = silences.list(active_at=NOW + timedelta(minutes=1))
+    assert len(active) == 1 + len(others)
+    [d] = dry_run(AlertingConfig(), [water()], NOW + timedelta(minutes=1), active)
+    assert d.muted_by and soon.id in d.muted_by

@@ -127,7 +127,11 @@ def test_slow_growth_is_not_mistaken_for_noise_or_a_burst():
         event_id=f"ev-j{i}", keywords=("物业",)) for i in range(9)]
     alerts = run(slow + jump)
     assert [a.rule for a in alerts] == ["growing_place_category"]
-    assert alerts[0].labels["township"] == "河口镇" and alerts[0].count >= 9
+    assert alerts[0].labels["township"] == "河口镇"
+    # Fired by the jump (on a Monday morning: against the windows that, like its own,
+    # hold mostly a Sunday).
+    assert {o.id for o in jump} & set(alerts[0].item_ids)
+    assert alerts[0].fired_at.date() == jump[0].when.date()
 
 
 def test_the_same_story_under_two_keys_fires_once():
@@ -193,3 +197,85 @@ def test_an_event_is_labelled_with_the_township_most_of_its_posts_name():
     posts[0] = Observation(**{**posts[0].__dict__, "townships": ("城关镇",)})
     [first, *_] = [a for a in run(bg + posts) if a.labels.get("event") == "ev-e"]
     assert first.labels["township"] == "河口镇" and "城关镇" in first.places
+
+
+def _office_hours(days: int, start: datetime, per_workday: int, *, off_day_rate: int = 0,
+                  prefix: str = "oh") -> list[Observation]:
+    """Board complaints filed in office hours: ``per_workday`` on a workday (make-up
+    workdays included), ``off_day_rate`` on a weekend or holiday."""
+    from watch.calendar import day_info
+
+    out = []
+    for d in range(days):
+        day = start + timedelta(days=d)
+        n = off_day_rate if day_info(day.date()).off_day else per_workday
+        out += [Observation(id=f"{prefix}-{d}-{i}", title="物业乱收费",
+                            when=day + timedelta(hours=9, minutes=i * 540 // max(n, 1)),
+                            complaint=True, category="城乡建设", townships=("河口镇",),
+                            event_id=f"ev-{prefix}-{d}-{i}", keywords=("物业",))
+                for i in range(n)]
+    return out
+
+
+def _place_alerts(items: list[Observation], at: datetime) -> list:
+    det = Detector(rules=frozenset({"place"}))
+    for o in items:
+        det.observe(o)
+    return det.evaluate(at, None, sensitivity_at(at))
+
+
+def test_just_after_midnight_the_window_is_compared_as_the_day_it_holds():
+    # 00:05 on the first day of the Golden Week: the last 24 hours are the workday of 30
+    # September with its ordinary dozen board complaints. Compared with holiday windows
+    # (quiet days) that ordinary workday looked like a burst on the first holiday night.
+    start = datetime(2026, 8, 1, tzinfo=SHANGHAI)
+    items = _office_hours(61, start, 12)  # to the end of 30 September
+    at = datetime(2026, 10, 1, 0, 5, tzinfo=SHANGHAI)
+    assert _place_alerts(items, at) == []
+    from datetime import UTC
+
+    assert _place_alerts(items, at.astimezone(UTC)) == []  # a machine clock in UTC
+    # The same workday, judged in its own afternoon, was ordinary too (a control).
+    assert _place_alerts(items, datetime(2026, 9, 30, 23, 0, tzinfo=SHANGHAI)) == []
+
+
+def test_the_first_day_of_a_holiday_without_an_earlier_holiday_in_reach_is_judged():
+    # 中秋 2026 (25-27 September) comes 96 days after 端午: no holiday within the 56-day
+    # baseline. Places and schemes waited for three holiday windows, so the first three
+    # days of the holiday, when the office watches hardest, were blind to them.
+    start = datetime(2026, 7, 20, tzinfo=SHANGHAI)
+    items = _office_hours(68, start, 2, off_day_rate=2)  # two a day, every day
+    burst_at = datetime(2026, 9, 25, 8, 0, tzinfo=SHANGHAI)
+    items += [Observation(id=f"moon-{i}", title="河口镇小区停水两天没人管",
+                          when=burst_at + timedelta(minutes=40 * i), complaint=True,
+                          category="城乡建设", townships=("河口镇",), event_id=f"ev-m{i}",
+                          keywords=("停水",)) for i in range(12)]
+    [alert] = _place_alerts(items, datetime(2026, 9, 25, 20, 0, tzinfo=SHANGHAI))
+    assert alert.labels["township"] == "河口镇" and alert.count == 12 + 2
+    assert 1.5 < alert.baseline < 2.5  # the days off it was compared with
+    assert "周末" in alert.summary  # and it says so
+
+
+def test_thresholds_follow_the_duty_day_across_midnight():
+    # A day's watch runs to the next day_start (08:30), as its shifts and quiet hours do.
+    from datetime import UTC
+
+    from detection.sensitivity import configured_sensitivity
+    from yuqing.config import load_config
+
+    cfg = load_config(None)
+    normal, holiday = Sensitivity(), Sensitivity().scaled(0.75)
+
+    def at(*t: int) -> Sensitivity:
+        when = datetime(*t, tzinfo=SHANGHAI)
+        assert configured_sensitivity(cfg, when.astimezone(UTC)) == (
+            s := configured_sensitivity(cfg, when))  # a machine clock in UTC: the same
+        return s
+
+    # 国庆 2026 ends on 10-07; its 24-hour shift is still on at 01:00 on 10-08.
+    assert at(2026, 10, 8, 1, 0) == holiday
+    assert at(2026, 10, 8, 8, 30) == normal
+    # The night before it is a normal night with quiet hours: a warning there is not
+    # turned critical (12 → 9 items) by a holiday that starts with the morning shift.
+    assert at(2026, 10, 1, 0, 30) == normal
+    assert at(2026, 10, 1, 8, 30) == holiday

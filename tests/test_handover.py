@@ -38,3 +38,26 @@ def test_handover_lists_fired_open_and_handled_of_the_shift(prefix, tmp_path, mo
     assert "交接班记录" in title
     assert "已处置（赵敏：已通知城管到场）" in body
     assert "http://h.test/1" in body
+
+
+def test_a_busy_shift_after_it_does_not_push_the_previous_shifts_alerts_out(
+        prefix, tmp_path, monkeypatch):
+    # The hand-over of the previous shift, written after a busy one: more than two
+    # thousand newer alerts once left the previous shift's own alerts unread.
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    cfg = load_config(None)
+    store, _ = open_alert_stores(cfg)
+    roster = DutyRoster(cfg.duty)
+    previous = roster.previous(roster.at(NOW))
+    mine = alert(1, "上一班的告警", previous.start + timedelta(hours=1))
+    newer = [alert(1000 + i, f"本班告警{i}", NOW - timedelta(seconds=i + 1))
+             for i in range(2100)]
+    ops: list[dict] = []
+    for a in [mine, *newer]:
+        doc = {**a.to_json_dict(), "updated_at": NOW.isoformat(), "resolved_at": None,
+               "label_pairs": [f"{k}={v}" for k, v in sorted(a.labels.items())]}
+        ops += [{"index": {"_index": store.index, "_id": a.id}}, doc]
+    assert not store.es.bulk(operations=ops, refresh=True)["errors"]
+    data = gather(cfg, previous, NOW)
+    assert [d["title"] for d in data.fired] == ["上一班的告警"]
+    assert len(data.open) == 1 + len(newer)  # every open alert is handed over

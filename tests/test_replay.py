@@ -176,3 +176,19 @@ def test_replay_follows_the_configured_calendar(tmp_path):
     severities = [[json.loads(line)["severity"] for line in p.stdout.splitlines()]
                   for p in (normal, watched)]
     assert severities == [["warning"], ["warning", "critical"]], severities
+
+
+def test_the_night_before_a_holiday_is_judged_at_normal_thresholds(tmp_path):
+    # 00:00-00:27 on 2026-10-01: the Golden Week's first day on the clock, but the night
+    # shift of 09-30 (a normal night with quiet hours) until 08:30. Ten posts are a warning
+    # there; the holiday's lower critical count (9) made them critical, waking people.
+    stream = tmp_path / "night.jsonl"
+    with stream.open("w", encoding="utf-8") as fh:
+        for i in range(10):
+            fh.write(json.dumps({"id": f"n{i}", "title": "河口镇自来水发黄没人管",
+                                 "text": "河口镇自来水又发黄了，投诉多次没人管，请尽快解决",
+                                 "published_at": f"2026-10-01T00:{3 * i:02d}:00"},
+                                ensure_ascii=False) + "\n")
+    proc = replay(str(stream), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["severity"] for line in proc.stdout.splitlines()] == ["warning"]

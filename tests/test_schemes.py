@@ -91,3 +91,32 @@ def test_scheme_test_command_previews_matches_and_alerts(store, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "yuqing.cli", "scheme", "test", "坏",
                           "--expression", "(自来水"], capture_output=True, text=True)
     assert bad.returncode == 2 and "scheme '坏'" in bad.stderr and "missing ')'" in bad.stderr
+
+
+def test_scheme_test_judges_with_the_configured_calendar_and_factors(store, tmp_path):
+    # Six complaints today on one a day: below the normal thresholds (p 4e-4), above those
+    # of a configured sensitive period (p < 7.7e-4). The preview answers "would we have
+    # been told?" as live detection would, so it must read the calendar it is given.
+    import yaml
+
+    docs = [analyzed(f"http://s.test/q{i}", "自来水发黄", f"河口镇自来水发黄第{i}天",
+                     published=NOW - timedelta(days=i, hours=3)) for i in range(1, 20)]
+    docs += [analyzed(f"http://s.test/b{i}", "自来水又发黄了", f"河口镇自来水发黄有异味{i}",
+                      published=NOW - timedelta(hours=6 - i)) for i in range(6)]
+    store.index(docs, NOW, refresh=True)
+    raw = yaml.safe_load(open("yuqing/data/default.yaml", encoding="utf-8"))
+    raw["data_dir"] = str(tmp_path / "data")
+    out = []
+    for calendar in ({}, {"sensitive_periods": [
+            {"name": "重要会议", "start": "2026-11-19", "end": "2026-11-21"}]}):
+        path = tmp_path / f"c{len(out)}.yaml"
+        path.write_text(yaml.safe_dump({**raw, "calendar": calendar}, allow_unicode=True),
+                        encoding="utf-8")
+        proc = subprocess.run(
+            [sys.executable, "-m", "yuqing.cli", "--config", str(path), "scheme", "test",
+             "供水", "--days", "3", "--subjects", "自来水", "--events", "发黄",
+             "--at", NOW.isoformat()], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        out.append(proc.stdout)
+    assert "would have fired 0 alert(s)" in out[0], out[0]
+    assert "would have fired 1 alert(s)" in out[1], out[1]

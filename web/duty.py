@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from detection.sensitivity import sensitivity_at
+from detection.sensitivity import configured_sensitivity
 from watch.calendar import day_info
 from yuqing.config import Config
 from yuqing.records import SHANGHAI
@@ -107,7 +107,7 @@ def duty_status(cfg: Config, now: datetime) -> DutyStatus:
         warnings.append(f"官方节假日安排未知：{now.year}年——今天是否节假日无法判断，仅按周末处理")
     upcoming, more = _upcoming(now.date())
     warnings += more
-    s = sensitivity_at(now, factors=cfg.watch.sensitivity_factor)
+    s = configured_sensitivity(cfg, now)
     thresholds = {"窗口（小时）": round(s.window.total_seconds() / 3600),
                   "最少条数": s.min_count, "最低增长倍数": round(s.min_growth, 2),
                   "新事件最少条数": s.event_min_count, "严重级条数": s.critical_count}

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from detection.detector import Detector
-from detection.sensitivity import sensitivity_at
+from detection.sensitivity import configured_sensitivity
 from yuqing.config import Config
 from yuqing.observations import ObservationCache
 from yuqing.records import Alert, AlertStatus, Severity
@@ -79,7 +79,7 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
 
     configure(cfg.calendar)
     report = CycleReport()
-    s = sensitivity_at(now, factors=cfg.watch.sensitivity_factor)
+    s = configured_sensitivity(cfg, now)
     store = open_store(cfg)
     alert_store, silence_store = open_alert_stores(cfg)
     since = now - timedelta(days=s.baseline_days + 1) - s.window
@@ -93,7 +93,9 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
         # Observation began when the collected data begins (quiet keys count as zeros
         # from then on), not at the first complaint.
         detector.started = earliest
-    docs = alert_store.list(size=1000)
+    # Firing ones (to resolve and remind) and those inside the cool-down (to respect it):
+    # every one of them, however busy the week.
+    docs = alert_store.firing_or_fired_since(now - s.cooldown)
     stored = [_as_alert(d) for d in docs]
     # Acknowledged or handled: someone has it. Repeating it every repeat_interval for
     # its three days of cool-down (and afresh each morning after quiet hours) is noise.
@@ -144,7 +146,7 @@ def _firing_with_ack(cfg: Config, also: Iterable[str] = ()) -> list[tuple[Alert,
     from storage import open_alert_stores
 
     alert_store, _ = open_alert_stores(cfg)
-    docs = {d["id"]: d for d in alert_store.list(status="firing", size=1000)}
+    docs = {d["id"]: d for d in alert_store.firing()}
     for alert_id in also:
         if alert_id not in docs and (d := alert_store.get(alert_id)) is not None:
             docs[alert_id] = d

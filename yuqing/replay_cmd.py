@@ -62,7 +62,7 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
     from analysis.batch import Failed, analyze_docs
     from analysis.pipeline import Analyzer
     from detection.detector import Detector, Observation
-    from detection.sensitivity import sensitivity_at
+    from detection.sensitivity import configured_sensitivity
     from yuqing.arraycache import model_cache
 
     stats = stats if stats is not None else ReplayStats()
@@ -121,7 +121,7 @@ def replay(lines: Iterable[str | bytes], cfg, *, workers: int = 1,
         keys = detector.observe(obs)
         if not keys:
             continue
-        s = sensitivity_at(doc.when, factors=cfg.watch.sensitivity_factor)
+        s = configured_sensitivity(cfg, doc.when)
         for alert in detector.evaluate(doc.when, keys, s):
             stats.alerts += 1
             yield alert, route(alert)

@@ -52,9 +52,13 @@ def _scheme(cfg: Config, args: argparse.Namespace) -> SchemeConfig:
 def run(cfg: Config, args: argparse.Namespace, out: TextIO, now: datetime | None = None
         ) -> int:
     from detection.detector import Detector
-    from detection.sensitivity import sensitivity_at
+    from detection.sensitivity import configured_sensitivity
     from storage import open_store
+    from watch.calendar import configure
     from yuqing.observations import OBS_FIELDS, observation
+
+    # Configured holidays and sensitive periods set the thresholds, as they do live.
+    configure(cfg.calendar)
 
     if now is None:
         now = args.at or datetime.now(SHANGHAI)
@@ -63,7 +67,7 @@ def run(cfg: Config, args: argparse.Namespace, out: TextIO, now: datetime | None
     store = open_store(cfg)
     since = now - timedelta(days=args.days)
     # Older history lets the growth rule see a baseline at the start of the window.
-    history_from = since - timedelta(days=sensitivity_at(now).baseline_days)
+    history_from = since - timedelta(days=configured_sensitivity(cfg, now).baseline_days)
     docs = list(store.iter_query(compiled.query(), since=history_from, until=now,
                                  fields=OBS_FIELDS))
     recent = [d for d in docs if observation(d).when >= since]
@@ -83,7 +87,8 @@ def run(cfg: Config, args: argparse.Namespace, out: TextIO, now: datetime | None
         if earliest is not None:
             detector.started = min(detector.started or earliest, earliest)
         if o.when >= since:
-            fired += detector.evaluate(o.when, [f"scheme:{scheme.name}"], sensitivity_at(o.when))
+            fired += detector.evaluate(o.when, [f"scheme:{scheme.name}"],
+                                       configured_sensitivity(cfg, o.when))
     print(f"would have fired {len(fired)} alert(s)", file=out)
     for a in fired:
         print(f"  {a.fired_at:%m-%d %H:%M} [{a.severity.value}] {a.title}\n    {a.summary}",
