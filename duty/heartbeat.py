@@ -35,7 +35,8 @@ class Snapshot:
     sources: list[SourceHealth] = field(default_factory=list)
     items: int | None = None  # items collected since ``items_since``; None = unknown
     items_since: datetime | None = None
-    open_alerts: list[str] = field(default_factory=list)  # titles
+    open_alerts: list[str] = field(default_factory=list)  # titles, newest first
+    open_total: int | None = None  # all open alerts; None = as many as the titles
     problems: list[str] = field(default_factory=list)  # e.g. Elasticsearch unreachable
 
 
@@ -66,11 +67,12 @@ def compose(now: datetime, watch: Watch, shift: Shift | None, snap: Snapshot,
     else:
         since = f"自 {_t(snap.items_since)} 起" if snap.items_since else "本期"
         lines.append(f"采集条目：{since}新增 {snap.items} 条")
-    lines.append(f"未处置告警：{len(snap.open_alerts)} 条")
+    total = len(snap.open_alerts) if snap.open_total is None else snap.open_total
+    lines.append(f"未处置告警：{total} 条")
     for alert_title in snap.open_alerts[:10]:
         lines.append(f"  · {alert_title}")
-    if len(snap.open_alerts) > 10:
-        lines.append(f"  ……另有 {len(snap.open_alerts) - 10} 条")
+    if total > 10:
+        lines.append(f"  ……另有 {total - 10} 条")
     for w in warnings:
         lines.append(f"⚠ 日历警告：{w}")
     for p in snap.problems:
@@ -95,8 +97,10 @@ def gather(cfg, now: datetime, since: datetime | None) -> Snapshot:
         snap.items = store.count({"range": {"fetched_at": {"gte": start.isoformat(),
                                                            "lte": now.isoformat()}}})
         alerts, _ = open_alert_stores(cfg)
+        # Counted, not listed: the message shows ten titles, the figure must be all of them.
+        snap.open_total = alerts.count(status="firing", open_only=True)
         snap.open_alerts = [d["title"] for d in alerts.list(status="firing", open_only=True,
-                                                            size=200)]
+                                                            size=10)]
     except Exception as exc:
         snap.problems.append(f"Elasticsearch 不可达：{exc}")
     return snap

@@ -185,14 +185,26 @@ class AlertStore(_VersionedIndex):
             raise AmbiguousId(f"{alert_id!r} matches several alerts; give more characters")
         return hits[0] if hits else None
 
+    @staticmethod
+    def _listing(status: str | None, open_only: bool) -> dict[str, Any]:
+        filters = [{"term": {"status": status}}] if status else []
+        must_not = [{"exists": {"field": "handled_at"}}] if open_only else []
+        return {"bool": {"filter": filters, "must_not": must_not}}
+
     def list(self, *, status: str | None = None, open_only: bool = False,
              size: int = 50) -> list[dict[str, Any]]:
-        filters: list[dict[str, Any]] = []
-        if status:
-            filters.append({"term": {"status": status}})
-        must_not = [{"exists": {"field": "handled_at"}}] if open_only else []
-        return self._search({"bool": {"filter": filters, "must_not": must_not}}, size,
+        return self._search(self._listing(status, open_only), size,
                             [{"fired_at": {"order": "desc"}}])
+
+    def count(self, *, status: str | None = None, open_only: bool = False) -> int:
+        """How many alerts ``list`` would give without its size limit."""
+        try:
+            if not self.es.indices.exists_alias(name=self.alias):
+                return 0
+            return int(self.es.count(index=self.alias,
+                                     query=self._listing(status, open_only))["count"])
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(f"Elasticsearch unavailable: {exc}") from exc
 
     def firing_or_fired_since(self, since: datetime, *, page: int = 1000
                               ) -> list[dict[str, Any]]:

@@ -133,3 +133,37 @@ def test_every_active_silence_mutes_however_many_there_are(stores):
     assert len(active) == 1 + len(others)
     [d] = dry_run(AlertingConfig(), [water()], NOW + timedelta(minutes=1), active)
     assert d.muted_by and soon.id in d.muted_by
+
+
+def test_open_alerts_are_counted_in_full_for_the_heartbeat_and_the_console(stores, store,
+                                                                          tmp_path,
+                                                                          monkeypatch):
+    # A holiday with over a thousand open alerts: the heartbeat said 200 and the console
+    # 1000, the sizes of the lists they counted; the figure must be all of them.
+    from duty.heartbeat import compose, gather
+    from watch.levels import watch_at
+    from web.data import ConsoleData
+    from web.db import ConsoleDB
+    from yuqing.config import load_config
+
+    alerts, _ = stores
+    many = [water().model_copy(update={"id": f"open{i:06d}", "title": f"告警{i}",
+                                       "fired_at": NOW - timedelta(minutes=i)})
+            for i in range(1050)]
+    ops: list[dict] = []
+    for a in many:
+        doc = {**a.to_json_dict(), "label_pairs": ["township=河口镇"],
+               "updated_at": NOW.isoformat(), "resolved_at": None}
+        ops += [{"index": {"_index": alerts.index, "_id": a.id}}, doc]
+    assert not alerts.es.bulk(operations=ops, refresh=True)["errors"]
+    alerts.handle("open000000", "李四", "已处置", NOW)
+    alerts.refresh()
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    cfg = load_config(None)
+
+    snap = gather(cfg, NOW, None)
+    assert snap.open_total == 1049 and snap.open_alerts[0] == "告警1"
+    _, body = compose(NOW, watch_at(NOW), None, snap, [], "定时")
+    assert "未处置告警：1049 条" in body and "另有 1039 条" in body
+    assert body.count("  · 告警") == 10
+    assert ConsoleData(cfg, ConsoleDB(tmp_path / "console.sqlite")).open_alert_count() == 1049

@@ -170,7 +170,7 @@ def duty(request: Request, who: Viewer) -> dict[str, Any]:
     return {"now": d.now.isoformat(), "level": d.level, "level_key": d.level_key,
             "reasons": d.reasons, "thresholds": d.thresholds, "on_duty": d.on_duty,
             "warnings": d.warnings, "upcoming": d.upcoming,
-            "open_alerts": len(_data(request).alerts(open_only=True, size=1000))}
+            "open_alerts": _data(request).open_alert_count()}
 
 
 @router.get("/audit", summary="The audit trail (admin)")

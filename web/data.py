@@ -99,6 +99,9 @@ class ConsoleData:
                ) -> list[dict[str, Any]]:
         return self.stores[0].list(status=status, open_only=open_only, size=size)
 
+    def open_alert_count(self) -> int:
+        return self.stores[0].count(open_only=True)
+
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         return self.stores[0].get(alert_id)
 
