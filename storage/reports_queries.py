@@ -136,26 +136,25 @@ class ReportQueries:
     def breakdown(self, field: str, cur: Span, prev: Span, size: int = 15
                   ) -> dict[str, Any]:
         """Items per value of ``field`` (townships, category, source_id) in ``cur`` with
-        complaint and negative counts and citations; the same values' counts in ``prev``;
-        and how many items have no value at all."""
+        complaint and negative counts and citations; the same values' counts in ``prev``
+        (looked up exactly with ``include``: last period's top terms would miss a value
+        that ranked low then); and how many items have no value at all."""
         sub = {"complaints": {"filter": {"term": {"complaint": True}}},
                "negative": {"filter": {"term": {"sentiment_label": "negative"}}},
                "cite": _top_hits(2)}
-        aggs = {"cur": {"filter": cur.range(), "aggs": {
-                    "v": {"terms": {"field": field, "size": size}, "aggs": sub},
-                    "none": {"missing": {"field": field}}}},
-                "prev": {"filter": prev.range(),
-                         "aggs": {"v": {"terms": {"field": field, "size": size * 4}}}}}
-        either = {"bool": {"should": [cur.range(), prev.range()], "minimum_should_match": 1}}
-        res = self._aggs(self.items, either, aggs)
-        prev_counts = _terms(res.get("prev", {}).get("v"))
+        res = self._aggs(self.items, cur.range(), {
+            "v": {"terms": {"field": field, "size": size}, "aggs": sub},
+            "none": {"missing": {"field": field}}})
+        buckets = res.get("v", {}).get("buckets", [])
+        keys = [str(b["key"]) for b in buckets]
+        prev_counts = _terms(self._aggs(self.items, prev.range(), {"v": {"terms": {
+            "field": field, "include": keys, "size": len(keys)}}}).get("v")) if keys else {}
         rows = [{"key": str(b["key"]), "count": int(b["doc_count"]),
                  "prev": prev_counts.get(str(b["key"]), 0),
                  "complaints": int(b["complaints"]["doc_count"]),
                  "negative": int(b["negative"]["doc_count"]), "cite": _cites(b["cite"])}
-                for b in res.get("cur", {}).get("v", {}).get("buckets", [])]
-        return {"rows": rows,
-                "missing": int(res.get("cur", {}).get("none", {}).get("doc_count", 0))}
+                for b in buckets]
+        return {"rows": rows, "missing": int(res.get("none", {}).get("doc_count", 0))}
 
     # ---- 热点事件 -----------------------------------------------------------------------
 
