@@ -200,7 +200,7 @@ def _handling(doc: Document, d: ReportData, w: Words) -> None:
         f"按照“一事一处、当天事当天决”的要求，{w.this}触发预警 {h.fired} 条，"
         f"已处置 {h.handled} 条，未处置 {h.open} 条；其中当天处置 {h.same_day} 条，"
         f"当天处置率 {rate}。已签收 {h.acknowledged} 条。"
-        f"{w.this}之前触发、至今仍未处置的预警 {h.backlog} 条。"]))
+        f"{w.this}之前触发、截至本期结束仍未处置的预警 {h.backlog} 条。"]))
     handled = [a for a in d.alerts if a.handled_at]
     if handled:
         doc.add(Table(["预警", "触发时间", "处置时间", "当天处置", "处置说明"],
@@ -208,7 +208,8 @@ def _handling(doc: Document, d: ReportData, w: Words) -> None:
                         ["是" if a.same_day else "否"], [a.handle_note or "—"]]
                        for a in handled]))
     doc.add(Para(["注：当天处置率 = 在触发当天（北京时间自然日）标记处置的预警数 / "
-                  "本期触发的预警数。"], note=True))
+                  f"本期触发的预警数。处置、签收情况截至本期结束（{when(d.period.end)}），"
+                  "此后的处置计入未处置，重新生成本期报告数字不变。"], note=True))
 
 
 def _keywords(doc: Document, d: ReportData, w: Words) -> None:

@@ -180,12 +180,13 @@ def _time(value: str | None) -> datetime | None:
 
 
 def _events(q: ReportQueries, span: Span) -> list[EventRow]:
+    """The hot events, with their history and alert handling as of the span's end."""
     raw = q.events(span)
     for e in raw:
         e["heat"] = heat(e["count"], e["replies"], e["likes"], e["views"])
     top = sorted(raw, key=lambda e: (-e["heat"], -e["count"], e["id"]))[:TOP_EVENTS]
     ids = [e["id"] for e in top]
-    life, handling = q.event_lifetimes(ids), q.event_handling(ids)
+    life, handling = q.event_lifetimes(ids, span.end), q.event_handling(ids, span.end)
     rows = []
     for e in top:
         h = handling.get(e["id"], {"alerts": 0, "handled": 0})
@@ -203,8 +204,11 @@ def _events(q: ReportQueries, span: Span) -> list[EventRow]:
     return rows
 
 
-def _alert_row(doc: dict[str, Any]) -> AlertRow:
+def _alert_row(doc: dict[str, Any], as_of: datetime) -> AlertRow:
+    """An alert as it stood at ``as_of`` (the period's end): a later acknowledgement or
+    handling is not yet there, so re-running a past report shows the same table."""
     labels = doc.get("labels") or {}
+    handled = _until(_time(doc.get("handled_at")), as_of)
     cites = [Cite(title=t.get("title", ""), url=t.get("url", ""),
                   source_id=t.get("source_id") or "", published_at=_time(t.get("published_at")))
              for t in (doc.get("top_items") or [])[:3] if t.get("url")]
@@ -216,9 +220,13 @@ def _alert_row(doc: dict[str, Any]) -> AlertRow:
         township=labels.get("township") or "、".join((doc.get("places") or [])[:2]),
         category=labels.get("category") or doc.get("category") or "",
         count=int(doc.get("count") or 0), baseline=float(doc.get("baseline") or 0.0),
-        acknowledged_at=_time(doc.get("acknowledged_at")),
-        handled_at=_time(doc.get("handled_at")), handle_note=doc.get("handle_note") or "",
+        acknowledged_at=_until(_time(doc.get("acknowledged_at")), as_of),
+        handled_at=handled, handle_note=(doc.get("handle_note") or "") if handled else "",
         cites=cites)
+
+
+def _until(t: datetime | None, as_of: datetime) -> datetime | None:
+    return t if t is not None and t < as_of else None
 
 
 def _breakdown(raw: dict[str, Any]) -> list[BreakdownRow]:
@@ -266,10 +274,11 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
         negative_cites=_cites(q.examples(cur_s, [{"term": {"sentiment_label": "negative"}}])),
         complaint_cites=_cites(q.examples(cur_s, [{"term": {"complaint": True}}])),
         events=_events(q, cur_s),
-        alerts=[_alert_row(d) for d in alerts["rows"]],
+        alerts=[_alert_row(d, period.end) for d in alerts["rows"]],
         handling=Handling(fired=alerts["total"], handled=alerts["handled"],
                           same_day=alerts["same_day"], acknowledged=alerts["acknowledged"],
-                          backlog=q.open_backlog(period.start), severity=alerts["severity"],
+                          backlog=q.open_backlog(period.start, period.end),
+                          severity=alerts["severity"],
                           by_township=alerts["township"]),
         townships=_breakdown(towns), townships_missing=towns["missing"],
         categories=_breakdown(cats), categories_missing=cats["missing"],

@@ -58,6 +58,10 @@ def _sum_values(bucket: dict[str, Any]) -> dict[str, int]:
     return {k: int(bucket.get(k, {}).get("value") or 0) for k in ENGAGEMENT}
 
 
+def _before(field: str, t: datetime) -> dict[str, Any]:
+    return {"range": {field: {"lt": t.isoformat()}}}
+
+
 def _terms(bucket: dict[str, Any] | None) -> dict[str, int]:
     return {str(b["key"]): int(b["doc_count"]) for b in (bucket or {}).get("buckets", [])}
 
@@ -201,44 +205,57 @@ class ReportQueries:
                     "cite": _cites(b["cite"])}
         return list(seen.values())
 
-    def event_lifetimes(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """All-time first/last seen and item count of the given events (an event in this
-        week's report may have begun weeks earlier)."""
+    def event_lifetimes(self, event_ids: list[str], until: datetime
+                        ) -> dict[str, dict[str, Any]]:
+        """First/last seen and item count of the given events from their beginning (an
+        event in this week's report may have begun weeks earlier) up to ``until``: items
+        published later must not change a past period's report."""
         if not event_ids:
             return {}
         aggs = {"e": {"terms": {"field": "event_id", "size": len(event_ids)},
                       "aggs": {"first": {"min": {"field": "published_at"}},
                                "last": {"max": {"field": "published_at"}}}}}
-        res = self._aggs(self.items, {"terms": {"event_id": event_ids}}, aggs)
+        query = {"bool": {"filter": [{"terms": {"event_id": event_ids}},
+                                     _before("published_at", until)]}}
+        res = self._aggs(self.items, query, aggs)
         return {str(b["key"]): {"count": int(b["doc_count"]), "first": _ms(b["first"]["value"]),
                                 "last": _ms(b["last"]["value"])}
                 for b in res.get("e", {}).get("buckets", [])}
 
-    def event_handling(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Per event: how many alerts it raised (ever), how many are handled, the latest."""
+    def event_handling(self, event_ids: list[str], as_of: datetime | None = None
+                       ) -> dict[str, dict[str, Any]]:
+        """Per event as of ``as_of`` (default: as stored now, what the console shows): how
+        many alerts it had raised by then, how many of them were handled by then, the
+        latest handling."""
         if not event_ids:
             return {}
         pairs = [f"event={e}" for e in event_ids]
+        handled = (_before("handled_at", as_of) if as_of
+                   else {"exists": {"field": "handled_at"}})
         aggs = {"e": {"terms": {"field": "label_pairs", "include": pairs, "size": len(pairs)},
-                      "aggs": {"handled": {"filter": {"exists": {"field": "handled_at"}}},
-                               "last_handled": {"max": {"field": "handled_at"}}}}}
-        res = self._aggs(self.alerts, {"terms": {"label_pairs": pairs}}, aggs)
+                      "aggs": {"handled": {"filter": handled, "aggs": {
+                          "last": {"max": {"field": "handled_at"}}}}}}}
+        fired = [_before("fired_at", as_of)] if as_of else []
+        query = {"bool": {"filter": [{"terms": {"label_pairs": pairs}}, *fired]}}
+        res = self._aggs(self.alerts, query, aggs)
         return {str(b["key"]).removeprefix("event="): {
                     "alerts": int(b["doc_count"]), "handled": int(b["handled"]["doc_count"]),
-                    "handled_at": _ms(b["last_handled"].get("value"))}
+                    "handled_at": _ms(b["handled"]["last"].get("value"))}
                 for b in res.get("e", {}).get("buckets", [])}
 
     # ---- 预警与处置 ---------------------------------------------------------------------
 
     def alerts_in(self, span: Span, days: list[Span], list_size: int = 50
                   ) -> dict[str, Any]:
-        """Alerts fired in ``span``: counts (handled, acknowledged, handled on the calendar
-        day they fired: one ``filters`` bucket per day, because comparing two fields of one
-        document needs a script), breakdowns, and the alerts themselves for the listing."""
+        """Alerts fired in ``span``: counts as of the span's end (handled, acknowledged,
+        handled on the calendar day they fired: one ``filters`` bucket per day, because
+        comparing two fields of one document needs a script), breakdowns, and the alerts
+        themselves for the listing (as stored now: the caller clips them to the span's
+        end). Handling after the end counts as open, so a past period's figures stay."""
         same_day = {d.start.date().isoformat(): {"bool": {"filter": [
             d.range("fired_at"), d.range("handled_at")]}} for d in days}
-        aggs = {"handled": {"filter": {"exists": {"field": "handled_at"}}},
-                "acknowledged": {"filter": {"exists": {"field": "acknowledged_at"}}},
+        aggs = {"handled": {"filter": _before("handled_at", span.end)},
+                "acknowledged": {"filter": _before("acknowledged_at", span.end)},
                 "same_day": {"filters": {"filters": same_day}},
                 "severity": {"terms": {"field": "severity", "size": 5}},
                 "rule": {"terms": {"field": "rule", "size": 10}},
@@ -260,10 +277,11 @@ class ReportQueries:
             "rows": [h["_source"] for h in hits.get("hits", [])],
         }
 
-    def open_backlog(self, before: datetime) -> int:
-        """Alerts fired before ``before`` and still not handled (carried over)."""
-        query = {"bool": {"filter": [{"range": {"fired_at": {"lt": before.isoformat()}}}],
-                          "must_not": [{"exists": {"field": "handled_at"}}]}}
+    def open_backlog(self, before: datetime, as_of: datetime) -> int:
+        """Alerts fired before ``before`` and still not handled at ``as_of`` (carried
+        over; one handled since then was still open at the time)."""
+        query = {"bool": {"filter": [_before("fired_at", before)],
+                          "must_not": [_before("handled_at", as_of)]}}
         res = self._aggs(self.alerts, query, {})
         return int(res.get("_hits", {}).get("total", {}).get("value", 0))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from test_report import W46, W47, _item
+from test_report import W46, W47, WATER, _alert, _item, dataset
 
-from reports import build
-from storage import ItemStore
+from reports import build, render_md
+from reports.data import ReportData
+from storage import AlertStore, ItemStore
 from yuqing.config import load_config
 from yuqing.records import SourceKind
 
@@ -36,3 +37,60 @@ def test_week_on_week_is_exact_beyond_the_top_terms(store: ItemStore) -> None:
     assert [(r.key, r.count, r.prev) for r in data.categories] == [
         (f"类别{p:02d}", 3, 1) for p in range(70, 80)]
 
+
+
+def _without_generated_at(md: str) -> str:
+    return "\n".join(line for line in md.splitlines() if "报告生成时间" not in line)
+
+
+def test_a_past_week_says_what_was_true_at_its_end(store: ItemStore, prefix: str) -> None:
+    """Handling, acknowledging, new alerts and new items after the week's end leave that
+    week's report as it was: every figure is as of the period's end."""
+    store.index(dataset(), NOW, refresh=True)
+    alerts = AlertStore(store.es, prefix)
+    alerts.ensure()
+    day = timedelta(days=1)
+    sunday = W47 + 6 * day
+    alerts.upsert([
+        _alert("a0-backlog", W46 + 3 * day, {"event": "ev-old"}, "上周遗留"),
+        _alert("a1-water", W47 + 2 * day + timedelta(hours=9),
+               {"event": "ev-water", "township": "河口镇"}, "河口镇自来水快速增长"),
+        _alert("a2-place", W47 + 4 * day + timedelta(hours=22),
+               {"township": "城关镇", "category": "生态环境"}, "城关镇生态环境类诉求快速增长"),
+        _alert("a3-noise", W47 + 5 * day + timedelta(hours=10),
+               {"event": "ev-noise", "township": "城关镇"}, "夜市噪音快速增长"),
+        _alert("a4-late", sunday + timedelta(hours=23), {"event": "ev-water"}, "周日深夜"),
+    ], NOW, refresh=True)
+    alerts.handle("a1-water", "张三", "已联系水厂排查管网", W47 + 2 * day + timedelta(hours=16))
+    # Handled after midnight: handled within the week, but not on the day it fired.
+    alerts.handle("a2-place", "李四", "已协调城管", W47 + 5 * day + timedelta(minutes=30))
+    alerts.acknowledge("a3-noise", "王五", W47 + 5 * day + timedelta(hours=11))
+    alerts.refresh()
+
+    def report() -> tuple[ReportData, str]:
+        data, doc = build(load_config(None), "weekly", "2026-W47", NOW + 2 * day)
+        return data, _without_generated_at(render_md.render(doc))
+
+    before, md_before = report()
+    h = before.handling
+    assert (h.fired, h.handled, h.same_day, h.open, h.acknowledged, h.backlog) == (
+        4, 2, 1, 2, 3, 1)
+    statuses = {e.id: (e.status, e.total_ever) for e in before.events}
+    assert statuses["ev-water"] == ("处置中", 10) and statuses["ev-school"][0] == "未预警"
+
+    # Monday after the week: everything open gets handled, a new alert about the school
+    # road fires, and the water event grows.
+    after_end = W47 + 7 * day + timedelta(hours=9)
+    for aid in ("a0-backlog", "a3-noise", "a4-late"):
+        alerts.handle(aid, "赵六", "已处置", after_end)
+    alerts.upsert([_alert("a5-school", after_end, {"event": "ev-school"}, "施工")],
+                  after_end, refresh=True)
+    store.index([_item(900, after_end, SourceKind.forum, WATER, event="ev-water",
+                       township="河口镇", complaint=True)], after_end, refresh=True)
+
+    after, md_after = report()
+    assert after.handling == before.handling
+    assert [(a.id, a.handled_at, a.acknowledged_at) for a in after.alerts] == [
+        (a.id, a.handled_at, a.acknowledged_at) for a in before.alerts]
+    assert {e.id: (e.status, e.total_ever) for e in after.events} == statuses
+    assert md_after == md_before
