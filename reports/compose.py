@@ -92,11 +92,14 @@ def _sentiment(doc: Document, d: ReportData, w: Words) -> None:
     cur, prev = d.volume, d.volume_prev
     parts = "，".join(f"{SENTIMENT_ZH[k]} {cur.sentiment.get(k, 0)} 条（"
                      f"{pct(cur.sentiment.get(k, 0), cur.total)}）" for k in SENTIMENT_ZH)
-    neg_now = cur.sentiment.get("negative", 0) / cur.total if cur.total else 0.0
-    neg_before = prev.sentiment.get("negative", 0) / prev.total if prev.total else 0.0
-    shift = (f"，负面占比较{w.last}"
-             f"{'上升' if neg_now >= neg_before else '下降'} "
-             f"{abs(neg_now - neg_before) * 100:.1f} 个百分点" if prev.total else "")
+    shift = ""
+    # A share of nothing is no share: an empty period is neither 0 % negative nor "down".
+    if cur.total and prev.total:
+        points = (cur.sentiment.get("negative", 0) / cur.total
+                  - prev.sentiment.get("negative", 0) / prev.total) * 100
+        trend = "上升" if points > 0 else "下降"
+        shift = (f"，负面占比与{w.last}持平" if round(points, 1) == 0 else
+                 f"，负面占比较{w.last}{trend} {abs(points):.1f} 个百分点")
     hourly = d.period.kind == "daily"
     doc.add(_h(2, "情感分布"), Para([f"{w.this}信息中{parts}{shift}。"]))
     doc.add(Figure("trend", ("分时段" if hourly else "每日") + "信息量及情感分布",
@@ -178,7 +181,7 @@ def _areas(doc: Document, d: ReportData, w: Words) -> None:
             [(r.key, r.count) for r in d.townships], title="分乡镇信息量")),
             _breakdown_table(d.townships, "乡镇", w))
     else:
-        doc.add(Para([f"{w.this}信息均未识别到乡镇。"]))
+        doc.add(Para([f"{w.this}信息均未识别到乡镇。" if d.volume.total else f"{w.this}无信息。"]))
     doc.add(Heading("（二）分类", 2))
     if d.categories:
         c = d.categories[0]
@@ -189,7 +192,7 @@ def _areas(doc: Document, d: ReportData, w: Words) -> None:
             [(r.key, r.count) for r in d.categories], title="分类信息量", color="#e08a2c")),
             _breakdown_table(d.categories, "类别", w))
     else:
-        doc.add(Para([f"{w.this}信息均未分类。"]))
+        doc.add(Para([f"{w.this}信息均未分类。" if d.volume.total else f"{w.this}无信息。"]))
 
 
 def _handling(doc: Document, d: ReportData, w: Words) -> None:

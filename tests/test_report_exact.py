@@ -3,15 +3,20 @@ report says what was true at its end, against the real Elasticsearch node."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from test_report import W46, W47, WATER, _alert, _item, dataset
 
 from reports import build, render_md
 from reports.data import ReportData
 from storage import AlertStore, ItemStore
+from yuqing.cli import main
 from yuqing.config import load_config
-from yuqing.records import SourceKind
+from yuqing.records import SHANGHAI, SourceKind
 
 NOW = W47 + timedelta(days=8, hours=10)  # Tuesday after W47
 
@@ -94,3 +99,69 @@ def test_a_past_week_says_what_was_true_at_its_end(store: ItemStore, prefix: str
         (a.id, a.handled_at, a.acknowledged_at) for a in before.alerts]
     assert {e.id: (e.status, e.total_ever) for e in after.events} == statuses
     assert md_after == md_before
+
+
+@pytest.fixture
+def utc_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local zone is UTC, as on most servers: days must still be Beijing
+    days."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_week_across_two_months_in_beijing_days(store: ItemStore, utc_machine: None,
+                                                  tmp_path: Path) -> None:
+    """2026-W49 runs from Monday 11-30 to Sunday 12-06: its items sit in the November and
+    December indices, and its edges are Beijing midnights (16:00 UTC the day before)."""
+    w49 = datetime(2026, 11, 30, tzinfo=SHANGHAI)
+    times = [w49 - timedelta(minutes=10),            # Sunday 23:50 of W48
+             w49 + timedelta(minutes=30),            # 11-29 16:30 UTC, but W49
+             w49 + timedelta(days=1, minutes=10),    # 12-01 00:10, still November in UTC
+             w49 + timedelta(days=6, hours=23, minutes=50),
+             w49 + timedelta(days=7, minutes=10)]    # Monday of W50
+    store.index([_item(i, t, SourceKind.forum, "帖子", township="河口镇")
+                 for i, t in enumerate(times)], NOW, refresh=True)
+    indices = store.es.indices.get_alias(index=f"{store.prefix}-items")
+    assert len(indices) == 2  # November and December
+
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # Monday 16:00 in Beijing
+    out = tmp_path / "w.md"
+    assert main(["report", "weekly", "--out", str(out), "--now", now.isoformat()]) == 0
+    data, _ = build(load_config(None), "weekly", None, now)
+    assert data.period.slug == "2026-W49" and not data.period.partial
+    assert data.volume.total == 3 and data.volume_prev.total == 1
+    assert [(t.day, sum(c.values())) for t, c in data.trend] == [
+        (30, 1), (1, 1), (2, 0), (3, 0), (4, 0), (5, 0), (6, 1)]
+    assert [(r.key, r.count, r.prev) for r in data.townships] == [("河口镇", 3, 1)]
+    md = out.read_text("utf-8")
+    assert "2026年第49周（11月30日—12月6日）" in md
+    assert "共监测到涉及青禾县的网络信息 3 条，上周 1 条，周环比增长 200.0%" in md
+
+
+def test_an_empty_week_in_every_format(store: ItemStore, prefix: str, tmp_path: Path) -> None:
+    """Nothing at all (a fresh installation), then a quiet week after a busy one: the
+    report is written and says so, with no division by zero anywhere."""
+    for fmt in ("docx", "html", "md"):
+        assert main(["report", "weekly", "--out", str(tmp_path / f"fresh.{fmt}"),
+                     "--now", NOW.isoformat()]) == 0
+    fresh = (tmp_path / "fresh.md").read_text("utf-8")
+    assert "网络信息 0 条，上周 0 条，周环比持平" in fresh and "当天处置率 —（无预警）" in fresh
+
+    store.index(dataset(), NOW, refresh=True)  # W46 and W47; W48 is quiet
+    later = NOW + timedelta(days=7)
+    data, _ = build(load_config(None), "weekly", "2026-W48", later)
+    assert data.volume.total == 0 and data.volume_prev.total == 17
+    assert [sum(c.values()) for _, c in data.trend] == [0] * 7
+    for fmt in ("docx", "html", "md"):
+        assert main(["report", "weekly", "--week", "2026-W48", "--out",
+                     str(tmp_path / f"quiet.{fmt}"), "--now", later.isoformat()]) == 0
+    quiet = (tmp_path / "quiet.md").read_text("utf-8")
+    assert "网络信息 0 条，上周 17 条，周环比下降 100.0%" in quiet
+    # No share of nothing: a quiet week is neither 0 % negative nor "down 70 points".
+    assert "负面 0 条（—）" in quiet and "负面占比较上周" not in quiet
+    # Nor did its items lack a township or a category: there were none.
+    assert "均未识别到乡镇" not in quiet and "均未分类" not in quiet
+    assert quiet.count("本周无信息。") == 2
