@@ -85,7 +85,7 @@ def _overview(doc: Document, d: ReportData, w: Words) -> None:
         doc.add(Para(["各信息源信息量及代表信息："]), Table(
             ["信息源", w.this, w.last, "代表信息"],
             [[[d.source_names.get(r.key, r.key)], [str(r.count)], [str(r.prev)],
-              cite_runs(r.cites, 1)] for r in d.sources]))
+              cite_runs(r.cites, 1)] for r in d.sources]), *_left_out(d.sources_other, "信息源"))
 
 
 def _sentiment(doc: Document, d: ReportData, w: Words) -> None:
@@ -162,6 +162,13 @@ def _alerts(doc: Document, d: ReportData, w: Words) -> None:
                 Bullets([cite_runs([c], 1) for c in d.complaint_cites]))
 
 
+def _left_out(other: tuple[int, int], what: str) -> list[Para]:
+    values, items = other
+    if not values:
+        return []
+    return [Para([f"（另有 {values} 个{what}未列出，合计 {items} 条）"], note=True)]
+
+
 def _breakdown_table(rows: list[BreakdownRow], name: str, w: Words) -> Table:
     return Table([name, w.this, w.last, w.change, "诉求", "负面", "代表信息"],
                  [[[r.key], [str(r.count)], [str(r.prev)], [delta(r.count, r.prev)],
@@ -179,7 +186,7 @@ def _areas(doc: Document, d: ReportData, w: Words) -> None:
                          if d.townships_missing else "")]))
         doc.add(Figure("townships", "分乡镇信息量", charts.bar_ranking(
             [(r.key, r.count) for r in d.townships], title="分乡镇信息量")),
-            _breakdown_table(d.townships, "乡镇", w))
+            _breakdown_table(d.townships, "乡镇", w), *_left_out(d.townships_other, "乡镇"))
     else:
         doc.add(Para([f"{w.this}信息均未识别到乡镇。" if d.volume.total else f"{w.this}无信息。"]))
     doc.add(Heading("（二）分类", 2))
@@ -190,7 +197,7 @@ def _areas(doc: Document, d: ReportData, w: Words) -> None:
                          if d.categories_missing else "")]))
         doc.add(Figure("categories", "分类信息量", charts.bar_ranking(
             [(r.key, r.count) for r in d.categories], title="分类信息量", color="#e08a2c")),
-            _breakdown_table(d.categories, "类别", w))
+            _breakdown_table(d.categories, "类别", w), *_left_out(d.categories_other, "类别"))
     else:
         doc.add(Para([f"{w.this}信息均未分类。" if d.volume.total else f"{w.this}无信息。"]))
 

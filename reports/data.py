@@ -159,6 +159,10 @@ class ReportData:
     sources: list[BreakdownRow]
     keywords: list[KeywordRow]
     source_names: dict[str, str] = field(default_factory=dict)
+    # (values, items) beyond the rows of each ranking, so a table can say what it leaves out.
+    townships_other: tuple[int, int] = (0, 0)
+    categories_other: tuple[int, int] = (0, 0)
+    sources_other: tuple[int, int] = (0, 0)
 
 
 def change(cur: int, prev: int) -> float | None:
@@ -234,6 +238,10 @@ def _breakdown(raw: dict[str, Any]) -> list[BreakdownRow]:
                          _cites(r["cite"])) for r in raw["rows"]]
 
 
+def _other(raw: dict[str, Any]) -> tuple[int, int]:
+    return raw["other_values"], raw["other_count"]
+
+
 def _rising(rows: list[dict[str, Any]], limit: int = 12) -> list[KeywordRow]:
     out = [KeywordRow(r["term"], r["count"], r.get("prev", 0), _cites(r["cite"]))
            for r in rows
@@ -266,6 +274,7 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
     alerts = q.alerts_in(cur_s, days)
     towns = q.breakdown("townships", cur_s, prev_s)
     cats = q.breakdown("category", cur_s, prev_s)
+    srcs = q.breakdown("source_id", cur_s, prev_s)
     return _named(ReportData(
         source_names=source_names or {},
         period=period, previous=prev, generated_at=now, county=county,
@@ -282,6 +291,7 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
                           by_township=alerts["township"]),
         townships=_breakdown(towns), townships_missing=towns["missing"],
         categories=_breakdown(cats), categories_missing=cats["missing"],
-        sources=_breakdown(q.breakdown("source_id", cur_s, prev_s)),
+        sources=_breakdown(srcs), townships_other=_other(towns),
+        categories_other=_other(cats), sources_other=_other(srcs),
         keywords=_rising(q.keywords(cur_s, prev_s)),
     ))

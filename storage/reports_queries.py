@@ -24,6 +24,7 @@ CITE_FIELDS = ["title", "url", "source_id", "source_kind", "published_at"]
 CITE_SORT: list[Any] = [{"metrics.replies": {"order": "desc", "missing": "_last"}},
                         {"published_at": {"order": "desc"}}]
 ENGAGEMENT = ("replies", "likes", "views")
+COMPOSITE_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -137,28 +138,54 @@ class ReportQueries:
 
     # ---- 分乡镇 / 分类 --------------------------------------------------------------------
 
+    def counts(self, field: str, span: Span) -> dict[str, int]:
+        """Every value of ``field`` in ``span`` with its exact item count, paged with a
+        composite aggregation. A terms aggregation ranks by each shard's own top list, so
+        over a week in two monthly indices a value that leads the week but neither month
+        alone was missed or undercounted."""
+        out: dict[str, int] = {}
+        after: dict[str, Any] | None = None
+        while True:
+            comp: dict[str, Any] = {"size": COMPOSITE_PAGE,
+                                    "sources": [{"v": {"terms": {"field": field}}}]}
+            if after:
+                comp["after"] = after
+            res = self._aggs(self.items, span.range(), {"c": {"composite": comp}}).get("c", {})
+            out.update({str(b["key"]["v"]): int(b["doc_count"]) for b in res.get("buckets", [])})
+            after = res.get("after_key")
+            if not after or len(res.get("buckets", [])) < COMPOSITE_PAGE:
+                return out
+
     def breakdown(self, field: str, cur: Span, prev: Span, size: int = 15
                   ) -> dict[str, Any]:
-        """Items per value of ``field`` (townships, category, source_id) in ``cur`` with
-        complaint and negative counts and citations; the same values' counts in ``prev``
-        (looked up exactly with ``include``: last period's top terms would miss a value
-        that ranked low then); and how many items have no value at all."""
+        """The ``size`` values of ``field`` (townships, category, source_id) with the most
+        items in ``cur``, with complaint and negative counts and citations; the same
+        values' counts in ``prev``; how many values and item mentions are left out; and
+        how many items have no value at all. Counts are exact: the ranking comes from
+        ``counts``, and the details are looked up with ``include`` (every shard returns
+        every included value; last period's top terms would miss one that ranked low
+        then)."""
+        every = self.counts(field, cur)
+        keys = sorted(every, key=lambda k: (-every[k], k))[:size]
         sub = {"complaints": {"filter": {"term": {"complaint": True}}},
                "negative": {"filter": {"term": {"sentiment_label": "negative"}}},
                "cite": _top_hits(2)}
-        res = self._aggs(self.items, cur.range(), {
-            "v": {"terms": {"field": field, "size": size}, "aggs": sub},
-            "none": {"missing": {"field": field}}})
-        buckets = res.get("v", {}).get("buckets", [])
-        keys = [str(b["key"]) for b in buckets]
+        aggs: dict[str, Any] = {"none": {"missing": {"field": field}}}
+        if keys:
+            aggs["v"] = {"terms": {"field": field, "include": keys, "size": len(keys)},
+                         "aggs": sub}
+        res = self._aggs(self.items, cur.range(), aggs)
+        found = {str(b["key"]): b for b in res.get("v", {}).get("buckets", [])}
         prev_counts = _terms(self._aggs(self.items, prev.range(), {"v": {"terms": {
             "field": field, "include": keys, "size": len(keys)}}}).get("v")) if keys else {}
-        rows = [{"key": str(b["key"]), "count": int(b["doc_count"]),
-                 "prev": prev_counts.get(str(b["key"]), 0),
-                 "complaints": int(b["complaints"]["doc_count"]),
-                 "negative": int(b["negative"]["doc_count"]), "cite": _cites(b["cite"])}
-                for b in buckets]
-        return {"rows": rows, "missing": int(res.get("none", {}).get("doc_count", 0))}
+        rows = [{"key": k, "count": every[k], "prev": prev_counts.get(k, 0),
+                 "complaints": int(found[k]["complaints"]["doc_count"]) if k in found else 0,
+                 "negative": int(found[k]["negative"]["doc_count"]) if k in found else 0,
+                 "cite": _cites(found[k]["cite"]) if k in found else []}
+                for k in keys]
+        return {"rows": rows, "missing": int(res.get("none", {}).get("doc_count", 0)),
+                "other_values": len(every) - len(keys),
+                "other_count": sum(every.values()) - sum(every[k] for k in keys)}
 
     # ---- 热点事件 -----------------------------------------------------------------------
 

@@ -165,3 +165,30 @@ def test_an_empty_week_in_every_format(store: ItemStore, prefix: str, tmp_path: 
     # Nor did its items lack a township or a category: there were none.
     assert "均未识别到乡镇" not in quiet and "均未分类" not in quiet
     assert quiet.count("本周无信息。") == 2
+
+
+def test_rankings_are_exact_across_monthly_indices(store: ItemStore, tmp_path: Path) -> None:
+    """A week across two months is two indices (two shards): a township that leads the
+    week while ranking low in each month alone must still lead, with its full count."""
+    w49 = datetime(2026, 11, 30, tzinfo=SHANGHAI)
+    items, n = [], iter(range(10_000))
+    for month, day0 in (("十一", w49), ("十二", w49 + timedelta(days=1))):
+        for p in range(40):
+            for i in range(3):
+                items.append(_item(next(n), day0 + timedelta(hours=1, minutes=p * 3 + i),
+                                   SourceKind.forum, "帖子", township=f"{month}月{p:02d}"))
+        for i in range(2):
+            items.append(_item(next(n), day0 + timedelta(hours=5, minutes=i),
+                               SourceKind.forum, "帖子", township="河口镇", complaint=True))
+    store.index(items, NOW, refresh=True)
+    assert len(store.es.indices.get_alias(index=f"{store.prefix}-items")) == 2
+    data, _ = build(load_config(None), "weekly", "2026-W49",
+                    datetime(2026, 12, 8, tzinfo=SHANGHAI))
+    top = data.townships[0]
+    assert (top.key, top.count, top.complaints) == ("河口镇", 4, 4)
+    assert [r.count for r in data.townships[1:]] == [3] * 14
+    assert data.townships_other == (66, 198)
+    out = tmp_path / "w.md"
+    assert main(["report", "weekly", "--week", "2026-W49", "--out", str(out),
+                 "--now", "2026-12-08T00:00"]) == 0
+    assert "（另有 66 个乡镇未列出，合计 198 条）" in out.read_text("utf-8")
