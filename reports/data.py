@@ -185,7 +185,8 @@ def _time(value: str | None) -> datetime | None:
 
 def _events(q: ReportQueries, span: Span) -> list[EventRow]:
     """The hot events, with their history and alert handling as of the span's end."""
-    raw = q.events(span)
+    raw = q.events(span, TOP_EVENTS, rank=lambda t: (
+        heat(t["count"], t["replies"], t["likes"], t["views"]), t["count"]))
     for e in raw:
         e["heat"] = heat(e["count"], e["replies"], e["likes"], e["views"])
     top = sorted(raw, key=lambda e: (-e["heat"], -e["count"], e["id"]))[:TOP_EVENTS]

@@ -11,6 +11,7 @@ Results are plain dicts and lists, so ``reports/`` never sees the response forma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -139,19 +140,28 @@ class ReportQueries:
     # ---- 分乡镇 / 分类 --------------------------------------------------------------------
 
     def counts(self, field: str, span: Span) -> dict[str, int]:
-        """Every value of ``field`` in ``span`` with its exact item count, paged with a
-        composite aggregation. A terms aggregation ranks by each shard's own top list, so
-        over a week in two monthly indices a value that leads the week but neither month
-        alone was missed or undercounted."""
-        out: dict[str, int] = {}
+        """Every value of ``field`` in ``span`` with its exact item count. A terms
+        aggregation ranks by each shard's own top list, so over a week in two monthly
+        indices a value that leads the week but neither month alone was missed or
+        undercounted."""
+        return {k: b["count"] for k, b in self._every(field, span.range(), {}).items()}
+
+    def _every(self, field: str, query: dict[str, Any], aggs: dict[str, Any]
+               ) -> dict[str, dict[str, Any]]:
+        """Every value of ``field`` matching ``query``: its count and the values of the
+        single-value sub-aggregations ``aggs``, paged with a composite aggregation."""
+        out: dict[str, dict[str, Any]] = {}
         after: dict[str, Any] | None = None
         while True:
             comp: dict[str, Any] = {"size": COMPOSITE_PAGE,
                                     "sources": [{"v": {"terms": {"field": field}}}]}
             if after:
                 comp["after"] = after
-            res = self._aggs(self.items, span.range(), {"c": {"composite": comp}}).get("c", {})
-            out.update({str(b["key"]["v"]): int(b["doc_count"]) for b in res.get("buckets", [])})
+            res = self._aggs(self.items, query, {"c": {"composite": comp, "aggs": aggs}}
+                             if aggs else {"c": {"composite": comp}}).get("c", {})
+            for b in res.get("buckets", []):
+                out[str(b["key"]["v"])] = {"count": int(b["doc_count"]),
+                                           **{k: b[k].get("value") for k in aggs}}
             after = res.get("after_key")
             if not after or len(res.get("buckets", [])) < COMPOSITE_PAGE:
                 return out
@@ -189,10 +199,22 @@ class ReportQueries:
 
     # ---- 热点事件 -----------------------------------------------------------------------
 
-    def events(self, span: Span, candidates: int = 30) -> list[dict[str, Any]]:
-        """Candidate hot events in ``span``: the events with the most items and those with
-        the most replies or views (heat mixes both; without scripts the cluster cannot
-        order by the mix, so the caller ranks the union of these few buckets)."""
+    def events(self, span: Span, candidates: int = 30,
+               rank: Callable[[dict[str, int]], tuple[int, ...]] | None = None
+               ) -> list[dict[str, Any]]:
+        """The ``candidates`` top events of ``span`` by ``rank`` of their exact totals
+        (count, replies, likes, views; default: most items, then most replies and views),
+        with their details. Without scripts the cluster cannot order by a mix such as
+        heat, and terms ordered by count or sum rank by each shard's own top list (a week
+        in two monthly indices missed its hottest event), so every event's totals are
+        paged in with a composite aggregation and ranked here."""
+        totals = {k: {"count": v["count"], **{e: int(v[e] or 0) for e in ENGAGEMENT}}
+                  for k, v in self._every("event_id", span.range(), _sums()).items()}
+        order = rank or (lambda t: (t["count"], t["replies"], t["views"]))
+        ids = sorted(totals)  # ties by id: a stable sort keeps this order among equals
+        ids = sorted(ids, key=lambda k: order(totals[k]), reverse=True)[:candidates]
+        if not ids:
+            return []
         sub = {**_sums(),
                "first": {"min": {"field": "published_at"}},
                "last": {"max": {"field": "published_at"}},
@@ -204,33 +226,26 @@ class ReportQueries:
                "kinds": {"terms": {"field": "source_kind", "size": 3}},
                "opener": _top_hits(1, [{"published_at": {"order": "asc"}}]),
                "cite": _top_hits(3)}
-        aggs = {f"by_{order}": {"terms": {"field": "event_id", "size": candidates,
-                                          "order": {order: "desc"} if order != "_count"
-                                          else {"_count": "desc"}},
-                                "aggs": sub}
-                for order in ("_count", "replies", "views")}
-        res = self._aggs(self.items, {"bool": {"filter": [span.range(),
-                                                         {"exists": {"field": "event_id"}}]}},
-                         aggs)
+        # Every shard returns every included id, so these details are exact too.
+        aggs = {"e": {"terms": {"field": "event_id", "include": ids, "size": len(ids)},
+                      "aggs": sub}}
+        res = self._aggs(self.items, span.range(), aggs)
         seen: dict[str, dict[str, Any]] = {}
-        for name in aggs:
-            for b in res.get(name, {}).get("buckets", []):
-                key = str(b["key"])
-                if key in seen:
-                    continue
-                opener = _cites(b["opener"])
-                seen[key] = {
-                    "id": key, "count": int(b["doc_count"]), **_sum_values(b),
-                    "first": _ms(b["first"].get("value")), "last": _ms(b["last"].get("value")),
-                    "negative": int(b["negative"]["doc_count"]),
-                    "complaints": int(b["complaints"]["doc_count"]),
-                    "townships": list(_terms(b["townships"])),
-                    "category": next(iter(_terms(b["category"])), None),
-                    "keywords": list(_terms(b["keywords"])),
-                    "kinds": _terms(b["kinds"]),
-                    "title": opener[0]["title"] if opener else key,
-                    "cite": _cites(b["cite"])}
-        return list(seen.values())
+        for b in res.get("e", {}).get("buckets", []):
+            key = str(b["key"])
+            opener = _cites(b["opener"])
+            seen[key] = {
+                "id": key, "count": int(b["doc_count"]), **_sum_values(b),
+                "first": _ms(b["first"].get("value")), "last": _ms(b["last"].get("value")),
+                "negative": int(b["negative"]["doc_count"]),
+                "complaints": int(b["complaints"]["doc_count"]),
+                "townships": list(_terms(b["townships"])),
+                "category": next(iter(_terms(b["category"])), None),
+                "keywords": list(_terms(b["keywords"])),
+                "kinds": _terms(b["kinds"]),
+                "title": opener[0]["title"] if opener else key,
+                "cite": _cites(b["cite"])}
+        return [seen[k] for k in ids if k in seen]
 
     def event_lifetimes(self, event_ids: list[str], until: datetime
                         ) -> dict[str, dict[str, Any]]:

@@ -192,3 +192,26 @@ def test_rankings_are_exact_across_monthly_indices(store: ItemStore, tmp_path: P
     assert main(["report", "weekly", "--week", "2026-W49", "--out", str(out),
                  "--now", "2026-12-08T00:00"]) == 0
     assert "（另有 66 个乡镇未列出，合计 198 条）" in out.read_text("utf-8")
+
+
+def test_hot_events_are_exact_across_monthly_indices(store: ItemStore) -> None:
+    """The week's hottest event, spread over both months of a week in two indices, leads
+    the hot events with its full count even where it is nowhere near the top of either
+    month alone."""
+    w49 = datetime(2026, 11, 30, tzinfo=SHANGHAI)
+    items, n = [], iter(range(10_000))
+    for month, day0 in (("nov", w49), ("dec", w49 + timedelta(days=1))):
+        for e in range(60):
+            for i in range(3):
+                items.append(_item(next(n), day0 + timedelta(hours=1, minutes=e * 3 + i),
+                                   SourceKind.forum, f"话题{month}{e}", event=f"ev-{month}{e:02d}"))
+        for i in range(2):
+            items.append(_item(next(n), day0 + timedelta(hours=6, minutes=i), SourceKind.forum,
+                               WATER, event="ev-water"))
+    store.index(items, NOW, refresh=True)
+    assert len(store.es.indices.get_alias(index=f"{store.prefix}-items")) == 2
+    data, _ = build(load_config(None), "weekly", "2026-W49",
+                    datetime(2026, 12, 8, tzinfo=SHANGHAI))
+    top = data.events[0]
+    assert (top.id, top.count, top.heat) == ("ev-water", 4, 4)
+    assert [e.heat for e in data.events[1:]] == [3] * 9
