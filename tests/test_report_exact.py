@@ -3,11 +3,13 @@ report says what was true at its end, against the real Elasticsearch node."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import docx
 import pytest
 from test_report import W46, W47, WATER, _alert, _item, dataset
 
@@ -215,3 +217,22 @@ def test_hot_events_are_exact_across_monthly_indices(store: ItemStore) -> None:
     top = data.events[0]
     assert (top.id, top.count, top.heat) == ("ev-water", 4, 4)
     assert [e.heat for e in data.events[1:]] == [3] * 9
+
+
+def test_a_link_that_is_not_a_web_address_stays_plain_text() -> None:
+    """An alert stored with only bare URLs cites them as they are; one that is not http(s)
+    must show as its text in every format, neither as a link nor as a Python repr."""
+    from reports import render_docx, render_html
+    from reports.blocks import Document, Link, Para
+
+    doc = Document(title="周报", subtitle="第49周", blocks=[Para([
+        "依据：", Link("河口镇水质帖", "javascript:alert(1)"), "；",
+        Link("括号帖", "https://bbs.qinghe.example/t/1 (2)")])])
+    html = render_html.render(doc)
+    assert "依据：河口镇水质帖；" in html and "Link(" not in html and "javascript" not in html
+    md = render_md.render(doc)
+    assert "](javascript" not in md and "河口镇水质帖" in md
+    assert "[括号帖](https://bbs.qinghe.example/t/1%20%282%29)" in md
+    par = docx.Document(io.BytesIO(render_docx.render(doc))).paragraphs[-1]
+    assert par.text == "依据：河口镇水质帖；括号帖"
+    assert [h.url for h in par.hyperlinks] == ["https://bbs.qinghe.example/t/1 (2)"]
