@@ -25,7 +25,7 @@ CITE_FIELDS = ["title", "url", "source_id", "source_kind", "published_at"]
 CITE_SORT: list[Any] = [{"metrics.replies": {"order": "desc", "missing": "_last"}},
                         {"published_at": {"order": "desc"}}]
 ENGAGEMENT = ("replies", "likes", "views")
-COMPOSITE_PAGE = 1000
+COMPOSITE_PAGE = 5000  # values per composite page: a few requests even for every keyword
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ def _terms(bucket: dict[str, Any] | None) -> dict[str, int]:
 class ReportQueries:
     """Read-only aggregations over ``<prefix>-items`` and ``<prefix>-alerts``."""
 
-    def __init__(self, es: Elasticsearch, prefix: str):
-        self.es = es
+    def __init__(self, es: Elasticsearch, prefix: str, *, page: int = COMPOSITE_PAGE):
+        self.es, self.page = es, page
         self.items = f"{prefix}-items"
         self.alerts = f"{prefix}-alerts"
 
@@ -153,7 +153,7 @@ class ReportQueries:
         out: dict[str, dict[str, Any]] = {}
         after: dict[str, Any] | None = None
         while True:
-            comp: dict[str, Any] = {"size": COMPOSITE_PAGE,
+            comp: dict[str, Any] = {"size": self.page,
                                     "sources": [{"v": {"terms": {"field": field}}}]}
             if after:
                 comp["after"] = after
@@ -163,7 +163,7 @@ class ReportQueries:
                 out[str(b["key"]["v"])] = {"count": int(b["doc_count"]),
                                            **{k: b[k].get("value") for k in aggs}}
             after = res.get("after_key")
-            if not after or len(res.get("buckets", [])) < COMPOSITE_PAGE:
+            if not after or len(res.get("buckets", [])) < self.page:
                 return out
 
     def breakdown(self, field: str, cur: Span, prev: Span, size: int = 15
@@ -330,17 +330,18 @@ class ReportQueries:
     # ---- 新词热词 -----------------------------------------------------------------------
 
     def keywords(self, cur: Span, prev: Span, size: int = 80) -> list[dict[str, Any]]:
-        """This period's most frequent keywords with their count in the previous period
-        (looked up exactly with ``include``, not just among last period's top terms) and
-        one citing item each."""
-        res = self._aggs(self.items, cur.range(), {"k": {
-            "terms": {"field": "keywords", "size": size}, "aggs": {"cite": _top_hits(1)}}})
-        rows = [{"term": str(b["key"]), "count": int(b["doc_count"]), "cite": _cites(b["cite"])}
-                for b in res.get("k", {}).get("buckets", [])]
-        if rows:
-            terms = [r["term"] for r in rows]
-            old = _terms(self._aggs(self.items, prev.range(), {"k": {"terms": {
-                "field": "keywords", "include": terms, "size": len(terms)}}}).get("k"))
-            for r in rows:
-                r["prev"] = old.get(r["term"], 0)
-        return rows
+        """This period's most frequent keywords (exact counts, as in ``breakdown``) with
+        their count in the previous period (looked up exactly with ``include``, not just
+        among last period's top terms) and one citing item each."""
+        every = self.counts("keywords", cur)
+        terms = sorted(every, key=lambda k: (-every[k], k))[:size]
+        if not terms:
+            return []
+        cites = {str(b["key"]): _cites(b["cite"]) for b in self._aggs(
+            self.items, cur.range(), {"k": {"terms": {
+                "field": "keywords", "include": terms, "size": len(terms)},
+                "aggs": {"cite": _top_hits(1)}}}).get("k", {}).get("buckets", [])}
+        old = _terms(self._aggs(self.items, prev.range(), {"k": {"terms": {
+            "field": "keywords", "include": terms, "size": len(terms)}}}).get("k"))
+        return [{"term": t, "count": every[t], "cite": cites.get(t, []), "prev": old.get(t, 0)}
+                for t in terms]

@@ -236,3 +236,42 @@ def test_a_link_that_is_not_a_web_address_stays_plain_text() -> None:
     par = docx.Document(io.BytesIO(render_docx.render(doc))).paragraphs[-1]
     assert par.text == "依据：河口镇水质帖；括号帖"
     assert [h.url for h in par.hyperlinks] == ["https://bbs.qinghe.example/t/1 (2)"]
+
+
+def test_rising_keywords_are_exact_across_monthly_indices(store: ItemStore) -> None:
+    """A new word spread over both months of a week in two indices is the week's most
+    frequent one, even where each month alone has 150 words more frequent than it."""
+    w49 = datetime(2026, 11, 30, tzinfo=SHANGHAI)
+    items, n = [], iter(range(10_000))
+    for month, day0 in (("nov", w49), ("dec", w49 + timedelta(days=1))):
+        for k in range(150):
+            for i in range(3):
+                items.append(_item(next(n), day0 + timedelta(hours=1, seconds=k * 3 + i),
+                                   SourceKind.forum, "帖子", keywords=(f"{month}{k:03d}",)))
+        for i in range(2):
+            items.append(_item(next(n), day0 + timedelta(hours=6, minutes=i),
+                               SourceKind.forum, "帖子", keywords=("停水",)))
+    store.index(items, NOW, refresh=True)
+    assert len(store.es.indices.get_alias(index=f"{store.prefix}-items")) == 2
+    data, _ = build(load_config(None), "weekly", "2026-W49",
+                    datetime(2026, 12, 8, tzinfo=SHANGHAI))
+    assert (data.keywords[0].term, data.keywords[0].count, data.keywords[0].prev) == (
+        "停水", 4, 0)
+
+
+def test_counts_page_through_every_value(store: ItemStore, prefix: str) -> None:
+    """Small pages give the same exact counts and events as one large page."""
+    from storage import ReportQueries, Span
+
+    items = [_item(i, W47 + timedelta(hours=i), SourceKind.forum, "帖子",
+                   township=f"乡镇{i % 23:02d}", event=f"ev{i % 17:02d}", replies=i % 5)
+             for i in range(100)]
+    store.index(items, NOW, refresh=True)
+    week, before = Span(W47, W47 + timedelta(days=7)), Span(W46, W47)
+    whole, paged = ReportQueries(store.es, prefix), ReportQueries(store.es, prefix, page=4)
+    counts = paged.counts("townships", week)
+    assert len(counts) == 23 and sum(counts.values()) == 100
+    assert counts == whole.counts("townships", week)
+    assert paged.events(week, 5) == whole.events(week, 5)
+    assert paged.breakdown("townships", week, before) == whole.breakdown(
+        "townships", week, before)
