@@ -275,3 +275,13 @@ def test_counts_page_through_every_value(store: ItemStore, prefix: str) -> None:
     assert paged.events(week, 5) == whole.events(week, 5)
     assert paged.breakdown("townships", week, before) == whole.breakdown(
         "townships", week, before)
+
+
+def test_distinct_events_and_sources_are_counted_exactly(store: ItemStore) -> None:
+    """"事件 N 个" is a count, not an estimate: a cardinality aggregation is off by a few
+    from about 3,000 values on."""
+    items = [_item(i, W47 + timedelta(seconds=i * 60), SourceKind.forum, "帖子",
+                   event=f"ev{i:05d}") for i in range(3500)]
+    store.index(items, NOW, refresh=True)
+    data, _ = build(load_config(None), "weekly", "2026-W47", NOW)
+    assert (data.volume.total, data.volume.events, data.volume.sources) == (3500, 3500, 1)
