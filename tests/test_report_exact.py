@@ -285,3 +285,14 @@ def test_distinct_events_and_sources_are_counted_exactly(store: ItemStore) -> No
     store.index(items, NOW, refresh=True)
     data, _ = build(load_config(None), "weekly", "2026-W47", NOW)
     assert (data.volume.total, data.volume.events, data.volume.sources) == (3500, 3500, 1)
+
+
+def test_every_township_with_alerts_is_named(store: ItemStore, prefix: str) -> None:
+    """The alerts paragraph names every township alerted in the week, not the first 20."""
+    alerts = AlertStore(store.es, prefix)
+    alerts.ensure()
+    alerts.upsert([_alert(f"a{i:02d}", W47 + timedelta(hours=i), {"township": f"乡镇{i:02d}"},
+                          f"乡镇{i:02d}诉求") for i in range(25)], NOW, refresh=True)
+    data, _ = build(load_config(None), "weekly", "2026-W47", NOW)
+    assert data.handling.fired == 25
+    assert data.handling.by_township == {f"乡镇{i:02d}": 1 for i in range(25)}
