@@ -151,6 +151,11 @@ def test_an_empty_week_in_every_format(store: ItemStore, prefix: str, tmp_path: 
                      "--now", NOW.isoformat()]) == 0
     fresh = (tmp_path / "fresh.md").read_text("utf-8")
     assert "网络信息 0 条，上周 0 条，周环比持平" in fresh and "当天处置率 —（无预警）" in fresh
+    # Seven quiet days, as for a quiet week in an existing index, not an empty chart.
+    nothing, _ = build(load_config(None), "weekly", "2026-W47", NOW)
+    assert [(t.day, sum(c.values())) for t, c in nothing.trend] == [
+        (d, 0) for d in range(16, 23)]
+    assert "| 11月22日 | 0 | 0 | 0 | 0 |" in fresh
 
     store.index(dataset(), NOW, refresh=True)  # W46 and W47; W48 is quiet
     later = NOW + timedelta(days=7)
