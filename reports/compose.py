@@ -85,18 +85,21 @@ def _overview(doc: Document, d: ReportData, w: Words) -> None:
         doc.add(Para(["各信息源信息量及代表信息："]), Table(
             ["信息源", w.this, w.last, "代表信息"],
             [[[d.source_names.get(r.key, r.key)], [str(r.count)], [str(r.prev)],
-              cite_runs(r.cites, 1)] for r in d.sources]))
+              cite_runs(r.cites, 1)] for r in d.sources]), *_left_out(d.sources_other, "信息源"))
 
 
 def _sentiment(doc: Document, d: ReportData, w: Words) -> None:
     cur, prev = d.volume, d.volume_prev
     parts = "，".join(f"{SENTIMENT_ZH[k]} {cur.sentiment.get(k, 0)} 条（"
                      f"{pct(cur.sentiment.get(k, 0), cur.total)}）" for k in SENTIMENT_ZH)
-    neg_now = cur.sentiment.get("negative", 0) / cur.total if cur.total else 0.0
-    neg_before = prev.sentiment.get("negative", 0) / prev.total if prev.total else 0.0
-    shift = (f"，负面占比较{w.last}"
-             f"{'上升' if neg_now >= neg_before else '下降'} "
-             f"{abs(neg_now - neg_before) * 100:.1f} 个百分点" if prev.total else "")
+    shift = ""
+    # A share of nothing is no share: an empty period is neither 0 % negative nor "down".
+    if cur.total and prev.total:
+        points = (cur.sentiment.get("negative", 0) / cur.total
+                  - prev.sentiment.get("negative", 0) / prev.total) * 100
+        trend = "上升" if points > 0 else "下降"
+        shift = (f"，负面占比与{w.last}持平" if round(points, 1) == 0 else
+                 f"，负面占比较{w.last}{trend} {abs(points):.1f} 个百分点")
     hourly = d.period.kind == "daily"
     doc.add(_h(2, "情感分布"), Para([f"{w.this}信息中{parts}{shift}。"]))
     doc.add(Figure("trend", ("分时段" if hourly else "每日") + "信息量及情感分布",
@@ -159,6 +162,13 @@ def _alerts(doc: Document, d: ReportData, w: Words) -> None:
                 Bullets([cite_runs([c], 1) for c in d.complaint_cites]))
 
 
+def _left_out(other: tuple[int, int], what: str) -> list[Para]:
+    values, items = other
+    if not values:
+        return []
+    return [Para([f"（另有 {values} 个{what}未列出，合计 {items} 条）"], note=True)]
+
+
 def _breakdown_table(rows: list[BreakdownRow], name: str, w: Words) -> Table:
     return Table([name, w.this, w.last, w.change, "诉求", "负面", "代表信息"],
                  [[[r.key], [str(r.count)], [str(r.prev)], [delta(r.count, r.prev)],
@@ -176,9 +186,9 @@ def _areas(doc: Document, d: ReportData, w: Words) -> None:
                          if d.townships_missing else "")]))
         doc.add(Figure("townships", "分乡镇信息量", charts.bar_ranking(
             [(r.key, r.count) for r in d.townships], title="分乡镇信息量")),
-            _breakdown_table(d.townships, "乡镇", w))
+            _breakdown_table(d.townships, "乡镇", w), *_left_out(d.townships_other, "乡镇"))
     else:
-        doc.add(Para([f"{w.this}信息均未识别到乡镇。"]))
+        doc.add(Para([f"{w.this}信息均未识别到乡镇。" if d.volume.total else f"{w.this}无信息。"]))
     doc.add(Heading("（二）分类", 2))
     if d.categories:
         c = d.categories[0]
@@ -187,9 +197,9 @@ def _areas(doc: Document, d: ReportData, w: Words) -> None:
                          if d.categories_missing else "")]))
         doc.add(Figure("categories", "分类信息量", charts.bar_ranking(
             [(r.key, r.count) for r in d.categories], title="分类信息量", color="#e08a2c")),
-            _breakdown_table(d.categories, "类别", w))
+            _breakdown_table(d.categories, "类别", w), *_left_out(d.categories_other, "类别"))
     else:
-        doc.add(Para([f"{w.this}信息均未分类。"]))
+        doc.add(Para([f"{w.this}信息均未分类。" if d.volume.total else f"{w.this}无信息。"]))
 
 
 def _handling(doc: Document, d: ReportData, w: Words) -> None:
@@ -200,7 +210,7 @@ def _handling(doc: Document, d: ReportData, w: Words) -> None:
         f"按照“一事一处、当天事当天决”的要求，{w.this}触发预警 {h.fired} 条，"
         f"已处置 {h.handled} 条，未处置 {h.open} 条；其中当天处置 {h.same_day} 条，"
         f"当天处置率 {rate}。已签收 {h.acknowledged} 条。"
-        f"{w.this}之前触发、至今仍未处置的预警 {h.backlog} 条。"]))
+        f"{w.this}之前触发、截至本期结束仍未处置的预警 {h.backlog} 条。"]))
     handled = [a for a in d.alerts if a.handled_at]
     if handled:
         doc.add(Table(["预警", "触发时间", "处置时间", "当天处置", "处置说明"],
@@ -208,7 +218,8 @@ def _handling(doc: Document, d: ReportData, w: Words) -> None:
                         ["是" if a.same_day else "否"], [a.handle_note or "—"]]
                        for a in handled]))
     doc.add(Para(["注：当天处置率 = 在触发当天（北京时间自然日）标记处置的预警数 / "
-                  "本期触发的预警数。"], note=True))
+                  f"本期触发的预警数。处置、签收情况截至本期结束（{when(d.period.end)}），"
+                  "此后的处置计入未处置，重新生成本期报告数字不变。"], note=True))
 
 
 def _keywords(doc: Document, d: ReportData, w: Words) -> None:

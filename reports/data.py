@@ -159,6 +159,10 @@ class ReportData:
     sources: list[BreakdownRow]
     keywords: list[KeywordRow]
     source_names: dict[str, str] = field(default_factory=dict)
+    # (values, items) beyond the rows of each ranking, so a table can say what it leaves out.
+    townships_other: tuple[int, int] = (0, 0)
+    categories_other: tuple[int, int] = (0, 0)
+    sources_other: tuple[int, int] = (0, 0)
 
 
 def change(cur: int, prev: int) -> float | None:
@@ -180,12 +184,14 @@ def _time(value: str | None) -> datetime | None:
 
 
 def _events(q: ReportQueries, span: Span) -> list[EventRow]:
-    raw = q.events(span)
+    """The hot events, with their history and alert handling as of the span's end."""
+    raw = q.events(span, TOP_EVENTS, rank=lambda t: (
+        heat(t["count"], t["replies"], t["likes"], t["views"]), t["count"]))
     for e in raw:
         e["heat"] = heat(e["count"], e["replies"], e["likes"], e["views"])
     top = sorted(raw, key=lambda e: (-e["heat"], -e["count"], e["id"]))[:TOP_EVENTS]
     ids = [e["id"] for e in top]
-    life, handling = q.event_lifetimes(ids), q.event_handling(ids)
+    life, handling = q.event_lifetimes(ids, span.end), q.event_handling(ids, span.end)
     rows = []
     for e in top:
         h = handling.get(e["id"], {"alerts": 0, "handled": 0})
@@ -203,8 +209,11 @@ def _events(q: ReportQueries, span: Span) -> list[EventRow]:
     return rows
 
 
-def _alert_row(doc: dict[str, Any]) -> AlertRow:
+def _alert_row(doc: dict[str, Any], as_of: datetime) -> AlertRow:
+    """An alert as it stood at ``as_of`` (the period's end): a later acknowledgement or
+    handling is not yet there, so re-running a past report shows the same table."""
     labels = doc.get("labels") or {}
+    handled = _until(_time(doc.get("handled_at")), as_of)
     cites = [Cite(title=t.get("title", ""), url=t.get("url", ""),
                   source_id=t.get("source_id") or "", published_at=_time(t.get("published_at")))
              for t in (doc.get("top_items") or [])[:3] if t.get("url")]
@@ -216,14 +225,22 @@ def _alert_row(doc: dict[str, Any]) -> AlertRow:
         township=labels.get("township") or "、".join((doc.get("places") or [])[:2]),
         category=labels.get("category") or doc.get("category") or "",
         count=int(doc.get("count") or 0), baseline=float(doc.get("baseline") or 0.0),
-        acknowledged_at=_time(doc.get("acknowledged_at")),
-        handled_at=_time(doc.get("handled_at")), handle_note=doc.get("handle_note") or "",
+        acknowledged_at=_until(_time(doc.get("acknowledged_at")), as_of),
+        handled_at=handled, handle_note=(doc.get("handle_note") or "") if handled else "",
         cites=cites)
+
+
+def _until(t: datetime | None, as_of: datetime) -> datetime | None:
+    return t if t is not None and t < as_of else None
 
 
 def _breakdown(raw: dict[str, Any]) -> list[BreakdownRow]:
     return [BreakdownRow(r["key"], r["count"], r["prev"], r["complaints"], r["negative"],
                          _cites(r["cite"])) for r in raw["rows"]]
+
+
+def _other(raw: dict[str, Any]) -> tuple[int, int]:
+    return raw["other_values"], raw["other_count"]
 
 
 def _rising(rows: list[dict[str, Any]], limit: int = 12) -> list[KeywordRow]:
@@ -258,6 +275,7 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
     alerts = q.alerts_in(cur_s, days)
     towns = q.breakdown("townships", cur_s, prev_s)
     cats = q.breakdown("category", cur_s, prev_s)
+    srcs = q.breakdown("source_id", cur_s, prev_s)
     return _named(ReportData(
         source_names=source_names or {},
         period=period, previous=prev, generated_at=now, county=county,
@@ -266,13 +284,15 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
         negative_cites=_cites(q.examples(cur_s, [{"term": {"sentiment_label": "negative"}}])),
         complaint_cites=_cites(q.examples(cur_s, [{"term": {"complaint": True}}])),
         events=_events(q, cur_s),
-        alerts=[_alert_row(d) for d in alerts["rows"]],
+        alerts=[_alert_row(d, period.end) for d in alerts["rows"]],
         handling=Handling(fired=alerts["total"], handled=alerts["handled"],
                           same_day=alerts["same_day"], acknowledged=alerts["acknowledged"],
-                          backlog=q.open_backlog(period.start), severity=alerts["severity"],
+                          backlog=q.open_backlog(period.start, period.end),
+                          severity=alerts["severity"],
                           by_township=alerts["township"]),
         townships=_breakdown(towns), townships_missing=towns["missing"],
         categories=_breakdown(cats), categories_missing=cats["missing"],
-        sources=_breakdown(q.breakdown("source_id", cur_s, prev_s)),
+        sources=_breakdown(srcs), townships_other=_other(towns),
+        categories_other=_other(cats), sources_other=_other(srcs),
         keywords=_rising(q.keywords(cur_s, prev_s)),
     ))

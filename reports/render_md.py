@@ -12,7 +12,15 @@ from .blocks import Bullets, Document, Figure, Heading, Link, Para, Runs, Table
 
 
 def _runs(runs: Runs) -> str:
-    return "".join(f"[{_esc(r.text)}]({r.url})" if isinstance(r, Link) else r for r in runs)
+    return "".join(_link(r) if isinstance(r, Link) else r for r in runs)
+
+
+def _link(link: Link) -> str:
+    if not link.url.lower().startswith(("http://", "https://")):
+        return _esc(link.text)  # as in .docx and HTML: a scraped "javascript:" stays text
+    # A space or parenthesis would end the link target early; encoded, it is the same URL.
+    url = link.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{_esc(link.text)}]({url})"
 
 
 def _esc(text: str) -> str:

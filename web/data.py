@@ -66,7 +66,10 @@ class ConsoleData:
 
     def events(self, now: datetime, days: int = EVENT_DAYS, size: int = 30
                ) -> list[dict[str, Any]]:
-        raw = self.reports.events(Span(now - timedelta(days=days), now + timedelta(minutes=1)))
+        # Ranked by heat over every event's totals (not among the top few by count).
+        raw = self.reports.events(
+            Span(now - timedelta(days=days), now + timedelta(minutes=1)), size,
+            rank=lambda t: (heat(t["count"], t["replies"], t["likes"], t["views"]), t["count"]))
         for e in raw:
             e["heat"] = heat(e["count"], e["replies"], e["likes"], e["views"])
         handling = self.reports.event_handling([e["id"] for e in raw])
