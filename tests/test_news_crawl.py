@@ -321,3 +321,25 @@ def test_sitemap_entries_over_the_budget_are_fetched_by_later_runs(tmp_path, pre
         assert all(site.hits[f"/a/{i}.html"] == 1 for i in range(150))
     store.refresh()
     assert store.count() == 149
+
+
+def test_a_selector_link_to_another_host_is_counted_and_logged_as_offsite(
+        tmp_path, prefix, store):
+    """`selectors.list_links` says every link it matches is an entry of the site, so one on
+    another host is a page we meant to fetch: not fetched, but counted and logged."""
+    with LocalSite() as site:
+        other = site.base.replace("127.0.0.1", "localhost")  # same server, another host
+        site.add("/gk/", '<html><body><div class="newslist"><a href="/gk/view?doc=abc">停水通知'
+                         f'</a></div><div class="newslist"><a href="{other}/gk/view?doc=far">'
+                         '外站通知</a></div></body></html>')
+        site.add("/gk/view?doc=abc", article("停水通知", "2026-11-20 09:00", ROAD))
+        site.add("/gk/view?doc=far", article("外站通知", "2026-11-20 09:00", WATER))
+        cfg = write_config(tmp_path, [{
+            "id": "gov-notices", "name": "通知公告", "template": "news", "kind": "news",
+            "start_urls": [site.url("/gk/")], "selectors": {"list_links": "div.newslist a"}}])
+        proc = crawl(cfg)
+        assert site.hits["/gk/view?doc=far"] == 0
+    row = summary(proc)["gov-notices"]
+    assert row["new"] == 1 and row["reasons"] == {"offsite": "1"}, row
+    assert f"dropped {other}/gk/view?doc=far: offsite host 'localhost'" in proc.stderr
+    assert f"linked from {site.url('/gk/')}" in proc.stderr

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -21,7 +22,7 @@ from crawlers.context import config_for
 from crawlers.extraction import extract
 from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
-from crawlers.spiders.links import start_domains
+from crawlers.spiders.links import same_site, start_domains
 from crawlers.state import CrawlState, Decision
 from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
@@ -204,6 +205,10 @@ class SourceSpider(scrapy.Spider):
         if url in self._visited:  # linked from several list pages: one decision per run
             return None
         self._visited.add(url)
+        if not same_site(url, self.allowed_domains):
+            # Counted here, not by the offsite middleware: it must not count as fresh.
+            self.drop_offsite(url, f" (linked from {response.url})" if response else "")
+            return None
         decision, seen = self.state.decide(
             self.source.id, url, self.now(), replies=replies, lastmod=lastmod,
             replied=replied, recheck_unreplied_days=self.config.crawl.recheck_unreplied_days)
@@ -326,6 +331,14 @@ class SourceSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"yuqing/source/{self.source.id}/dropped")
         log.warning("dropped %s: %s %s", url, reason, detail,
                     extra={"source": self.source.id, "url": url, "reason": reason})
+
+    def drop_offsite(self, url: str, detail: str = "") -> None:
+        """A page we meant to fetch on a host outside the source's domains. The crawl state
+        is not told: it is no failure of the site, and backing it off would hide it once
+        ``allowed_domains`` is fixed."""
+        host = urlsplit(url).hostname
+        self.drop(url, "offsite",
+                  f"host {host!r} is outside {', '.join(self.allowed_domains)}{detail}")
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
