@@ -51,12 +51,16 @@ CREATE TABLE IF NOT EXISTS runs (
     synced INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (source_id, started_at)
 );
-CREATE TABLE IF NOT EXISTS backlog (
+-- Lists left behind: a run stopped paging with new entries still coming. One row per gap;
+-- a list can have several (a burst on top of an older backlog).
+CREATE TABLE IF NOT EXISTS list_gaps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     source_id TEXT NOT NULL,
-    list_url TEXT NOT NULL,       -- page 1 of a paginated list
-    depth INTEGER NOT NULL,       -- the deepest list page a run reached with new items left
-    since TEXT NOT NULL,
-    PRIMARY KEY (source_id, list_url)
+    list_url TEXT NOT NULL,       -- page 1 of the paginated list
+    page_url TEXT NOT NULL,       -- where the next run resumes
+    page INTEGER NOT NULL,        -- its page number when it was reached (for logs)
+    markers TEXT NOT NULL,        -- JSON: the entries the gap follows; [] = unknown
+    since TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY,
@@ -103,6 +107,19 @@ class Seen:
         return headers
 
 
+@dataclass(frozen=True)
+class Gap:
+    """Entries of a list not fetched yet: those after ``markers`` (the entries of the last
+    page a run reached), which newer posts push further down the list run by run."""
+
+    id: int
+    list_url: str
+    page_url: str
+    page: int
+    markers: tuple[str, ...]
+    since: datetime
+
+
 def digest(item: Item) -> str:
     """What a re-fetch must differ in to count as an update (fetched_at excluded)."""
     parts = [item.title, item.text, item.reply_text or "", str(item.replied),
@@ -120,6 +137,16 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._migrate_backlog()
+
+    def _migrate_backlog(self) -> None:
+        """The former one-depth-per-list backlog: where its gap lies is unknown, so the
+        catch-up walks the list from page 1 to its end once (visiting every entry)."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name='backlog'").fetchone():
+            self.db.execute("INSERT INTO list_gaps (source_id, list_url, page_url, page, "
+                            "markers, since) SELECT source_id, list_url, list_url, 1, '[]', "
+                            "since FROM backlog")
+            self.db.execute("DROP TABLE backlog")
 
     @classmethod
     def for_config(cls, cfg: Config) -> CrawlState:
@@ -233,21 +260,28 @@ class CrawlState:
                         (source_id, item_id_for(url)))
 
     # -- lists not caught up ---------------------------------------------------------------
-    def backlog(self, source_id: str, list_url: str) -> int | None:
-        """How deep a run that stopped at max_pages with new items left reached."""
-        row = self.db.execute("SELECT depth FROM backlog WHERE source_id=? AND list_url=?",
-                              (source_id, list_url)).fetchone()
-        return int(row[0]) if row else None
+    def gaps(self, source_id: str) -> list[Gap]:
+        """The source's lists left behind, oldest first."""
+        rows = self.db.execute(
+            "SELECT id, list_url, page_url, page, markers, since FROM list_gaps "
+            "WHERE source_id=? ORDER BY since, id", (source_id,))
+        return [Gap(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])),
+                    datetime.fromisoformat(r[5])) for r in rows]
 
-    def set_backlog(self, source_id: str, list_url: str, depth: int, now: datetime) -> None:
+    def add_gap(self, source_id: str, list_url: str, page_url: str, page: int,
+                markers: list[str], now: datetime) -> None:
         self.db.execute(
-            "INSERT INTO backlog (source_id, list_url, depth, since) VALUES (?,?,?,?) "
-            "ON CONFLICT (source_id, list_url) DO UPDATE SET depth=excluded.depth",
-            (source_id, list_url, depth, now.isoformat()))
+            "INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since) "
+            "VALUES (?,?,?,?,?,?)",
+            (source_id, list_url, page_url, page, json.dumps(markers), now.isoformat()))
 
-    def clear_backlog(self, source_id: str, list_url: str) -> None:
-        self.db.execute("DELETE FROM backlog WHERE source_id=? AND list_url=?",
-                        (source_id, list_url))
+    def move_gap(self, gap_id: int, page_url: str, page: int, markers: list[str]) -> None:
+        """A catch-up stopped short: the next run resumes at ``page_url``."""
+        self.db.execute("UPDATE list_gaps SET page_url=?, page=?, markers=? WHERE id=?",
+                        (page_url, page, json.dumps(markers), gap_id))
+
+    def close_gap(self, gap_id: int) -> None:
+        self.db.execute("DELETE FROM list_gaps WHERE id=?", (gap_id,))
 
     def median_gap_minutes(self, source_id: str, recent: int = 50) -> float | None:
         """The usual gap between new items: median inter-arrival of published_at over the
