@@ -51,8 +51,9 @@ def check_source(cfg, source, stats: dict[str, Any] | None, now: datetime) -> So
     if last_success is None:
         if stats.get("runs", 0) >= ch.failing_runs:
             return SourceHealth(source.id, source.name, "failing", None,
-                                f"连续 {stats.get('runs')} 次抓取均未成功（最近 "
-                                f"{stats.get('last_finish_reason')}）")
+                                f"连续 {stats.get('runs')} 次抓取均未成功（最近结束原因 "
+                                f"{stats.get('last_finish_reason')}，错误 "
+                                f"{stats.get('last_errors') or {}}）")
     elif now - last_success > fail_after:
         return SourceHealth(source.id, source.name, "failing", last_success,
                             f"已 {_ago(now - last_success)} 没有成功抓取（最近结束原因 "

@@ -36,6 +36,10 @@ _HIDDEN = ("ancestor-or-self::*[self::script or self::style or contains(@class, 
 _VISIBLE_TEXT = f".//text()[not({_HIDDEN})] | .//br | .//p"
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»)\s*$", re.I)
 
+# Drops that say a list page gave nothing to read (see ``parse``).
+_UNREADABLE = ("parse_error", "no_article_links", "no_message_links", "no_threads",
+               "feed_unparsable", "sitemap_unparsable")
+
 log = logging.getLogger(__name__)
 
 
@@ -76,6 +80,7 @@ class SourceSpider(scrapy.Spider):
         self._fresh: set[str] = set()  # pages asked for this run as new or changed
         self._gaps: dict[int, Gap] = {}  # lists left behind, resumed this run
         self._catch_up_budget: dict[str, int] = {}
+        self._unreadable: set[str] = set()  # pages dropped as giving nothing to read
         self.allowed_domains = source.allowed_domains or start_domains(
             source.start_urls, whole_site=self.lists_own_pages)
 
@@ -353,9 +358,16 @@ class SourceSpider(scrapy.Spider):
                         self.source.id, unsettled)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        """A list page (feed, board list, sitemap...): the template's ``parse_list``."""
+        """A list page (feed, board list, sitemap...): the template's ``parse_list``.
+
+        Counted, and counted as unreadable when it yields no entry to read (dropped as
+        empty or unparsable, or its callback broke): crawl health needs to tell a site that
+        answers 200 with nothing readable from one with nothing new."""
         response = self.decoded(response)
+        self.stat("yuqing/lists")
         yield from self.guarded(response, self.parse_list(response, **kwargs))
+        if response.url in self._unreadable:
+            self.stat("yuqing/lists_unreadable")
 
     @staticmethod
     def decoded(response: Response) -> Response:
@@ -391,6 +403,8 @@ class SourceSpider(scrapy.Spider):
         """Every page we give up on is counted by reason and logged with its URL."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"yuqing/dropped/{reason}")
+        if reason in _UNREADABLE:
+            self._unreadable.add(url)
         self.crawler.stats.inc_value(f"yuqing/source/{self.source.id}/dropped")
         log.warning("dropped %s: %s %s", url, reason, detail,
                     extra={"source": self.source.id, "url": url, "reason": reason})
