@@ -82,6 +82,9 @@ class Decision(StrEnum):
 # robots.txt ban is usually permanent, and a polite crawler does not ask every run.
 RETRY_AFTER = timedelta(hours=1)
 MAX_FAILURES = 5
+# Why a fetched page could not be read: a site whose new pages all end so has changed its
+# templates (or a selector is wrong), a crawl-health problem. A hidden thread is not one.
+UNREADABLE = ("empty_text", "not_article", "extract_error", "parse_error", "invalid_item")
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,18 @@ class CrawlState:
         gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False)]
         return round(statistics.median(gaps), 1) if gaps else None
 
+    def unreadable(self, source_id: str) -> tuple[int, str | None, dict[str, int]]:
+        """Pages first seen since the last page read that could not be read (no text, not
+        an article, extraction failed): how many, since when, and why."""
+        rows = self.db.execute(
+            "SELECT last_error, COUNT(*), MIN(first_seen) FROM pages WHERE source_id=? AND "
+            f"item_id IS NULL AND last_error IN ({','.join('?' * len(UNREADABLE))}) AND "
+            "first_seen > COALESCE((SELECT MAX(last_seen) FROM pages WHERE source_id=? AND "
+            "item_id IS NOT NULL), '') GROUP BY last_error",
+            (source_id, *UNREADABLE, source_id)).fetchall()
+        errors = {r[0]: int(r[1]) for r in rows}
+        return sum(errors.values()), min((r[2] for r in rows), default=None), errors
+
     def newest_published(self, source_id: str) -> datetime | None:
         row = self.db.execute("SELECT MAX(published_at) FROM pages WHERE source_id=? "
                               "AND item_id IS NOT NULL", (source_id,)).fetchone()
@@ -322,6 +337,9 @@ class CrawlState:
             "items_known": self.items_known(sid),
             "median_gap_minutes": self.median_gap_minutes(sid),
         })
+        unreadable, since, errors = self.unreadable(sid)
+        latest.update({"unreadable_pages": unreadable, "unreadable_since": since,
+                       "unreadable_errors": errors})
         newest = self.newest_published(sid)
         latest["newest_published_at"] = newest.isoformat() if newest else None
         if run["success"]:

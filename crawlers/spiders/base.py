@@ -80,7 +80,8 @@ class SourceSpider(scrapy.Spider):
         self._fresh: set[str] = set()  # pages asked for this run as new or changed
         self._gaps: dict[int, Gap] = {}  # lists left behind, resumed this run
         self._catch_up_budget: dict[str, int] = {}
-        self._unreadable: set[str] = set()  # pages dropped as giving nothing to read
+        self._unreadable: set[str] = set()  # list pages dropped as giving nothing to read
+        self._dropped: dict[str, str] = {}  # page URL -> why it was dropped this run
         self.allowed_domains = source.allowed_domains or start_domains(
             source.start_urls, whole_site=self.lists_own_pages)
 
@@ -310,9 +311,10 @@ class SourceSpider(scrapy.Spider):
             self.done(key, ok=True)
             return
         response = self.decoded(response)
-        waiting = False
+        waiting = read = False
         for out in self.guarded(response, handler(response, **kwargs)):
             if isinstance(out, Item):
+                read = True
                 fetched = Fetched(key, out, _header(response, b"ETag"),
                                   _header(response, b"Last-Modified"),
                                   response.meta.get("yuqing_lastmod"),
@@ -326,7 +328,12 @@ class SourceSpider(scrapy.Spider):
                 self._pending.setdefault(out.id, []).append(fetched)
                 waiting = True
             yield out
-        if not waiting:  # unchanged, or dropped with a counted reason
+        if not read and (reason := self._dropped.get(response.url)):
+            # Remembered as a failure: retried on the back-off, not fetched every run, and
+            # counted by crawl health (a site whose pages all fail to read).
+            self.state.fail(self.source.id, key, reason, self.now())
+            self.done(key, ok=False)
+        elif not waiting:  # unchanged
             self.done(key, ok=True)
 
     def settle(self, items: Iterable[Item]) -> None:
@@ -405,6 +412,7 @@ class SourceSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"yuqing/dropped/{reason}")
         if reason in _UNREADABLE:
             self._unreadable.add(url)
+        self._dropped[url] = reason
         self.crawler.stats.inc_value(f"yuqing/source/{self.source.id}/dropped")
         log.warning("dropped %s: %s %s", url, reason, detail,
                     extra={"source": self.source.id, "url": url, "reason": reason})
