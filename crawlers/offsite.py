@@ -11,7 +11,6 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.httpobj import urlparse_cached
 
 from crawlers.spiders.base import SourceSpider
 
@@ -23,11 +22,7 @@ class CountedOffsiteMiddleware(OffsiteMiddleware):
         except IgnoreRequest:
             spider = self.crawler.spider
             if isinstance(spider, SourceSpider):
-                host = urlparse_cached(request).hostname
-                detail = f"host {host!r} is outside {', '.join(spider.allowed_domains)}"
-                if origin := request.meta.get("redirect_urls"):
-                    detail += f" (redirected from {origin[0]})"
-                # The crawl state is not told: a page outside the domains is no failure of
-                # the site, and backing it off would hide it once allowed_domains is fixed.
-                spider.drop(request.url, "offsite", detail)
+                origin = request.meta.get("redirect_urls")
+                spider.drop_offsite(request.url,
+                                    f" (redirected from {origin[0]})" if origin else "")
             raise

@@ -37,7 +37,9 @@ class SourceSummary:
     deferred: int = 0  # left for the next run: list pages past max_pages, sitemap entries
     started_at: str = ""
     finished_at: str = ""
-    ok_responses: int = 0
+    ok_responses: int = 0  # robots.txt not included: it says nothing of the site's pages
+    lists: int = 0  # list pages (feeds, sitemaps, boards...) parsed
+    lists_unreadable: int = 0  # ...of which no entry could be read
 
     @property
     def dropped_total(self) -> int:
@@ -45,8 +47,11 @@ class SourceSummary:
 
     @property
     def success(self) -> bool:
-        """The run finished and the site answered: what "last success" means for health."""
-        return self.finish_reason == "finished" and self.ok_responses > 0
+        """The run finished, the site answered and a list of it could be read: what "last
+        success" means for health. A site behind a robots.txt ban, or whose lists come back
+        empty or unparsable run after run, is failing although every request succeeds."""
+        return (self.finish_reason == "finished" and self.ok_responses > 0
+                and (self.lists == 0 or self.lists_unreadable < self.lists))
 
     def run_doc(self, template: str) -> dict[str, Any]:
         doc = asdict(self)
@@ -54,7 +59,7 @@ class SourceSummary:
         doc.update({"template": template, "items_new": self.new,
                     "items_updated": self.updated, "errors": dict(self.dropped),
                     "errors_total": self.dropped_total, "success": self.success})
-        for k in ("new", "updated", "ok_responses"):
+        for k in ("new", "updated", "ok_responses", "lists", "lists_unreadable"):
             doc.pop(k)
         return doc
 
@@ -113,7 +118,10 @@ def _summarise(source: Source, stats: dict[str, Any], reason: str = "") -> Sourc
         started_at=_iso(stats.get("start_time")),
         finished_at=_iso(stats.get("finish_time")),
         ok_responses=sum(int(v) for k, v in stats.items()
-                         if k.startswith(status) and k[len(status):] in ("200", "304")),
+                         if k.startswith(status) and k[len(status):] in ("200", "304"))
+        - sum(int(stats.get(f"robotstxt/response_status_count/{c}", 0)) for c in (200, 304)),
+        lists=int(stats.get("yuqing/lists", 0)),
+        lists_unreadable=int(stats.get("yuqing/lists_unreadable", 0)),
     )
 
 

@@ -51,12 +51,16 @@ CREATE TABLE IF NOT EXISTS runs (
     synced INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (source_id, started_at)
 );
-CREATE TABLE IF NOT EXISTS backlog (
+-- Lists left behind: a run stopped paging with new entries still coming. One row per gap;
+-- a list can have several (a burst on top of an older backlog).
+CREATE TABLE IF NOT EXISTS list_gaps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     source_id TEXT NOT NULL,
-    list_url TEXT NOT NULL,       -- page 1 of a paginated list
-    depth INTEGER NOT NULL,       -- the deepest list page a run reached with new items left
-    since TEXT NOT NULL,
-    PRIMARY KEY (source_id, list_url)
+    list_url TEXT NOT NULL,       -- page 1 of the paginated list
+    page_url TEXT NOT NULL,       -- where the next run resumes
+    page INTEGER NOT NULL,        -- its page number when it was reached (for logs)
+    markers TEXT NOT NULL,        -- JSON: the entries the gap follows; [] = unknown
+    since TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY,
@@ -78,6 +82,9 @@ class Decision(StrEnum):
 # robots.txt ban is usually permanent, and a polite crawler does not ask every run.
 RETRY_AFTER = timedelta(hours=1)
 MAX_FAILURES = 5
+# Why a fetched page could not be read: a site whose new pages all end so has changed its
+# templates (or a selector is wrong), a crawl-health problem. A hidden thread is not one.
+UNREADABLE = ("empty_text", "not_article", "extract_error", "parse_error", "invalid_item")
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,19 @@ class Seen:
         return headers
 
 
+@dataclass(frozen=True)
+class Gap:
+    """Entries of a list not fetched yet: those after ``markers`` (the entries of the last
+    page a run reached), which newer posts push further down the list run by run."""
+
+    id: int
+    list_url: str
+    page_url: str
+    page: int
+    markers: tuple[str, ...]
+    since: datetime
+
+
 def digest(item: Item) -> str:
     """What a re-fetch must differ in to count as an update (fetched_at excluded)."""
     parts = [item.title, item.text, item.reply_text or "", str(item.replied),
@@ -120,6 +140,16 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._migrate_backlog()
+
+    def _migrate_backlog(self) -> None:
+        """The former one-depth-per-list backlog: where its gap lies is unknown, so the
+        catch-up walks the list from page 1 to its end once (visiting every entry)."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name='backlog'").fetchone():
+            self.db.execute("INSERT INTO list_gaps (source_id, list_url, page_url, page, "
+                            "markers, since) SELECT source_id, list_url, list_url, 1, '[]', "
+                            "since FROM backlog")
+            self.db.execute("DROP TABLE backlog")
 
     @classmethod
     def for_config(cls, cfg: Config) -> CrawlState:
@@ -233,21 +263,28 @@ class CrawlState:
                         (source_id, item_id_for(url)))
 
     # -- lists not caught up ---------------------------------------------------------------
-    def backlog(self, source_id: str, list_url: str) -> int | None:
-        """How deep a run that stopped at max_pages with new items left reached."""
-        row = self.db.execute("SELECT depth FROM backlog WHERE source_id=? AND list_url=?",
-                              (source_id, list_url)).fetchone()
-        return int(row[0]) if row else None
+    def gaps(self, source_id: str) -> list[Gap]:
+        """The source's lists left behind, oldest first."""
+        rows = self.db.execute(
+            "SELECT id, list_url, page_url, page, markers, since FROM list_gaps "
+            "WHERE source_id=? ORDER BY since, id", (source_id,))
+        return [Gap(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])),
+                    datetime.fromisoformat(r[5])) for r in rows]
 
-    def set_backlog(self, source_id: str, list_url: str, depth: int, now: datetime) -> None:
+    def add_gap(self, source_id: str, list_url: str, page_url: str, page: int,
+                markers: list[str], now: datetime) -> None:
         self.db.execute(
-            "INSERT INTO backlog (source_id, list_url, depth, since) VALUES (?,?,?,?) "
-            "ON CONFLICT (source_id, list_url) DO UPDATE SET depth=excluded.depth",
-            (source_id, list_url, depth, now.isoformat()))
+            "INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since) "
+            "VALUES (?,?,?,?,?,?)",
+            (source_id, list_url, page_url, page, json.dumps(markers), now.isoformat()))
 
-    def clear_backlog(self, source_id: str, list_url: str) -> None:
-        self.db.execute("DELETE FROM backlog WHERE source_id=? AND list_url=?",
-                        (source_id, list_url))
+    def move_gap(self, gap_id: int, page_url: str, page: int, markers: list[str]) -> None:
+        """A catch-up stopped short: the next run resumes at ``page_url``."""
+        self.db.execute("UPDATE list_gaps SET page_url=?, page=?, markers=? WHERE id=?",
+                        (page_url, page, json.dumps(markers), gap_id))
+
+    def close_gap(self, gap_id: int) -> None:
+        self.db.execute("DELETE FROM list_gaps WHERE id=?", (gap_id,))
 
     def median_gap_minutes(self, source_id: str, recent: int = 50) -> float | None:
         """The usual gap between new items: median inter-arrival of published_at over the
@@ -259,6 +296,18 @@ class CrawlState:
         times = sorted(datetime.fromisoformat(r[0]) for r in rows)
         gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False)]
         return round(statistics.median(gaps), 1) if gaps else None
+
+    def unreadable(self, source_id: str) -> tuple[int, str | None, dict[str, int]]:
+        """Pages first seen since the last page read that could not be read (no text, not
+        an article, extraction failed): how many, since when, and why."""
+        rows = self.db.execute(
+            "SELECT last_error, COUNT(*), MIN(first_seen) FROM pages WHERE source_id=? AND "
+            f"item_id IS NULL AND last_error IN ({','.join('?' * len(UNREADABLE))}) AND "
+            "first_seen > COALESCE((SELECT MAX(last_seen) FROM pages WHERE source_id=? AND "
+            "item_id IS NOT NULL), '') GROUP BY last_error",
+            (source_id, *UNREADABLE, source_id)).fetchall()
+        errors = {r[0]: int(r[1]) for r in rows}
+        return sum(errors.values()), min((r[2] for r in rows), default=None), errors
 
     def newest_published(self, source_id: str) -> datetime | None:
         row = self.db.execute("SELECT MAX(published_at) FROM pages WHERE source_id=? "
@@ -288,6 +337,9 @@ class CrawlState:
             "items_known": self.items_known(sid),
             "median_gap_minutes": self.median_gap_minutes(sid),
         })
+        unreadable, since, errors = self.unreadable(sid)
+        latest.update({"unreadable_pages": unreadable, "unreadable_since": since,
+                       "unreadable_errors": errors})
         newest = self.newest_published(sid)
         latest["newest_published_at"] = newest.isoformat() if newest else None
         if run["success"]:

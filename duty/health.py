@@ -3,7 +3,8 @@
 From the crawl statistics in the crawl state (SQLite, so this works while Elasticsearch
 is down): *silent* when no new item arrived for ``silence_factor`` × the source's usual
 gap between items (and at least ``min_silence_minutes``); *failing* when no run succeeded
-for ``failing_runs`` crawl intervals at the current watch level. The alert id hashes the
+for ``failing_runs`` crawl intervals at the current watch level, or when its last
+``unreadable_pages`` new pages could not be read. The alert id hashes the
 source, the state and when the episode began, so one silence is one alert, and it
 resolves when the source recovers.
 """
@@ -51,13 +52,18 @@ def check_source(cfg, source, stats: dict[str, Any] | None, now: datetime) -> So
     if last_success is None:
         if stats.get("runs", 0) >= ch.failing_runs:
             return SourceHealth(source.id, source.name, "failing", None,
-                                f"连续 {stats.get('runs')} 次抓取均未成功（最近 "
-                                f"{stats.get('last_finish_reason')}）")
+                                f"连续 {stats.get('runs')} 次抓取均未成功（最近结束原因 "
+                                f"{stats.get('last_finish_reason')}，错误 "
+                                f"{stats.get('last_errors') or {}}）")
     elif now - last_success > fail_after:
         return SourceHealth(source.id, source.name, "failing", last_success,
                             f"已 {_ago(now - last_success)} 没有成功抓取（最近结束原因 "
                             f"{stats.get('last_finish_reason')}，错误 "
                             f"{stats.get('last_errors') or {}}）")
+    if (n := stats.get("unreadable_pages") or 0) >= ch.unreadable_pages:
+        return SourceHealth(source.id, source.name, "failing", _t(stats.get("unreadable_since")),
+                            f"最近 {n} 个新页面均无法解析（{stats.get('unreadable_errors')}），"
+                            "此后未读到内容：网站模板可能已改版，请检查 selectors")
     last_new = _t(stats.get("last_new_items_at")) or _t(stats.get("newest_published_at"))
     gap = stats.get("median_gap_minutes")
     if last_new is not None and gap:

@@ -150,3 +150,22 @@ def test_compare_does_not_record(tmp_path):
     st.record("bbs", URL, thread(3), NOW)
     assert st.compare("bbs", URL, thread(3)) is Decision.unchanged
     assert st.compare("bbs", URL, thread(4)) is Decision.changed
+
+
+def test_a_backlog_of_the_former_schema_is_walked_from_the_top(tmp_path):
+    """The former one-depth-per-list backlog does not say where its gap lies: it becomes a
+    gap that the next run resumes from page 1, with no entries to look for."""
+    import sqlite3
+
+    path = tmp_path / "crawl.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE backlog (source_id TEXT NOT NULL, list_url TEXT NOT NULL, "
+               "depth INTEGER NOT NULL, since TEXT NOT NULL, PRIMARY KEY (source_id, list_url))")
+    db.execute("INSERT INTO backlog VALUES ('s', 'http://x.cn/list', 4, "
+               "'2026-11-20T08:00:00+08:00')")
+    db.commit()
+    db.close()
+    [gap] = CrawlState(path).gaps("s")
+    assert (gap.list_url, gap.page_url, gap.page, gap.markers) == (
+        "http://x.cn/list", "http://x.cn/list", 1, ())
+    assert CrawlState(path).gaps("s") == [gap]  # migrated once

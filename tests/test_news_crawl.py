@@ -283,9 +283,10 @@ def test_a_burst_beyond_max_pages_is_caught_up_while_new_posts_push_it_down(
 
         publish(site, 10)  # one page of new posts on top: 4..1 are now on pages 4-5
         row = summary(crawl(cfg))["county-news"]
-        assert (row["new"], row["deferred"]) == (4, 1)  # 10, 9, then past 8..5 to 4, 3
-        row = summary(crawl(cfg))["county-news"]
-        assert (row["new"], row["deferred"]) == (2, 0)  # 2, 1: the list ends
+        # 10, 9 from the top; the catch-up resumes at page 2, finds 6, 5 on page 3 and
+        # fetches 4..1 after them: four list pages, within its 2 x max_pages.
+        assert (row["new"], row["deferred"]) == (6, 0)
+        assert site.hits["/news/index_5.html"] == 1
         row = summary(crawl(cfg))["county-news"]
         assert (row["new"], row["deferred"]) == (0, 0)
         assert site.hits["/news/index_2.html"] == 3  # caught up: page 1 only
@@ -321,3 +322,106 @@ def test_sitemap_entries_over_the_budget_are_fetched_by_later_runs(tmp_path, pre
         assert all(site.hits[f"/a/{i}.html"] == 1 for i in range(150))
     store.refresh()
     assert store.count() == 149
+
+
+def test_a_selector_link_to_another_host_is_counted_and_logged_as_offsite(
+        tmp_path, prefix, store):
+    """`selectors.list_links` says every link it matches is an entry of the site, so one on
+    another host is a page we meant to fetch: not fetched, but counted and logged."""
+    with LocalSite() as site:
+        other = site.base.replace("127.0.0.1", "localhost")  # same server, another host
+        site.add("/gk/", '<html><body><div class="newslist"><a href="/gk/view?doc=abc">停水通知'
+                         f'</a></div><div class="newslist"><a href="{other}/gk/view?doc=far">'
+                         '外站通知</a></div></body></html>')
+        site.add("/gk/view?doc=abc", article("停水通知", "2026-11-20 09:00", ROAD))
+        site.add("/gk/view?doc=far", article("外站通知", "2026-11-20 09:00", WATER))
+        cfg = write_config(tmp_path, [{
+            "id": "gov-notices", "name": "通知公告", "template": "news", "kind": "news",
+            "start_urls": [site.url("/gk/")], "selectors": {"list_links": "div.newslist a"}}])
+        proc = crawl(cfg)
+        assert site.hits["/gk/view?doc=far"] == 0
+    row = summary(proc)["gov-notices"]
+    assert row["new"] == 1 and row["reasons"] == {"offsite": "1"}, row
+    assert f"dropped {other}/gk/view?doc=far: offsite host 'localhost'" in proc.stderr
+    assert f"linked from {site.url('/gk/')}" in proc.stderr
+
+
+def _publish_list(site: LocalSite, newest: int, *, per_page: int = 2,
+                  keep_pages: int | None = None) -> None:
+    """Articles 1..newest, `per_page` a list page, newest first; a site that shows only its
+    newest `keep_pages` list pages drops the rest."""
+    ids = list(range(newest, 0, -1))
+    pages = [ids[i:i + per_page] for i in range(0, len(ids), per_page)][:keep_pages]
+    for name in [p for p in site.pages if p.startswith("/news/index")]:
+        del site.pages[name]
+    for n, chunk in enumerate(pages, 1):
+        name = "/news/index.html" if n == 1 else f"/news/index_{n}.html"
+        site.add(name, news_list(
+            [(f"/news/2026/11/20/{7000 + i}.html", f"第{i}条石桥镇道路维修进展通报",
+              "2026-11-20") for i in chunk],
+            next_href=f"/news/index_{n + 1}.html" if n < len(pages) else None))
+    for i in ids:
+        site.add(f"/news/2026/11/20/{7000 + i}.html", article(
+            f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
+            [f"第{i}条通报：道路维修工程正在推进，预计月底完工。"] * 2))
+
+
+def _list_hits(site: LocalSite) -> int:
+    return sum(n for path, n in site.hits.items() if path.startswith("/news/index"))
+
+
+def test_a_backlog_is_caught_up_after_more_than_max_pages_of_new_posts_on_top(
+        tmp_path, prefix, store):
+    """Between two runs more than max_pages pages of new posts arrive above a list left
+    behind: both the new posts and the older backlog under them are fetched by later runs,
+    each run within its list-page budget."""
+    with LocalSite() as site:
+        _publish_list(site, 8)
+        cfg = write_config(tmp_path, [{
+            "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
+            "max_pages": 2, "start_urls": [site.url("/news/index.html")]}])
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"]) == (4, 1)  # 8..5; 4..1 left on pages 3-4
+
+        _publish_list(site, 16)  # four pages of new posts: 4..1 are now on pages 7-8
+        rows = []
+        for _ in range(5):
+            before = _list_hits(site)
+            rows.append(summary(crawl(cfg))["county-news"])
+            assert _list_hits(site) - before <= 3 * 2  # max_pages from the top, 2x to catch up
+            if rows[-1]["new"] == rows[-1]["deferred"] == 0:
+                break
+        assert rows[-1]["new"] == rows[-1]["deferred"] == 0, rows
+        assert sum(r["new"] for r in rows) == 12, rows
+        assert all(r["dropped"] == 0 for r in rows), rows
+        fetched = {i: site.hits[f"/news/2026/11/20/{7000 + i}.html"] for i in range(1, 17)}
+        assert set(fetched.values()) == {1}, fetched
+    store.refresh()
+    assert store.count() == 16
+
+
+def test_a_backlog_pushed_off_the_end_of_the_list_is_counted_and_logged(
+        tmp_path, prefix, store):
+    """A site that shows only its newest list pages: when newer posts push a backlog off the
+    list before a run gets to it, what could not be fetched is counted (backlog_lost) and
+    logged, not passed over in silence."""
+    with LocalSite() as site:
+        _publish_list(site, 8)
+        cfg = write_config(tmp_path, [{
+            "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
+            "max_pages": 2, "start_urls": [site.url("/news/index.html")]}])
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"]) == (4, 1)
+
+        _publish_list(site, 40, keep_pages=5)  # 40..31 listed; 30..1 no longer are
+        proc = crawl(cfg)
+        row = summary(proc)["county-news"]
+        # 40..37 from the top (and a new gap after them); the catch-up of the old gap
+        # visits 36..31 on its way down and reaches the list's end without finding it.
+        assert (row["new"], row["deferred"]) == (10, 1), row
+        assert row["reasons"] == {"backlog_lost": "1"}, row
+        assert (f"dropped {site.url('/news/index.html')}: backlog_lost the list ended at "
+                f"page 5 ({site.url('/news/index_5.html')})") in proc.stderr
+
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"], row["dropped"]) == (0, 0, 0), row

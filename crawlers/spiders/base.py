@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -21,8 +22,8 @@ from crawlers.context import config_for
 from crawlers.extraction import extract
 from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
-from crawlers.spiders.links import start_domains
-from crawlers.state import CrawlState, Decision
+from crawlers.spiders.links import same_site, start_domains
+from crawlers.state import CrawlState, Decision, Gap
 from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
 
@@ -34,6 +35,10 @@ _HIDDEN = ("ancestor-or-self::*[self::script or self::style or contains(@class, 
            "'display:none')]")
 _VISIBLE_TEXT = f".//text()[not({_HIDDEN})] | .//br | .//p"
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»)\s*$", re.I)
+
+# Drops that say a list page gave nothing to read (see ``parse``).
+_UNREADABLE = ("parse_error", "no_article_links", "no_message_links", "no_threads",
+               "feed_unparsable", "sitemap_unparsable")
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,11 @@ class SourceSpider(scrapy.Spider):
         self.state = state
         self._visited: set[str] = set()
         self._pending: dict[str, list[Fetched]] = {}
+        self._fresh: set[str] = set()  # pages asked for this run as new or changed
+        self._gaps: dict[int, Gap] = {}  # lists left behind, resumed this run
+        self._catch_up_budget: dict[str, int] = {}
+        self._unreadable: set[str] = set()  # list pages dropped as giving nothing to read
+        self._dropped: dict[str, str] = {}  # page URL -> why it was dropped this run
         self.allowed_domains = source.allowed_domains or start_domains(
             source.start_urls, whole_site=self.lists_own_pages)
 
@@ -111,6 +121,8 @@ class SourceSpider(scrapy.Spider):
         for url in self.source.start_urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
                                  meta={"yuqing_role": "list", "yuqing_page": 1})
+        for request in self._catch_up():
+            yield request
 
     # -- selectors -------------------------------------------------------------------------
     @staticmethod
@@ -138,42 +150,98 @@ class SourceSpider(scrapy.Spider):
         return "\n".join(line for line in lines if line)
 
     # -- pagination ------------------------------------------------------------------------
-    def next_page(self, response: Response, fresh: int) -> scrapy.Request | None:
-        """The next list page, up to ``max_pages``. Stops early when this page had nothing
-        new or changed: lists are newest first, so older pages hold only what we have.
+    def next_page(self, response: Response, entries: Iterable[str]) -> scrapy.Request | None:
+        """The next list page of a chain, given this page's entries (their URLs).
 
-        A run that stops at ``max_pages`` with new items still coming leaves a backlog
-        marker; the next run then pages past what it already has (the pages the last run
-        reached, plus the pages that have filled up with new items on top since) and
-        fetches up to ``max_pages`` further pages, until a page holds nothing new."""
-        assert self.state is not None
+        From page 1, lists are newest first: paging stops at the first page with nothing
+        new, or at ``max_pages`` with new entries still coming, which leaves a *gap* (the
+        entries after this page's) in the crawl state. Later runs resume each gap where it
+        was left, find its entries again (newer posts push them down) and fetch what follows
+        until a page holds nothing new: catching up costs at most 2 x ``max_pages`` list
+        pages per list and run, and a gap not finished is resumed by the next run."""
+        urls = [response.urljoin(u) for u in entries]
+        fresh = sum(u in self._fresh for u in urls)  # also those another chain asked for
         page = int(response.meta.get("yuqing_page", 1))
         chain = response.meta.get("yuqing_list") or response.request.url
-        behind = self.state.backlog(self.source.id, chain)
-        top = int(response.meta.get("yuqing_top", 0))
-        if fresh and top == page - 1:  # pages of new items before the first known one
-            top = page
-        if fresh == 0 and (behind is None or page > behind + top):
-            if behind is not None:
-                log.info("%s: caught up with %s at page %d", self.source.id, chain, page)
-                self.state.clear_backlog(self.source.id, chain)
+        gap = self._gaps.get(response.meta.get("yuqing_gap", -1))
+        if gap is None:
+            return self._from_top(response, chain, page, urls, fresh)
+        return self._in_gap(response, gap, chain, page, urls, fresh)
+
+    def _from_top(self, response: Response, chain: str, page: int, urls: list[str],
+                  fresh: int) -> scrapy.Request | None:
+        assert self.state is not None
+        href = self.next_href(response) if fresh else None
+        if href is None:  # nothing new here, so nothing older either; or the list ends
             return None
+        if page >= self.source.max_pages:
+            self.state.add_gap(self.source.id, chain, response.url, page, urls, self.now())
+            self._defer(chain, response.url, f"stopped at list page {page} (max_pages) with "
+                        "new entries left; later runs continue after this page's entries")
+            return None
+        return self._follow(response, href, chain, page)
+
+    def _in_gap(self, response: Response, gap: Gap, chain: str, page: int, urls: list[str],
+                fresh: int) -> scrapy.Request | None:
+        assert self.state is not None
+        found = bool(response.meta.get("yuqing_found"))
+        if found and not fresh:
+            log.info("%s: caught up with %s at page %d", self.source.id, chain, page)
+            self.state.close_gap(gap.id)
+            return None
+        # The page that holds the entries the gap follows: what comes next is the gap.
+        found = found or bool(set(gap.markers) & set(urls))
         href = self.next_href(response)
-        if href is None:
-            if behind is not None:  # the list ends here: nothing older is left
-                self.state.clear_backlog(self.source.id, chain)
+        if href is None:  # the list ends here: nothing older is left
+            self.state.close_gap(gap.id)
+            if not found and gap.markers:
+                # Every entry from where the catch-up resumed to the end was visited; the
+                # gap's were pushed off the list before a run got to them.
+                self.drop(chain, "backlog_lost",
+                          f"the list ended at page {page} ({response.url}) before the entries "
+                          f"left behind on {gap.since:%Y-%m-%d %H:%M}; newer posts pushed "
+                          "them off the list: raise max_pages or crawl it more often")
             return None
-        if page >= self.source.max_pages + (behind or 0):
-            self.state.set_backlog(self.source.id, chain, page, self.now())
-            self.stat("yuqing/deferred")
-            log.warning("%s: stopped at list page %d of %s with new items left; the next "
-                        "run continues past the pages it has", self.source.id, page, chain,
-                        extra={"source": self.source.id, "url": response.url,
-                               "reason": "max_pages"})
+        if not self._spend(chain):
+            self.state.move_gap(gap.id, response.url, page, urls if found else list(gap.markers))
+            self._defer(chain, response.url, f"catching up: stopped at list page {page} "
+                        "(2 x max_pages a run); the next run resumes here")
             return None
-        return response.follow(href, callback=self.parse, errback=self.on_error,
-                               meta={"yuqing_role": "list", "yuqing_page": page + 1,
-                                     "yuqing_list": chain, "yuqing_top": top})
+        return self._follow(response, href, chain, page, gap=gap.id, found=found)
+
+    def _follow(self, response: Response, href: str, chain: str, page: int, **meta: Any
+                ) -> scrapy.Request:
+        # dont_filter: a list page may be on two chains (from the top, catching up); the
+        # duplicate filter would end one of them without a word.
+        return response.follow(
+            href, callback=self.parse, errback=self.on_error, dont_filter=True,
+            meta={"yuqing_role": "list", "yuqing_page": page + 1, "yuqing_list": chain,
+                  **{f"yuqing_{k}": v for k, v in meta.items()}})
+
+    def _catch_up(self) -> Iterator[scrapy.Request]:
+        """Resume the lists earlier runs left behind, oldest gap first, within budget."""
+        assert self.state is not None
+        for gap in self.state.gaps(self.source.id):
+            if not self._spend(gap.list_url):
+                self._defer(gap.list_url, gap.page_url, "not resumed this run: the list's "
+                            "catch-up budget (2 x max_pages pages) is spent")
+                continue
+            self._gaps[gap.id] = gap
+            yield scrapy.Request(gap.page_url, callback=self.parse, errback=self.on_error,
+                                 dont_filter=True,
+                                 meta={"yuqing_role": "list", "yuqing_page": gap.page,
+                                       "yuqing_list": gap.list_url, "yuqing_gap": gap.id})
+
+    def _spend(self, chain: str) -> bool:
+        """One list page of a list's catch-up budget for this run, if any is left."""
+        left = self._catch_up_budget.setdefault(chain, 2 * self.source.max_pages)
+        self._catch_up_budget[chain] = left - 1
+        return left > 0
+
+    def _defer(self, chain: str, url: str, why: str) -> None:
+        self.stat("yuqing/deferred")
+        log.warning("%s: list %s left behind at %s: %s", self.source.id, chain, url, why,
+                    extra={"source": self.source.id, "url": url, "reason": "max_pages"})
 
     def next_href(self, response: Response) -> str | None:
         """The link to the next list page, if this page has one."""
@@ -204,6 +272,10 @@ class SourceSpider(scrapy.Spider):
         if url in self._visited:  # linked from several list pages: one decision per run
             return None
         self._visited.add(url)
+        if not same_site(url, self.allowed_domains):
+            # Counted here, not by the offsite middleware: it must not count as fresh.
+            self.drop_offsite(url, f" (linked from {response.url})" if response else "")
+            return None
         decision, seen = self.state.decide(
             self.source.id, url, self.now(), replies=replies, lastmod=lastmod,
             replied=replied, recheck_unreplied_days=self.config.crawl.recheck_unreplied_days)
@@ -213,6 +285,8 @@ class SourceSpider(scrapy.Spider):
         if decision is Decision.failing:
             self.stat("yuqing/failing_skipped")
             return None
+        if decision in (Decision.new, Decision.changed):
+            self._fresh.add(url)
         # More replies than last time: a forum's ETag often covers the first post only and
         # would answer 304, keeping the old counts; ask unconditionally.
         grew = replies is not None and seen is not None and (
@@ -237,9 +311,10 @@ class SourceSpider(scrapy.Spider):
             self.done(key, ok=True)
             return
         response = self.decoded(response)
-        waiting = False
+        waiting = read = False
         for out in self.guarded(response, handler(response, **kwargs)):
             if isinstance(out, Item):
+                read = True
                 fetched = Fetched(key, out, _header(response, b"ETag"),
                                   _header(response, b"Last-Modified"),
                                   response.meta.get("yuqing_lastmod"),
@@ -253,7 +328,12 @@ class SourceSpider(scrapy.Spider):
                 self._pending.setdefault(out.id, []).append(fetched)
                 waiting = True
             yield out
-        if not waiting:  # unchanged, or dropped with a counted reason
+        if not read and (reason := self._dropped.get(response.url)):
+            # Remembered as a failure: retried on the back-off, not fetched every run, and
+            # counted by crawl health (a site whose pages all fail to read).
+            self.state.fail(self.source.id, key, reason, self.now())
+            self.done(key, ok=False)
+        elif not waiting:  # unchanged
             self.done(key, ok=True)
 
     def settle(self, items: Iterable[Item]) -> None:
@@ -285,9 +365,16 @@ class SourceSpider(scrapy.Spider):
                         self.source.id, unsettled)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        """A list page (feed, board list, sitemap...): the template's ``parse_list``."""
+        """A list page (feed, board list, sitemap...): the template's ``parse_list``.
+
+        Counted, and counted as unreadable when it yields no entry to read (dropped as
+        empty or unparsable, or its callback broke): crawl health needs to tell a site that
+        answers 200 with nothing readable from one with nothing new."""
         response = self.decoded(response)
+        self.stat("yuqing/lists")
         yield from self.guarded(response, self.parse_list(response, **kwargs))
+        if response.url in self._unreadable:
+            self.stat("yuqing/lists_unreadable")
 
     @staticmethod
     def decoded(response: Response) -> Response:
@@ -323,9 +410,20 @@ class SourceSpider(scrapy.Spider):
         """Every page we give up on is counted by reason and logged with its URL."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"yuqing/dropped/{reason}")
+        if reason in _UNREADABLE:
+            self._unreadable.add(url)
+        self._dropped[url] = reason
         self.crawler.stats.inc_value(f"yuqing/source/{self.source.id}/dropped")
         log.warning("dropped %s: %s %s", url, reason, detail,
                     extra={"source": self.source.id, "url": url, "reason": reason})
+
+    def drop_offsite(self, url: str, detail: str = "") -> None:
+        """A page we meant to fetch on a host outside the source's domains. The crawl state
+        is not told: it is no failure of the site, and backing it off would hide it once
+        ``allowed_domains`` is fixed."""
+        host = urlsplit(url).hostname
+        self.drop(url, "offsite",
+                  f"host {host!r} is outside {', '.join(self.allowed_domains)}{detail}")
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

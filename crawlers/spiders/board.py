@@ -16,8 +16,6 @@ from typing import Any
 import lxml.html
 from scrapy.http import Response
 
-from crawlers.state import Decision
-
 from .base import SourceSpider
 from .links import discover
 
@@ -106,16 +104,14 @@ class BoardSpider(SourceSpider):
         if not links:
             self.drop(response.url, "no_message_links")
             return
-        fresh = 0
         for link in links:
             replied = (True if _REPLIED.search(link.row_text) else
                        False if _PENDING.search(link.row_text) else None)
             request = self.visit(response, link.url, self.parse_message, replied=replied,
                                  title_hint=link.title, date_hint=self.list_date(link.row_text))
             if request is not None:
-                fresh += request.meta["yuqing_decision"] in (Decision.new, Decision.changed)
                 yield request
-        if (nxt := self.next_page(response, fresh)) is not None:
+        if (nxt := self.next_page(response, [link.url for link in links])) is not None:
             yield nxt
 
     def parse_message(self, response: Response, title_hint: str | None = None,

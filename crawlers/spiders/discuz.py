@@ -15,7 +15,6 @@ import scrapy
 from scrapy.http import Response
 from w3lib.url import url_query_cleaner
 
-from crawlers.state import Decision
 from yuqing.records import Metrics
 
 from .base import SourceSpider
@@ -56,14 +55,12 @@ class DiscuzSpider(SourceSpider):
         # Other templates (mobile, portal lists): plain thread links, counts unknown.
         links = [a for a in response.css("a[href]") if _THREAD_URL.search(a.attrib["href"])]
         if links:
-            fresh = 0
-            for a in links:
-                req = self.visit(response, thread_url(response.urljoin(a.attrib["href"])),
-                                 self.parse_thread, title_hint=self.text_of(a))
+            urls = [thread_url(response.urljoin(a.attrib["href"])) for a in links]
+            for a, url in zip(links, urls, strict=True):
+                req = self.visit(response, url, self.parse_thread, title_hint=self.text_of(a))
                 if req is not None:
-                    fresh += req.meta["yuqing_decision"] in (Decision.new, Decision.changed)
                     yield req
-            if (nxt := self.next_page(response, fresh)) is not None:
+            if (nxt := self.next_page(response, urls)) is not None:
                 yield nxt
             return
         boards = {response.urljoin(a.attrib["href"]) for a in response.css("a[href]")
@@ -77,7 +74,7 @@ class DiscuzSpider(SourceSpider):
 
     def _rows(self, response: Response, rows: scrapy.selector.SelectorList) -> Iterator[Any]:
         sel = self.source.selectors
-        fresh = 0
+        urls: list[str] = []
         for row in rows:
             link = self.select(row, sel.list_links) if sel.list_links else row.css(_ROW_LINK)
             href = link.attrib.get("href")
@@ -91,14 +88,14 @@ class DiscuzSpider(SourceSpider):
             by = row.css("td.by")[:1]
             posted = (by.css("em span::attr(title)").get() or self.text_of(by.css("em"))
                       or None)
-            req = self.visit(response, thread_url(response.urljoin(href)), self.parse_thread,
+            urls.append(thread_url(response.urljoin(href)))
+            req = self.visit(response, urls[-1], self.parse_thread,
                              replies=replies, title_hint=self.text_of(link[:1]),
                              date_hint=self.list_date(posted),
                              listed=Metrics(replies=replies, views=views))
             if req is not None:
-                fresh += req.meta["yuqing_decision"] in (Decision.new, Decision.changed)
                 yield req
-        if (nxt := self.next_page(response, fresh)) is not None:
+        if (nxt := self.next_page(response, urls)) is not None:
             yield nxt
 
     def parse_thread(self, response: Response, title_hint: str | None = None,

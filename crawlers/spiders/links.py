@@ -95,7 +95,10 @@ def discover(response: Response, domains: list[str], *, selector: str | None = N
     """Document links of a list page, in page order, each once.
 
     With a configured ``selector`` (the site's ``selectors.list_links``) every matched
-    link counts; otherwise the headline-length and document-URL heuristics decide.
+    link counts, on other hosts too: the site says they are its entries, so the spider
+    counts and logs one outside its domains as dropped (``offsite``). Otherwise the
+    headline-length and document-URL heuristics decide, among this site's links only: a
+    list page links to many other sites, and those are no entries of this source.
     """
     if selector:
         nodes = (response.xpath(selector) if selector.startswith(("/", "("))
@@ -111,7 +114,7 @@ def discover(response: Response, domains: list[str], *, selector: str | None = N
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
         url = response.urljoin(href).split("#", 1)[0]
-        if url in seen or not same_site(url, domains):
+        if url in seen or (not selector and not same_site(url, domains)):
             continue
         title = anchor_title(a)
         if not selector and not (min_len <= len(title) <= max_len and looks_like_document(url)):

@@ -7,8 +7,6 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawlers.state import Decision
-
 from .base import SourceSpider
 from .links import discover
 
@@ -22,14 +20,12 @@ class NewsSpider(SourceSpider):
         if not links:
             self.drop(response.url, "no_article_links")
             return
-        fresh = 0
         for link in links:
             request = self.visit(response, link.url, self.parse_article,
                                  title_hint=link.title, date_hint=self.list_date(link.row_text))
             if request is not None:
-                fresh += request.meta["yuqing_decision"] in (Decision.new, Decision.changed)
                 yield request
-        nxt = self.next_page(response, fresh)
+        nxt = self.next_page(response, [link.url for link in links])
         if nxt is not None:
             yield nxt
 
