@@ -83,8 +83,10 @@ class Decision(StrEnum):
 RETRY_AFTER = timedelta(hours=1)
 MAX_FAILURES = 5
 # Why a fetched page could not be read: a site whose new pages all end so has changed its
-# templates (or a selector is wrong), a crawl-health problem. A hidden thread is not one.
-UNREADABLE = ("empty_text", "not_article", "extract_error", "parse_error", "invalid_item")
+# templates (or a selector is wrong), a crawl-health problem. A hidden thread is not one,
+# nor an index page that link discovery reached (``not_article``: topic and channel pages
+# sit among the articles of most news lists; they are backed off, not alerted on).
+UNREADABLE = ("empty_text", "extract_error", "parse_error", "invalid_item")
 
 
 @dataclass(frozen=True)
@@ -298,8 +300,8 @@ class CrawlState:
         return round(statistics.median(gaps), 1) if gaps else None
 
     def unreadable(self, source_id: str) -> tuple[int, str | None, dict[str, int]]:
-        """Pages first seen since the last page read that could not be read (no text, not
-        an article, extraction failed): how many, since when, and why."""
+        """Pages first seen since the last page read that could not be read (no text,
+        extraction failed): how many, since when, and why."""
         rows = self.db.execute(
             "SELECT last_error, COUNT(*), MIN(first_seen) FROM pages WHERE source_id=? AND "
             f"item_id IS NULL AND last_error IN ({','.join('?' * len(UNREADABLE))}) AND "

@@ -86,3 +86,28 @@ def test_a_source_whose_every_article_page_fails_to_parse_is_failing(tmp_path, p
         site.add("/news/index.html", listing(4))
         assert summary(crawl(cfg))["county-news"]["new"] == 1
         assert health_alerts(load_config(cfg), datetime.now(SHANGHAI)) == []
+
+
+def test_index_pages_reached_by_link_discovery_are_no_health_problem(tmp_path, prefix):
+    """A news list links to topic pages (专题, channel indexes) as well as articles: those
+    are dropped as not_article and backed off, but a week whose only new links were three
+    of them is no sign of a broken template and must not wake anyone."""
+    topics = [(f"/news/2026/11/2{i}/90{i}.html", f"专题：第{i}季度重点工作推进情况汇总",
+               f"2026-11-2{i}") for i in range(3)]
+    others = [(f"/news/2026/11/1{i}/50{i}.html", f"县里第{i}条新闻的标题比较长一些",
+               f"2026-11-1{i}") for i in range(8)]
+    with LocalSite() as site:
+        site.add("/news/2026/11/20/1001.html", "<html><body><h1>石桥镇道路维修进展通报</h1>"
+                 "<div id='zoom'><p>石桥镇新民村道路维修工程正在推进，预计月底完工。</p>"
+                 "</div></body></html>")
+        site.add("/news/index.html", news_list(
+            [("/news/2026/11/20/1001.html", "石桥镇道路维修进展通报", "2026-11-20 09:00")]))
+        cfg = write_config(tmp_path, [_source(site)])
+        assert summary(crawl(cfg))["county-news"]["new"] == 1
+        for path, _, _ in topics:
+            site.add(path, news_list(others))
+        site.add("/news/index.html", news_list(
+            [*topics, ("/news/2026/11/20/1001.html", "石桥镇道路维修进展通报", "2026-11-20")]))
+        row = summary(crawl(cfg))["county-news"]
+        assert row["reasons"] == {"not_article": "3"}, row
+        assert health_alerts(load_config(cfg), datetime.now(SHANGHAI)) == []

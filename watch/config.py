@@ -145,9 +145,9 @@ class CrawlHealth(_Model):
     min_silence_minutes: int = Field(360, ge=1)
     # Failing: no successful run for this many crawl intervals (and at least 30 minutes).
     failing_runs: int = Field(3, ge=1)
-    # Failing too: this many new pages in a row that could not be read (no text, not an
-    # article), none read since. Pages, not runs: one image-only notice retried on the
-    # back-off must not raise it.
+    # Failing too: this many new pages in a row that could not be read (no text, the
+    # extractor failed; index pages do not count), none read since. Pages, not runs: one
+    # image-only notice retried on the back-off must not raise it.
     unreadable_pages: int = Field(3, ge=1)
     enabled: bool = True
 
