@@ -15,7 +15,7 @@ from crawlers.context import config_for
 from crawlers.events_sync import shared_sync
 from storage import event_store, open_store
 from storage.client import StorageUnavailable
-from storage.spool import Spool
+from storage.spool import DrainResult, Spool
 from yuqing.arraycache import model_cache
 from yuqing.config import Config
 from yuqing.records import SHANGHAI, AnalyzedItem, Item
@@ -71,14 +71,25 @@ class AnalyzeIndexPipeline:
         self.timer.start(min(self.flush_seconds, 1.0), now=False)
         try:
             self.store.ensure_template()
-            drained, pending = self.spool.drain(self.store, now, self.quarantine)
-            if drained:
-                log.info("re-indexed %d spooled items (%d still pending)", drained, pending)
-                self._stat("yuqing/spool/drained", drained)
+            self._count_replay(self.spool.drain(self.store, now, self.quarantine))
         except StorageUnavailable as exc:
             log.warning("Elasticsearch unavailable at start, items will be spooled: %s", exc)
         except Exception as exc:  # noqa: BLE001 - storage trouble must not stop the crawl
             log.warning("could not prepare the items index: %s", exc)
+
+    def _count_replay(self, r: DrainResult) -> None:
+        """The spool is replayed at every crawl start: its outcome goes into the crawl's
+        statistics, so a spool that does not empty is seen, not just logged."""
+        for key, n in (("drained", r.indexed), ("quarantined", r.quarantined),
+                       ("unreadable", r.unreadable), ("pending", r.pending)):
+            if n:
+                self._stat(f"yuqing/spool/{key}", n)
+        if r.indexed or r.quarantined or r.unreadable or r.pending:
+            log.log(logging.WARNING if r.pending or r.unreadable else logging.INFO,
+                    "spool replay: %d re-indexed, %d quarantined, %d unreadable lines, "
+                    "%d still pending%s", r.indexed, r.quarantined, r.unreadable, r.pending,
+                    " (Elasticsearch unavailable)" if r.unavailable else
+                    " (another crawl is replaying it)" if r.busy else "")
 
     def _warm_up(self, now: datetime) -> None:
         # (The models are loaded and exercised when the shared Analyzer is built.)

@@ -1,18 +1,21 @@
 """A local on-disk spool: analysed items wait here while Elasticsearch is down.
 
 Each batch is one JSON-lines file written atomically (temp file + rename), so a crash
-never leaves half a batch. Draining re-indexes a file and deletes it only after every
+never leaves half a batch; a file damaged all the same (a full disk, a copy by hand) costs
+only its unreadable lines, counted. Draining re-indexes a file and deletes it only after every
 document in it was accepted; ids make the re-index idempotent.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -52,35 +55,70 @@ class Spool:
         return len(lines)
 
     def drain(self, store: ItemStore, now: datetime,
-              quarantine: Spool | None = None) -> tuple[int, int]:
-        """Index every spooled batch. Returns (indexed, still pending). Stops at the first
-        batch that cannot be reached, leaving it and the rest for the next try; documents
-        the cluster rejects go to ``quarantine`` (never retried, never silently lost)."""
-        indexed = 0
+              quarantine: Spool | None = None) -> DrainResult:
+        """Index every spooled batch. Stops at the first batch that cannot be reached,
+        leaving it and the rest for the next try; documents the cluster rejects go to
+        ``quarantine`` (never retried, never silently lost). A line that cannot be read (a
+        file cut short by a crash or a full disk, often inside a multi-byte character)
+        costs that line only: it is counted, and its file kept aside as ``.bad``."""
+        result = DrainResult()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        # Every crawl process drains at start; without the lock two would read one file
+        # and one of them fail on the file the other had just removed.
+        fd = os.open(self.dir / ".drain.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("spool %s: another process is replaying it", self.dir)
+                result.busy = True
+            else:
+                self._drain_locked(store, now, quarantine, result)
+        finally:
+            os.close(fd)
+        result.pending = self.pending()
+        return result
+
+    def _drain_locked(self, store: ItemStore, now: datetime, quarantine: Spool | None,
+                      result: DrainResult) -> None:
         for path in self.files():
             items: list[AnalyzedItem] = []
             bad = 0
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip():
+            for n, raw in enumerate(path.read_bytes().splitlines(), 1):
+                if not raw.strip():
                     continue
                 try:
-                    items.append(AnalyzedItem.model_validate_json(line))
-                except ValueError as exc:
+                    items.append(AnalyzedItem.model_validate_json(raw.decode("utf-8")))
+                except ValueError as exc:  # UnicodeDecodeError and ValidationError alike
                     bad += 1
-                    log.error("spool %s line %d unreadable, moved aside: %s", path.name, n, exc)
+                    log.error("spool %s line %d unreadable, its file kept as .bad: %s",
+                              path.name, n, str(exc)[:300])
             try:
-                result = store.index(items, now)
-            except StorageUnavailable:
-                break
-            if result.failed:
+                indexed = store.index(items, now)
+            except StorageUnavailable as exc:
+                result.unavailable = True
+                log.warning("spool replay stopped, Elasticsearch unavailable: %s", exc)
+                return
+            if indexed.failed:
                 log.error("spool %s: %d documents rejected, quarantined: %s", path.name,
-                          len(result.failed), result.failed[:3])
-                rejected = {i for i, _ in result.failed}
+                          len(indexed.failed), indexed.failed[:3])
+                rejected = {i for i, _ in indexed.failed}
                 target = quarantine or Spool(self.dir.parent / "quarantine")
-                target.append(ai for ai in items if ai.item.id in rejected)
-            indexed += result.indexed
+                result.quarantined += target.append(
+                    ai for ai in items if ai.item.id in rejected)
+            result.indexed += indexed.indexed
+            result.unreadable += bad
             if bad:
                 path.rename(path.with_suffix(".bad"))
             else:
                 path.unlink()
-        return indexed, self.pending()
+
+
+@dataclass
+class DrainResult:
+    indexed: int = 0
+    quarantined: int = 0  # rejected by the cluster, kept in the quarantine spool
+    unreadable: int = 0  # lines that could not be read (their file is kept as .bad)
+    pending: int = 0  # still waiting in the spool
+    unavailable: bool = False  # stopped because Elasticsearch could not be reached
+    busy: bool = False  # another process was replaying the spool

@@ -1,0 +1,97 @@
+"""The local spool: what waits on disk while Elasticsearch is down is replayed exactly once,
+and one damaged file costs only its damaged lines, never the rest of the spool."""
+
+from __future__ import annotations
+
+from helpers import NOW, analyzed
+
+from storage.spool import Spool
+
+
+def _items(n: int, start: int = 0):
+    return [analyzed(f"https://bbs.example.cn/t/{i}", f"第{i}帖：河口镇自来水发黄",
+                     f"河口镇自来水发黄第{i}天，没人管。") for i in range(start, start + n)]
+
+
+def test_truncated_last_line_costs_only_that_line(tmp_path, store):
+    spool = Spool(tmp_path / "spool")
+    spool.append(_items(3))
+    spool.append(_items(2, start=3))
+    first = spool.files()[0]
+    # A crash mid-write (or a full disk) cut the last line inside a Chinese character.
+    raw = first.read_bytes()
+    cut = raw[:raw.rindex("没人管".encode()) + 1]
+    first.write_bytes(cut)
+    assert cut.decode("utf-8", errors="replace").endswith("\ufffd")
+
+    result = spool.drain(store, NOW)
+    store.refresh()
+    assert store.count() == 4  # the two good lines of the damaged file and the next file
+    assert result.indexed == 4 and result.unreadable == 1 and result.pending == 0
+    assert not spool.files()
+    kept = list((tmp_path / "spool").glob("*.bad"))
+    assert len(kept) == 1  # the damaged file is kept aside for inspection
+
+
+def test_replay_is_idempotent_and_stops_while_elasticsearch_is_down(tmp_path, store):
+    from conftest import free_port
+    from elasticsearch import Elasticsearch
+
+    from storage import ItemStore
+
+    spool = Spool(tmp_path / "spool")
+    spool.append(_items(3))
+    # Nothing listens there ($YUQING_ES_URL would override a configured host).
+    down = ItemStore(Elasticsearch(f"http://127.0.0.1:{free_port()}", request_timeout=2),
+                     store.prefix)
+    result = spool.drain(down, NOW)
+    assert result.indexed == 0 and result.pending == 3 and result.unavailable
+    # The cluster is back; an earlier partial replay (same ids) must not double anything.
+    store.index(_items(1), NOW)
+    result = spool.drain(store, NOW)
+    store.refresh()
+    assert result.indexed == 3 and result.pending == 0 and not result.unavailable
+    assert store.count() == 3
+
+
+def test_two_crawls_starting_together_replay_the_spool_once(tmp_path, store, es_url):
+    """Every crawl process replays the spool at start. One whose replay is slow (its
+    cluster answers late) must not fail on files another process replayed meanwhile."""
+    import threading
+
+    from elasticsearch import Elasticsearch
+    from esproxy import EsProxy
+
+    from storage import ItemStore
+
+    spool = Spool(tmp_path / "spool")
+    spool.append(_items(3))
+    spool.append(_items(2, start=3))
+    proxy = EsProxy(es_url)
+    slow = ItemStore(Elasticsearch(proxy.url, request_timeout=30), store.prefix)
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            outcome["first"] = Spool(tmp_path / "spool").drain(slow, NOW)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome["first"] = exc
+
+    try:
+        proxy.mode = "hang"
+        t = threading.Thread(target=first)
+        t.start()
+        while proxy.requests == 0 and t.is_alive():
+            threading.Event().wait(0.05)
+        assert proxy.requests > 0  # the first replay is waiting inside its request
+        second = Spool(tmp_path / "spool").drain(store, NOW)
+        proxy.mode = "up"
+        t.join(60)
+    finally:
+        proxy.stop()
+    assert not isinstance(outcome["first"], Exception), repr(outcome["first"])
+    assert second.busy and second.indexed == 0
+    assert outcome["first"].indexed == 5 and outcome["first"].pending == 0
+    store.refresh()
+    assert store.count() == 5
+    assert not spool.files()
