@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from elasticsearch import ConflictError, NotFoundError
+from elasticsearch import ApiError, ConflictError, NotFoundError, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,12 @@ class EsLease:
     DOC = "scheduler"
 
     def __init__(self, es, prefix: str, ttl: timedelta, holder: str | None = None):
-        self.es, self.index, self.ttl = es, f"{prefix}-locks", ttl
+        self.index, self.ttl = f"{prefix}-locks", ttl
+        # The client's own timeout (30 s, retried twice) could outlast a 90 s lease: a
+        # renewal must come back, or give up, while most of the lease is left.
+        self.timeout = ttl / 6
+        self.es = es.options(request_timeout=max(self.timeout.total_seconds(), 0.2),
+                             max_retries=1, retry_on_timeout=True)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._expires: datetime | None = None
 
@@ -30,6 +36,33 @@ class EsLease:
         # Renew when a third of the TTL is used, well before anyone may take over.
         if self._expires is not None and now < self._expires - self.ttl * 2 / 3:
             return True
+        started = time.monotonic()
+        try:
+            return self._check(now)
+        except (ApiError, TransportError) as exc:
+            # The answer is about the moment the attempt gave up, not the one it began.
+            return self._unconfirmed(now + timedelta(seconds=time.monotonic() - started),
+                                     exc)
+
+    def _unconfirmed(self, now: datetime, exc: Exception) -> bool:
+        """The cluster did not answer. No one can take over before our lease ends, so we
+        still lead until shortly before then (a job started at the last moment must not
+        run on into a successor's); after that we must not act, whatever happens."""
+        if self._expires is not None and now < self._expires - self.timeout:
+            log.error("leader lease %s/%s could not be renewed (%s); leading until %s "
+                      "unless renewed", self.index, self.DOC, exc,
+                      (self._expires - self.timeout).isoformat())
+            return True
+        if self._expires is not None:
+            log.error("leader lease %s/%s could not be renewed (%s) and ends at %s: "
+                      "stepping down", self.index, self.DOC, exc, self._expires.isoformat())
+        else:
+            log.error("leader lease %s/%s could not be checked: %s", self.index, self.DOC,
+                      exc)
+        self._expires = None
+        return False
+
+    def _check(self, now: datetime) -> bool:
         try:
             self.es.index(index=self.index, id=self.DOC, document=self._doc(now),
                           op_type="create", refresh=True)

@@ -58,3 +58,67 @@ def test_main_loop_renewal_keeps_an_idle_leader(es_url, prefix, caplog):
     later = t0 + timedelta(seconds=430)  # a renewed at +390; due again from +420
     assert renew(a, True, later) is False
     assert "leadership lost" in caplog.text
+
+
+def _cut_off_leader(es_url: str, prefix: str, ttl: timedelta, request_timeout: float):
+    """Lease holder ``a`` talks to the node through a proxy that can play the node going
+    away; ``b`` (a standby on another host) reaches it directly."""
+    from elasticsearch import Elasticsearch
+    from esproxy import EsProxy
+
+    from storage.lease import EsLease
+
+    proxy = EsProxy(es_url)
+    # As storage.client.connect builds it ($YUQING_ES_URL would override a configured host).
+    cut = Elasticsearch(proxy.url, request_timeout=request_timeout, retry_on_timeout=True,
+                        max_retries=2)
+    a = EsLease(cut, prefix, ttl, "host-a")
+    b = EsLease(Elasticsearch(es_url), prefix, ttl, "host-b")
+    return proxy, a, b
+
+
+def test_a_leader_cut_off_from_the_cluster_leads_until_its_lease_ends_not_after(
+        es_url, prefix, caplog):
+    """Renewal fails (503): the leader neither raises into the job nor stops at once (no
+    one can take over while its lease runs) and steps down before the standby may take
+    over; the standby then takes over, and the old leader does not come back."""
+    ttl = timedelta(seconds=90)
+    proxy, a, b = _cut_off_leader(es_url, prefix, ttl, request_timeout=5)
+    t0 = datetime(2026, 11, 20, 10, tzinfo=UTC)
+    try:
+        assert a.is_leader(t0)
+        proxy.mode = "503"
+        assert a.is_leader(t0 + timedelta(seconds=40))  # renewal due and failing
+        assert "lease" in caplog.text and "could not be renewed" in caplog.text
+        assert not b.is_leader(t0 + timedelta(seconds=41))
+        # Close to the end of its lease the cut-off leader stops acting: a job it started
+        # then could still be running when the standby takes over.
+        assert not a.is_leader(t0 + timedelta(seconds=85))
+        assert not a.is_leader(t0 + timedelta(seconds=95))
+        assert b.is_leader(t0 + timedelta(seconds=90))
+        proxy.mode = "up"
+        assert not a.is_leader(t0 + timedelta(seconds=100))
+    finally:
+        proxy.stop()
+
+
+def test_a_renewal_that_hangs_is_not_a_stale_yes(es_url, prefix):
+    """The cluster stops answering. A renewal waits on its request, and by the time it
+    gives up the lease may have run out: the answer is about then, not about when it was
+    asked, and the wait is bounded well inside the lease."""
+    import time
+
+    ttl = timedelta(seconds=6)
+    proxy, a, b = _cut_off_leader(es_url, prefix, ttl, request_timeout=3)
+    t0 = datetime.now(UTC)
+    try:
+        assert a.is_leader(t0)
+        proxy.mode = "hang"
+        started = time.monotonic()
+        asked = t0 + timedelta(seconds=4.5)  # renewal due; lease valid until t0 + 6 s
+        assert not a.is_leader(asked)
+        waited = time.monotonic() - started
+        assert waited < ttl.total_seconds() / 2
+        assert b.is_leader(t0 + ttl)
+    finally:
+        proxy.stop()

@@ -9,7 +9,8 @@ by mistake (or as a warm standby) idles until the first one dies, then takes ove
   (only one creator wins) holding ``holder`` and ``expires_at``; the holder renews it, and
   a taker replaces an expired one with optimistic concurrency (``if_seq_no`` /
   ``if_primary_term``), so two standbys cannot both take over. For several hosts sharing
-  one cluster. Clocks must agree to well within the TTL (NTP).
+  one cluster. Clocks must agree to well within the TTL (NTP). A holder cut off from the
+  cluster keeps leading only until shortly before its lease ends, then stands down.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def renew(leader: Leader, held: bool, now: datetime | None = None) -> bool:
         log.error("leadership check failed: %s", exc)
         return held
     if held and not now_held:
-        log.error("leadership lost: another instance leads now; jobs here are skipped")
+        log.error("leadership lost (taken over, or the lease could not be renewed in "
+                  "time); jobs here are skipped")
     elif now_held and not held:
         log.warning("leadership regained")
     return now_held
