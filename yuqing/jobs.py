@@ -172,12 +172,15 @@ def escalate_job(cfg: Config, now: datetime, *, deliver: bool = True):
         _, silence_store = open_alert_stores(cfg)
         muted = mute_reasons(cfg.alerting, [a for a, _ in alerts], now,
                              silence_store.list(active_at=now))
-        report = escalate(cfg, outbox, alerts, now, muted)
-        if deliver:
-            deliver_due(effective_alerting(cfg), outbox, now)
-        return report
+        return escalate(cfg, outbox, alerts, now, muted)
     finally:
-        outbox.close()
+        try:
+            # Even when the alert state could not be read (the cluster down): what is
+            # already in the outbox is due regardless, and must not wait for the cluster.
+            if deliver:
+                deliver_due(effective_alerting(cfg), outbox, now)
+        finally:
+            outbox.close()
 
 
 def heartbeat_job(cfg: Config, now: datetime, *, deliver: bool = True) -> list[str]:
@@ -192,7 +195,9 @@ def heartbeat_job(cfg: Config, now: datetime, *, deliver: bool = True) -> list[s
     try:
         new = heartbeat.tick(cfg, outbox, now)
         heartbeat.ping(cfg, outbox, now)
-        if deliver and new:
+        # Whatever is due, not only a new heartbeat: the other jobs deliver after reading
+        # Elasticsearch, so while it is down this is what retries the outbox.
+        if deliver:
             deliver_due(effective_alerting(cfg), outbox, now)
         return new
     finally:

@@ -1,0 +1,45 @@
+"""Elasticsearch unreachable while the scheduler's jobs run: they fail loudly, the
+heartbeat still goes out and says so, and the outbox (SQLite, independent of the cluster)
+keeps delivering what is due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from conftest import free_port
+from hooks import Hook
+from test_scheduler import _config
+
+from yuqing.config import load_config
+from yuqing.records import SHANGHAI
+
+
+def test_jobs_with_the_cluster_down_still_deliver_the_heartbeat(tmp_path, monkeypatch):
+    from yuqing.jobs import detect_cycle, escalate_job, heartbeat_job
+
+    hook = Hook(fail_first=1)  # the robot's first answer is a 500: a retry is due later
+    try:
+        down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        monkeypatch.setenv("YUQING_ES_URL", down)
+        monkeypatch.setenv("HOOK_OFFICE", hook.url("/office"))
+        monkeypatch.setenv("HOOK_DUTY", hook.url("/duty"))
+        cfg = load_config(str(_config(tmp_path, down, "t-es-down")))
+        t0 = datetime(2026, 11, 20, 9, 1, tzinfo=SHANGHAI)
+        # The day shift's heartbeat is queued (saying the cluster is unreachable); the
+        # robot refuses it this once.
+        assert len(heartbeat_job(cfg, t0)) == 1
+        assert hook.accepted == [] and len(hook.seen) == 1
+        # Two minutes on, the retry is due. The jobs that need the cluster fail loudly
+        # (an exception the scheduler logs); the heartbeat job has nothing new to queue.
+        t1 = t0 + timedelta(minutes=2)
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises
+            detect_cycle(cfg, t1)
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            escalate_job(cfg, t1)
+        assert heartbeat_job(cfg, t1) == []
+        [beat] = hook.messages("/duty")
+        assert "系统运行中" in beat["title"]
+        assert "Elasticsearch 不可达" in beat["message"]
+    finally:
+        hook.stop()
