@@ -43,3 +43,45 @@ def test_jobs_with_the_cluster_down_still_deliver_the_heartbeat(tmp_path, monkey
         assert "Elasticsearch 不可达" in beat["message"]
     finally:
         hook.stop()
+
+
+def test_yuqing_run_with_the_cluster_down_counts_failed_jobs_and_keeps_going(tmp_path):
+    """`yuqing run` with Elasticsearch unreachable from the start: the heartbeat goes out
+    saying so, detection fails every cycle (logged, and counted per job in
+    state/jobruns.sqlite) and keeps being run, and SIGTERM still stops it cleanly."""
+    import os
+    import signal
+    import sqlite3
+
+    from test_scheduler import _start, _wait
+
+    hook = Hook()
+    down = f"http://127.0.0.1:{free_port()}"
+    cfg = _config(tmp_path, down, "t-es-down")
+    env = {**os.environ, "HOOK_OFFICE": hook.url("/office"), "HOOK_DUTY": hook.url("/duty"),
+           "YUQING_ES_URL": down}
+    log = tmp_path / "run.log"
+    db = tmp_path / "var" / "state" / "jobruns.sqlite"
+
+    def detect_failures() -> int:
+        if not db.exists():
+            return 0
+        try:
+            return sqlite3.connect(db).execute(
+                "SELECT count(*) FROM job_errors WHERE job='detect'").fetchone()[0]
+        except sqlite3.OperationalError:  # the table is not there yet
+            return 0
+
+    proc = _start(cfg, env, log)
+    try:
+        _wait(lambda: hook.messages("/duty") and detect_failures() >= 2, 60,
+              "a heartbeat and two failed detection cycles:\n" + log.read_text()[-3000:])
+        [beat] = hook.messages("/duty")
+        assert "Elasticsearch 不可达" in beat["message"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        hook.stop()
+    assert "job detect failed (2 failures so far)" in log.read_text()

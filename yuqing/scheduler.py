@@ -23,7 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_SUBMITTED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -46,6 +51,8 @@ def _runs_db(cfg: Config) -> sqlite3.Connection:
                          isolation_level=None, check_same_thread=False)
     db.execute("CREATE TABLE IF NOT EXISTS job_runs (job TEXT, scheduled REAL, "
                "submitted REAL, pid INTEGER)")
+    db.execute("CREATE TABLE IF NOT EXISTS job_errors (job TEXT, scheduled REAL, "
+               "failed REAL, pid INTEGER, error TEXT)")
     return db
 
 
@@ -128,7 +135,19 @@ def build_scheduler(cfg: Config, config_path: str | None) -> BackgroundScheduler
                          [(event.job_id, t.timestamp(), now, os.getpid())
                           for t in event.scheduled_run_times])
 
+    def failed(event: JobExecutionEvent) -> None:
+        # APScheduler logs the traceback; this counts it, per job, where `job_runs` is.
+        runs.execute("INSERT INTO job_errors VALUES (?,?,?,?,?)",
+                     (event.job_id, event.scheduled_run_time.timestamp(),
+                      datetime.now(UTC).timestamp(), os.getpid(),
+                      repr(event.exception)[:500]))
+        n = runs.execute("SELECT count(*) FROM job_errors WHERE job=?",
+                         (event.job_id,)).fetchone()[0]
+        log.error("job %s failed (%d failures so far): %r", event.job_id, n,
+                  event.exception)
+
     sched.add_listener(submitted, EVENT_JOB_SUBMITTED)
+    sched.add_listener(failed, EVENT_JOB_ERROR)
     return sched
 
 
