@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,11 +41,12 @@ class DeliveryReport:
     recovered: int = 0
     blackholed: int = 0  # receivers without channels
     errors: list[str] = field(default_factory=list)
+    busy: bool = False  # another deliverer held the outbox: nothing was attempted
 
     def summary(self) -> str:
         return (f"sent={self.sent} failed_attempts={self.failed_attempts} "
                 f"failed_over={self.failed_over} recovered={self.recovered} "
-                f"no_channels={self.blackholed}")
+                f"no_channels={self.blackholed}" + (" busy" if self.busy else ""))
 
 
 def backoff(attempts: int, d: Delivery) -> timedelta:
@@ -134,25 +136,45 @@ def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
             row.id, row.receiver, attempts, error, wait)
 
 
+# Longer than a normal round of sends (each channel times out); short enough that a stuck
+# deliverer (a hung ``handover --send``) cannot park the heartbeat and detection jobs.
+LOCK_WAIT_SECONDS = 60.0
+
+
 def deliver_due(cfg: AlertingConfig, outbox: Outbox, now: datetime | None = None, *,
-                max_rounds: int = 5) -> DeliveryReport:
+                max_rounds: int = 5, lock_wait: float = LOCK_WAIT_SECONDS) -> DeliveryReport:
     """Attempt every notification that is due; fallback notifications created on the way
     are attempted in the same call (up to ``max_rounds`` passes)."""
     now = now or datetime.now(UTC)
-    with _exclusive(outbox):
+    with _exclusive(outbox, lock_wait) as held:
+        if not held:
+            # What is due stays due: the holder, or this job's next run, sends it.
+            log.warning("outbox %s: another deliverer has held it for %ss; leaving what is "
+                        "due to it or to the next run", outbox.path, lock_wait)
+            return DeliveryReport(busy=True)
         return _deliver_locked(cfg, outbox, now, max_rounds)
 
 
 @contextmanager
-def _exclusive(outbox: Outbox) -> Iterator[None]:
+def _exclusive(outbox: Outbox, wait: float) -> Iterator[bool]:
     """One deliverer at a time per outbox, across threads and processes (the scheduler's
     jobs, a manual ``yuqing handover --send``). Without it, ``recover`` would take another
     deliverer's in-flight row for a crashed one and send it twice. flock is released by
-    the kernel when a holder dies, so a crash leaves no stale lock."""
+    the kernel when a holder dies, so a crash leaves no stale lock. Yields False when
+    the lock was not had within ``wait`` seconds."""
     fd = os.open(f"{outbox.path}.deliver.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        yield True
     finally:
         os.close(fd)
 

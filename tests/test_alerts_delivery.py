@@ -266,3 +266,31 @@ def test_an_outbox_from_before_escaped_group_keys_is_carried_over(tmp_path, rece
     assert sorted((p.kind, tuple(p.notification.alert_ids)) for p in r.plan.notifications) == [
         ("repeat", ("hekou-water",)), ("repeat", ("quoted-town",))]
     assert len(hook.accepted) == 3
+
+
+def test_a_deliverer_stuck_holding_the_outbox_does_not_park_the_jobs(tmp_path, receivers,
+                                                                     monkeypatch):
+    # A `yuqing handover --send` hung mid-send holds the delivery lock: the heartbeat and
+    # detection jobs waited on it for ever. They now give up after a while; what is due
+    # stays due and goes out once the lock is free.
+    import fcntl
+    import os
+    import time
+
+    hook = receivers()
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url("/hook"))
+    cfg = config()
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    nid = enqueue(cfg, outbox)
+    now = T0 + timedelta(seconds=30)
+    stuck = os.open(f"{outbox.path}.deliver.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(stuck, fcntl.LOCK_EX)
+    try:
+        began = time.monotonic()
+        report = deliver_due(cfg, outbox, now, lock_wait=0.5)
+        assert time.monotonic() - began < 5
+        assert report.busy and report.sent == 0 and "busy" in report.summary()
+        assert hook.seen == [] and outbox.get(nid).status == "pending"
+    finally:
+        os.close(stuck)
+    assert deliver_due(cfg, outbox, now).sent == 1 and len(hook.accepted) == 1
