@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS pages (
     last_seen TEXT NOT NULL,
     failures INTEGER NOT NULL DEFAULT 0,  -- consecutive failed fetches (404, robots, 5xx...)
     last_error TEXT,
+    hints TEXT,                   -- JSON: what the list showed of a failed page (title, date)
     PRIMARY KEY (source_id, key)
 );
 CREATE INDEX IF NOT EXISTS pages_published ON pages (source_id, published_at);
@@ -68,6 +69,8 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 """
 
+_ADDED_COLUMNS = [("pages", "hints", "TEXT")]
+
 
 class Decision(StrEnum):
     new = "new"              # never seen: fetch
@@ -87,6 +90,11 @@ MAX_FAILURES = 5
 # nor an index page that link discovery reached (``not_article``: topic and channel pages
 # sit among the articles of most news lists; they are backed off, not alerted on).
 UNREADABLE = ("empty_text", "extract_error", "parse_error", "invalid_item")
+
+
+def backoff(failures: int) -> timedelta:
+    """How long a page that failed ``failures`` times in a row waits before its retry."""
+    return RETRY_AFTER * 4 ** (failures - 1)
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,16 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._add_columns()
         self._migrate_backlog()
+
+    def _add_columns(self) -> None:
+        """Columns added since a state file was created (CREATE TABLE IF NOT EXISTS keeps
+        an old table as it is)."""
+        for table, column, decl in _ADDED_COLUMNS:
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     def _migrate_backlog(self) -> None:
         """The former one-depth-per-list backlog: where its gap lies is unknown, so the
@@ -180,8 +197,7 @@ class CrawlState:
         if seen is None:
             return Decision.new, None
         if seen.item_id is None and seen.failures:
-            wait = RETRY_AFTER * 4 ** (seen.failures - 1)
-            if seen.failures >= MAX_FAILURES or now - seen.last_seen < wait:
+            if seen.failures >= MAX_FAILURES or now - seen.last_seen < backoff(seen.failures):
                 return Decision.failing, seen
             return Decision.retry, seen
         if replies is not None and (seen.replies is None or replies > seen.replies):
@@ -234,13 +250,30 @@ class CrawlState:
             return Decision.new
         return Decision.unchanged if seen.digest == new_digest else Decision.changed
 
-    def fail(self, source_id: str, url: str, reason: str, now: datetime) -> None:
-        """A detail page we gave up on this run; a page already indexed keeps its item."""
+    def fail(self, source_id: str, url: str, reason: str, now: datetime,
+             hints: dict[str, Any] | None = None) -> None:
+        """A detail page we gave up on this run; a page already indexed keeps its item.
+        ``hints`` (what its list entry showed: title, date) serve its retry, which may
+        come straight from here when no list leads to the page any more."""
         self.db.execute(
             "INSERT INTO pages (source_id, key, url, first_seen, last_seen, failures, "
-            "last_error) VALUES (?,?,?,?,?,1,?) ON CONFLICT (source_id, key) DO UPDATE SET "
-            "failures=failures+1, last_error=excluded.last_error, last_seen=excluded.last_seen",
-            (source_id, item_id_for(url), url, now.isoformat(), now.isoformat(), reason))
+            "last_error, hints) VALUES (?,?,?,?,?,1,?,?) ON CONFLICT (source_id, key) DO "
+            "UPDATE SET failures=failures+1, last_error=excluded.last_error, "
+            "last_seen=excluded.last_seen, hints=COALESCE(excluded.hints, hints)",
+            (source_id, item_id_for(url), url, now.isoformat(), now.isoformat(), reason,
+             json.dumps(hints, ensure_ascii=False) if hints else None))
+
+    def due_retries(self, source_id: str, now: datetime, limit: int
+                    ) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+        """Failed pages (never indexed) whose back-off has passed, longest waiting first:
+        up to ``limit`` of them with their hints, and how many are due in all."""
+        rows = self.db.execute(
+            "SELECT url, hints, failures, last_seen FROM pages WHERE source_id=? AND "
+            "item_id IS NULL AND failures BETWEEN 1 AND ?", (source_id, MAX_FAILURES - 1))
+        due = sorted((datetime.fromisoformat(r[3]), r[0], r[1]) for r in rows
+                     if now - datetime.fromisoformat(r[3]) >= backoff(r[2]))
+        return ([(url, json.loads(hints) if hints else {}) for _, url, hints in due[:limit]],
+                len(due))
 
     def touch(self, source_id: str, url: str, now: datetime, *, replies: int | None = None,
               lastmod: str | None = None) -> None:

@@ -36,6 +36,8 @@ _HIDDEN = ("ancestor-or-self::*[self::script or self::style or contains(@class, 
 _VISIBLE_TEXT = f".//text()[not({_HIDDEN})] | .//br | .//p"
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»)\s*$", re.I)
 
+# Failed pages retried straight from the crawl state per run: ``max_pages`` x this.
+RETRIES_PER_LIST_PAGE = 20
 # Drops that say a list page gave nothing to read (see ``parse``).
 _UNREADABLE = ("parse_error", "no_article_links", "no_message_links", "no_threads",
                "feed_unparsable", "sitemap_unparsable")
@@ -64,6 +66,9 @@ class SourceSpider(scrapy.Spider):
     # whole registrable domain. Templates that discover links among all of a page's
     # anchors keep to the start hosts, or other sites' links would pass for articles.
     lists_own_pages = False
+    # The callback that reads one of the template's detail pages, for a retry that comes
+    # from the crawl state rather than a list entry.
+    detail_callback = "parse_article"
     config: Config  # set in from_crawler, from the crawler's settings
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -126,6 +131,8 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
                                  meta={"yuqing_role": "list", "yuqing_page": 1})
         for request in self._catch_up():
+            yield request
+        for request in self._retries():
             yield request
 
     # -- selectors -------------------------------------------------------------------------
@@ -236,6 +243,31 @@ class SourceSpider(scrapy.Spider):
                                  meta={"yuqing_role": "list", "yuqing_page": gap.page,
                                        "yuqing_list": gap.list_url, "yuqing_gap": gap.id})
 
+    def _retries(self) -> Iterator[scrapy.Request]:
+        """Failed pages whose back-off has passed, asked for straight from the crawl state:
+        once a list is caught up no run pages down to its older entries again, so a page
+        that failed there would otherwise never be retried. At most ``max_pages`` x
+        RETRIES_PER_LIST_PAGE a run, longest waiting first; the rest are deferred."""
+        assert self.state is not None
+        budget = self.source.max_pages * RETRIES_PER_LIST_PAGE
+        due, total = self.state.due_retries(self.source.id, self.now(), budget)
+        handler = getattr(self, self.detail_callback)
+        for url, hints in due:
+            if not same_site(url, self.allowed_domains):
+                # Backed off like any failure, or it would be counted again every run.
+                self.drop_offsite(url, " (a retry of a failed page)")
+                self.state.fail(self.source.id, url, "offsite", self.now())
+                continue
+            request = self.visit(None, url, handler, **_from_hints(hints))
+            if request is not None:
+                yield request
+        if total > len(due):
+            self.stat("yuqing/deferred", total - len(due))
+            log.warning("%s: %d failed pages due for a retry left for the next run (max_pages "
+                        "x %d retries a run)", self.source.id, total - len(due),
+                        RETRIES_PER_LIST_PAGE, extra={"source": self.source.id,
+                                                      "reason": "max_pages"})
+
     def _spend(self, chain: str) -> bool:
         """One list page of a list's catch-up budget for this run, if any is left."""
         left = self._catch_up_budget.setdefault(chain, 2 * self.source.max_pages)
@@ -300,7 +332,8 @@ class SourceSpider(scrapy.Spider):
             headers=seen.conditional_headers() if seen and seen.item_id and not grew
             else None,
             meta={"yuqing_key": url, "yuqing_replies": replies, "yuqing_lastmod": lastmod,
-                  "yuqing_decision": decision, "handle_httpstatus_list": [304]},
+                  "yuqing_decision": decision, "handle_httpstatus_list": [304],
+                  "yuqing_hints": _hints(lastmod, cb_kwargs)},
             cb_kwargs={"handler": handler, **cb_kwargs})
 
     def _detail(self, response: Response, handler: DetailHandler, **kwargs: Any
@@ -335,7 +368,8 @@ class SourceSpider(scrapy.Spider):
         if not read and (reason := self._dropped.get(response.url)):
             # Remembered as a failure: retried on the back-off, not fetched every run, and
             # counted by crawl health (a site whose pages all fail to read).
-            self.state.fail(self.source.id, key, reason, self.now())
+            self.state.fail(self.source.id, key, reason, self.now(),
+                            response.meta.get("yuqing_hints"))
             self.done(key, ok=False)
         elif not waiting:  # unchanged
             self.done(key, ok=True)
@@ -442,7 +476,8 @@ class SourceSpider(scrapy.Spider):
             reason = type(failure.value).__name__
         self.drop(request.url, reason, str(failure.value)[:200])
         if "yuqing_key" in request.meta and self.state is not None:
-            self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now())
+            self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now(),
+                            request.meta.get("yuqing_hints"))
             self.done(request.meta["yuqing_key"], ok=False)
 
     # -- items -----------------------------------------------------------------------------
@@ -518,6 +553,29 @@ class SourceSpider(scrapy.Spider):
             metrics=metrics or Metrics(),
             **extra,
         )
+
+
+def _hints(lastmod: str | None, cb_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What a list entry showed of a page, as JSON, for a retry that has no list entry."""
+    hints = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in cb_kwargs.items()
+             if k in ("title_hint", "date_hint") and isinstance(v, str | datetime)}
+    if lastmod:
+        hints["lastmod"] = lastmod
+    return hints
+
+
+def _from_hints(hints: dict[str, Any]) -> dict[str, Any]:
+    """``visit`` arguments from stored hints; one that does not parse is left out."""
+    out: dict[str, Any] = {}
+    if isinstance(hints.get("title_hint"), str):
+        out["title_hint"] = hints["title_hint"]
+    if isinstance(hints.get("lastmod"), str):
+        out["lastmod"] = hints["lastmod"]
+    try:
+        out["date_hint"] = datetime.fromisoformat(hints["date_hint"]).astimezone(SHANGHAI)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return out
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -46,6 +46,7 @@ def thread_url(url: str) -> str:
 
 class DiscuzSpider(SourceSpider):
     template = "discuz"
+    detail_callback = "parse_thread"
 
     def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
         rows = response.css(_ROWS)
