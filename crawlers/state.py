@@ -61,7 +61,9 @@ CREATE TABLE IF NOT EXISTS list_gaps (
     page_url TEXT NOT NULL,       -- where the next run resumes
     page INTEGER NOT NULL,        -- its page number when it was reached (for logs)
     markers TEXT NOT NULL,        -- JSON: the entries the gap follows; [] = unknown
-    since TEXT NOT NULL
+    since TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,  -- runs in a row whose catch-up page failed
+    start_url TEXT                -- the configured start URL the list was reached from
 );
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY,
@@ -69,7 +71,9 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 """
 
-_ADDED_COLUMNS = [("pages", "hints", "TEXT")]
+_ADDED_COLUMNS = [("pages", "hints", "TEXT"),
+                  ("list_gaps", "failures", "INTEGER NOT NULL DEFAULT 0"),
+                  ("list_gaps", "start_url", "TEXT")]
 
 
 class Decision(StrEnum):
@@ -85,6 +89,9 @@ class Decision(StrEnum):
 # robots.txt ban is usually permanent, and a polite crawler does not ask every run.
 RETRY_AFTER = timedelta(hours=1)
 MAX_FAILURES = 5
+# A gap whose catch-up fails (its list page 5xx, times out) in this many runs in a row is
+# given up; a list page that is gone (404, 410) gives it up at once.
+MAX_RESUME_FAILURES = 3
 # Why a fetched page could not be read: a site whose new pages all end so has changed its
 # templates (or a selector is wrong), a crawl-health problem. A hidden thread is not one,
 # nor an index page that link discovery reached (``not_article``: topic and channel pages
@@ -131,6 +138,12 @@ class Gap:
     page: int
     markers: tuple[str, ...]
     since: datetime
+    failures: int = 0
+    start_url: str = ""  # the start URL its list descends from ("" = list_url)
+
+    @property
+    def origin(self) -> str:
+        return self.start_url or self.list_url
 
 
 def digest(item: Item) -> str:
@@ -301,22 +314,29 @@ class CrawlState:
     def gaps(self, source_id: str) -> list[Gap]:
         """The source's lists left behind, oldest first."""
         rows = self.db.execute(
-            "SELECT id, list_url, page_url, page, markers, since FROM list_gaps "
-            "WHERE source_id=? ORDER BY since, id", (source_id,))
+            "SELECT id, list_url, page_url, page, markers, since, failures, start_url "
+            "FROM list_gaps WHERE source_id=? ORDER BY since, id", (source_id,))
         return [Gap(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])),
-                    datetime.fromisoformat(r[5])) for r in rows]
+                    datetime.fromisoformat(r[5]), r[6], r[7] or "") for r in rows]
 
     def add_gap(self, source_id: str, list_url: str, page_url: str, page: int,
-                markers: list[str], now: datetime) -> None:
+                markers: list[str], now: datetime, start_url: str | None = None) -> None:
         self.db.execute(
-            "INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since) "
-            "VALUES (?,?,?,?,?,?)",
-            (source_id, list_url, page_url, page, json.dumps(markers), now.isoformat()))
+            "INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since, "
+            "start_url) VALUES (?,?,?,?,?,?,?)",
+            (source_id, list_url, page_url, page, json.dumps(markers), now.isoformat(),
+             start_url))
 
     def move_gap(self, gap_id: int, page_url: str, page: int, markers: list[str]) -> None:
         """A catch-up stopped short: the next run resumes at ``page_url``."""
-        self.db.execute("UPDATE list_gaps SET page_url=?, page=?, markers=? WHERE id=?",
-                        (page_url, page, json.dumps(markers), gap_id))
+        self.db.execute("UPDATE list_gaps SET page_url=?, page=?, markers=?, failures=0 "
+                        "WHERE id=?", (page_url, page, json.dumps(markers), gap_id))
+
+    def gap_failed(self, gap_id: int) -> int:
+        """A run's catch-up of the gap failed; how many runs in a row now."""
+        self.db.execute("UPDATE list_gaps SET failures=failures+1 WHERE id=?", (gap_id,))
+        row = self.db.execute("SELECT failures FROM list_gaps WHERE id=?", (gap_id,)).fetchone()
+        return int(row[0]) if row else 0
 
     def close_gap(self, gap_id: int) -> None:
         self.db.execute("DELETE FROM list_gaps WHERE id=?", (gap_id,))

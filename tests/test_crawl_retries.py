@@ -81,3 +81,69 @@ def test_a_failed_page_deep_in_a_caught_up_list_is_retried_when_its_back_off_has
     water = docs["城关镇幸福小区自来水发黄"]
     assert datetime.fromisoformat(water["published_at"]) == datetime(
         2026, 11, 19, 8, 30, tzinfo=SHANGHAI)  # the list row's date, kept with the failure
+
+
+def test_a_catch_up_list_page_that_keeps_failing_is_given_up_counted_and_logged(
+        tmp_path, prefix, store):
+    """A gap's resume page that answers 503 is tried by the next runs (the gap is deferred),
+    and given up after three runs in a row; one that answers 404 is given up at once. The
+    entries left behind are counted as dropped (backlog_unreachable), logged with the list
+    and the page, and the page is not asked for again."""
+    with LocalSite() as site:
+        _paged_list(site, 8, "/flaky/index")
+        _paged_list(site, 8, "/gone/index")
+        cfg = write_config(tmp_path, [
+            {**_news(site, lists=("/flaky/index.html",)), "id": "flaky"},
+            {**_news(site, lists=("/gone/index.html",)), "id": "gone"}])
+        rows = summary(crawl(cfg))
+        assert all((rows[s]["new"], rows[s]["deferred"]) == (4, 1) for s in rows), rows
+
+        site.add("/flaky/index_2.html", "busy", status=503)  # where the gaps resume
+        del site.pages["/gone/index_2.html"]
+        proc = crawl(cfg)
+        rows = summary(proc)
+        assert rows["gone"]["reasons"] == {"http_404": "1", "backlog_unreachable": "1"}, rows
+        assert rows["gone"]["deferred"] == 0, rows
+        assert (f"dropped {site.url('/gone/index.html')}: backlog_unreachable catching up, "
+                f"list page 2 ({site.url('/gone/index_2.html')}) answered http_404"
+                in proc.stderr), proc.stderr[-3000:]
+        assert rows["flaky"]["reasons"] == {"http_503": "1"}, rows
+        assert rows["flaky"]["deferred"] == 1, rows  # the next run resumes there
+        gone = site.hits["/gone/index_2.html"]
+
+        rows = summary(crawl(cfg))
+        assert rows["flaky"]["reasons"] == {"http_503": "1"} and rows["flaky"]["deferred"] == 1
+        proc = crawl(cfg)
+        rows = summary(proc)
+        assert rows["flaky"]["reasons"] == {"http_503": "1", "backlog_unreachable": "1"}, rows
+        assert rows["flaky"]["deferred"] == 0, rows
+        assert (f"list page 2 ({site.url('/flaky/index_2.html')}) answered http_503" in
+                proc.stderr and "failed in 3 runs in a row" in proc.stderr), proc.stderr[-3000:]
+        flaky = site.hits["/flaky/index_2.html"]
+
+        rows = summary(crawl(cfg))
+        assert all(rows[s]["dropped"] == rows[s]["deferred"] == 0 for s in rows), rows
+        assert site.hits["/flaky/index_2.html"] == flaky and site.hits["/gone/index_2.html"] == gone
+
+
+def test_gaps_of_a_list_no_longer_configured_are_closed_not_crawled(tmp_path, prefix, store):
+    """A source's start_urls change: what was left behind on a list it no longer has is not
+    crawled, but counted once (backlog_list_removed) and logged with the list."""
+    with LocalSite() as site:
+        _paged_list(site, 8)
+        _paged_list(site, 2, "/notices/index")
+        cfg = write_config(tmp_path, [_news(site)])
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["new"], row["deferred"]) == (4, 1), row
+
+        cfg = write_config(tmp_path, [_news(site, lists=("/notices/index.html",))])
+        proc = crawl(cfg)
+        row = summary(proc)["county-news"]
+        assert row["reasons"] == {"backlog_list_removed": "1"} and row["deferred"] == 0, row
+        assert (f"dropped {site.url('/news/index.html')}: backlog_list_removed left behind at "
+                f"list page 2 ({site.url('/news/index_2.html')})") in proc.stderr
+        assert site.hits["/news/index_2.html"] == 1 and site.hits["/news/index_3.html"] == 0
+
+        row = summary(crawl(cfg))["county-news"]
+        assert (row["dropped"], row["deferred"]) == (0, 0), row
+        assert site.hits["/news/index_2.html"] == 1

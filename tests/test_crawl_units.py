@@ -90,12 +90,23 @@ def test_a_state_file_of_an_earlier_version_gains_the_new_columns(tmp_path):
                "INTEGER, replied INTEGER, digest TEXT, published_at TEXT, first_seen TEXT NOT "
                "NULL, last_seen TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, last_error "
                "TEXT, PRIMARY KEY (source_id, key))")
+    db.execute("CREATE TABLE list_gaps (id INTEGER PRIMARY KEY AUTOINCREMENT, source_id TEXT "
+               "NOT NULL, list_url TEXT NOT NULL, page_url TEXT NOT NULL, page INTEGER NOT "
+               "NULL, markers TEXT NOT NULL, since TEXT NOT NULL)")
+    db.execute("INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since) "
+               "VALUES ('news', 'http://x.cn/l', 'http://x.cn/l_2', 2, '[]', ?)",
+               (NOW.isoformat(),))
     db.commit()
     db.close()
     st = CrawlState(path)
     st.fail("news", URL, "http_503", NOW, {"title_hint": "标题"})
     due = st.due_retries("news", NOW + timedelta(hours=1), 5)
     assert due == ([(URL, {"title_hint": "标题"})], 1)
+    [gap] = st.gaps("news")
+    assert (gap.failures, gap.origin) == (0, "http://x.cn/l")  # its list is its origin
+    assert st.gap_failed(gap.id) == 1 and st.gap_failed(gap.id) == 2
+    st.move_gap(gap.id, "http://x.cn/l_3", 3, [])  # progress: failures start again
+    assert st.gaps("news")[0].failures == 0
 
 
 def test_sitemap_lastmod_and_median_gap(tmp_path):

@@ -23,7 +23,7 @@ from crawlers.extraction import extract
 from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
 from crawlers.spiders.links import same_site, start_domains
-from crawlers.state import CrawlState, Decision, Gap
+from crawlers.state import MAX_RESUME_FAILURES, CrawlState, Decision, Gap
 from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
 
@@ -89,6 +89,7 @@ class SourceSpider(scrapy.Spider):
         self._fresh: set[str] = set()  # pages asked for this run as new or changed
         self._gaps: dict[int, Gap] = {}  # lists left behind, resumed this run
         self._catch_up_budget: dict[str, int] = {}
+        self._gaps_failed: set[int] = set()  # gaps whose catch-up failed this run
         self._unreadable: set[str] = set()  # list pages dropped as giving nothing to read
         self._dropped: dict[str, str] = {}  # page URL -> why it was dropped this run
         self.allowed_domains = source.allowed_domains or start_domains(
@@ -129,7 +130,8 @@ class SourceSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.source.start_urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"yuqing_role": "list", "yuqing_page": 1})
+                                 meta={"yuqing_role": "list", "yuqing_page": 1,
+                                       "yuqing_start": url})
         for request in self._catch_up():
             yield request
         for request in self._retries():
@@ -186,7 +188,8 @@ class SourceSpider(scrapy.Spider):
         if href is None:  # nothing new here, so nothing older either; or the list ends
             return None
         if page >= self.source.max_pages:
-            self.state.add_gap(self.source.id, chain, response.url, page, urls, self.now())
+            self.state.add_gap(self.source.id, chain, response.url, page, urls, self.now(),
+                               start_url=response.meta.get("yuqing_start"))
             self._defer(chain, response.url, f"stopped at list page {page} (max_pages) with "
                         "new entries left; later runs continue after this page's entries")
             return None
@@ -227,12 +230,23 @@ class SourceSpider(scrapy.Spider):
         return response.follow(
             href, callback=self.parse, errback=self.on_error, dont_filter=True,
             meta={"yuqing_role": "list", "yuqing_page": page + 1, "yuqing_list": chain,
+                  "yuqing_start": response.meta.get("yuqing_start"),
                   **{f"yuqing_{k}": v for k, v in meta.items()}})
 
     def _catch_up(self) -> Iterator[scrapy.Request]:
         """Resume the lists earlier runs left behind, oldest gap first, within budget."""
         assert self.state is not None
+        configured = _as_requested(self.source.start_urls)
         for gap in self.state.gaps(self.source.id):
+            if gap.origin not in configured:
+                # The list left the configuration: its backlog is not wanted any more, and
+                # resuming it would crawl (and count) a list nobody asked for, every run.
+                self.state.close_gap(gap.id)
+                self.drop(gap.list_url, "backlog_list_removed",
+                          f"left behind at list page {gap.page} ({gap.page_url}) on "
+                          f"{gap.since:%Y-%m-%d %H:%M}; the list is no longer among the "
+                          "source's start_urls")
+                continue
             if not self._spend(gap.list_url):
                 self._defer(gap.list_url, gap.page_url, "not resumed this run: the list's "
                             "catch-up budget (2 x max_pages pages) is spent")
@@ -241,7 +255,8 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(gap.page_url, callback=self.parse, errback=self.on_error,
                                  dont_filter=True,
                                  meta={"yuqing_role": "list", "yuqing_page": gap.page,
-                                       "yuqing_list": gap.list_url, "yuqing_gap": gap.id})
+                                       "yuqing_list": gap.list_url, "yuqing_gap": gap.id,
+                                       "yuqing_start": gap.origin})
 
     def _retries(self) -> Iterator[scrapy.Request]:
         """Failed pages whose back-off has passed, asked for straight from the crawl state:
@@ -267,6 +282,27 @@ class SourceSpider(scrapy.Spider):
                         "x %d retries a run)", self.source.id, total - len(due),
                         RETRIES_PER_LIST_PAGE, extra={"source": self.source.id,
                                                       "reason": "max_pages"})
+
+    def _catch_up_failed(self, gap: Gap, request: scrapy.Request, reason: str) -> None:
+        """A list page of a gap's catch-up failed (after the download retries). The gap
+        waits for the next run, but not forever: a page that is gone, or one that fails
+        in MAX_RESUME_FAILURES runs in a row, gives the gap up, counted and logged."""
+        assert self.state is not None
+        if gap.id in self._gaps_failed:  # one failure a run, however many chains
+            return
+        self._gaps_failed.add(gap.id)
+        failures = self.state.gap_failed(gap.id)
+        where = f"list page {request.meta.get('yuqing_page')} ({request.url}) answered {reason}"
+        gone = reason in ("http_404", "http_410")
+        if not gone and failures < MAX_RESUME_FAILURES:
+            self._defer(gap.list_url, gap.page_url, f"catching up: {where} ({failures} of "
+                        f"{MAX_RESUME_FAILURES} runs); the next run tries again")
+            return
+        self.state.close_gap(gap.id)
+        why = "it is gone" if gone else f"failed in {failures} runs in a row"
+        self.drop(gap.list_url, "backlog_unreachable",
+                  f"catching up, {where}: {why}; the entries left behind on "
+                  f"{gap.since:%Y-%m-%d %H:%M} are given up")
 
     def _spend(self, chain: str) -> bool:
         """One list page of a list's catch-up budget for this run, if any is left."""
@@ -475,6 +511,9 @@ class SourceSpider(scrapy.Spider):
         else:
             reason = type(failure.value).__name__
         self.drop(request.url, reason, str(failure.value)[:200])
+        gap = self._gaps.get(request.meta.get("yuqing_gap", -1))
+        if gap is not None:
+            self._catch_up_failed(gap, request, reason)
         if "yuqing_key" in request.meta and self.state is not None:
             self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now(),
                             request.meta.get("yuqing_hints"))
@@ -553,6 +592,18 @@ class SourceSpider(scrapy.Spider):
             metrics=metrics or Metrics(),
             **extra,
         )
+
+
+def _as_requested(urls: Iterable[str]) -> set[str]:
+    """Configured URLs as given and as Scrapy requests them (gaps of an earlier version
+    kept the requested form)."""
+    out = set(urls)
+    for url in urls:
+        try:
+            out.add(scrapy.Request(url).url)
+        except ValueError:
+            pass
+    return out
 
 
 def _hints(lastmod: str | None, cb_kwargs: dict[str, Any]) -> dict[str, Any]:
