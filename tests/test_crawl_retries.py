@@ -147,3 +147,24 @@ def test_gaps_of_a_list_no_longer_configured_are_closed_not_crawled(tmp_path, pr
         row = summary(crawl(cfg))["county-news"]
         assert (row["dropped"], row["deferred"]) == (0, 0), row
         assert site.hits["/news/index_2.html"] == 1
+
+
+def test_a_list_page_that_fails_on_the_way_down_is_resumed_by_the_next_run(tmp_path, prefix,
+                                                                          store):
+    """Page 1 holds new entries and page 2 answers 503: its entries were never in the
+    crawl state, and the next run, finding nothing new on page 1, stopped there, so they
+    were never seen. The failure now leaves a gap after page 1's entries."""
+    with LocalSite() as site:
+        _paged_list(site, 4)  # index.html: 4, 3; index_2.html: 2, 1
+        site.add("/news/index_2.html", "down", status=503)
+        cfg = write_config(tmp_path, [_news(site, max_pages=5)])
+        first = summary(crawl(cfg))["county-news"]
+        assert first["new"] == 2 and first["deferred"] == 1, first
+
+        _paged_list(site, 4)  # the page answers again
+        second = summary(crawl(cfg))["county-news"]
+    assert second["new"] == 2, second
+    assert site.hits["/news/2026/11/20/7002.html"] == 1
+    assert site.hits["/news/2026/11/20/7001.html"] == 1
+    store.refresh()
+    assert store.count() == 4

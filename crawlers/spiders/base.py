@@ -193,7 +193,9 @@ class SourceSpider(scrapy.Spider):
             self._defer(chain, response.url, f"stopped at list page {page} (max_pages) with "
                         "new entries left; later runs continue after this page's entries")
             return None
-        return self._follow(response, href, chain, page)
+        # Should the next page fail, the entries below it are only reachable through a gap
+        # after this page's (``on_error``): the next run would stop here, finding nothing new.
+        return self._follow(response, href, chain, page, above=urls, above_url=response.url)
 
     def _in_gap(self, response: Response, gap: Gap, chain: str, page: int, urls: list[str],
                 fresh: int) -> scrapy.Request | None:
@@ -514,10 +516,25 @@ class SourceSpider(scrapy.Spider):
         gap = self._gaps.get(request.meta.get("yuqing_gap", -1))
         if gap is not None:
             self._catch_up_failed(gap, request, reason)
+        elif request.meta.get("yuqing_above") is not None and self.state is not None:
+            self._gap_above_failed_page(request, reason)
         if "yuqing_key" in request.meta and self.state is not None:
             self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now(),
                             request.meta.get("yuqing_hints"))
             self.done(request.meta["yuqing_key"], ok=False)
+
+    def _gap_above_failed_page(self, request: scrapy.Request, reason: str) -> None:
+        """A list page reached from the top failed: its entries and those below it were
+        never seen. A gap after the page above lets later runs find them (and give up, as
+        for any gap, if the page keeps failing)."""
+        assert self.state is not None
+        page = int(request.meta["yuqing_page"])
+        chain = request.meta.get("yuqing_list") or request.url
+        self.state.add_gap(self.source.id, chain, request.meta["yuqing_above_url"], page - 1,
+                           list(request.meta["yuqing_above"]), self.now(),
+                           start_url=request.meta.get("yuqing_start"))
+        self._defer(chain, request.url, f"list page {page} failed ({reason}); later runs "
+                    "continue after the entries of the page above it")
 
     # -- items -----------------------------------------------------------------------------
     def article_item(self, response: Response, *, date_hint: datetime | None = None,
