@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from scrapy import signals
@@ -126,13 +128,16 @@ def _summarise(source: Source, stats: dict[str, Any], reason: str = "") -> Sourc
 
 
 def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO",
-              progress: TextIO | None = sys.stderr, progress_seconds: float = 30.0
-              ) -> list[SourceSummary]:
+              progress: TextIO | None = sys.stderr, progress_seconds: float = 30.0,
+              at: datetime | None = None) -> list[SourceSummary]:
     """Crawl the given sources once, concurrently, and return one summary per source.
 
     Each finished source prints a progress line and its run goes into the crawl state
-    (and then into Elasticsearch's crawlstats index, when it is reachable).
+    (and then into Elasticsearch's crawlstats index, when it is reachable). ``at`` sets
+    the crawl's clock (it runs on from there): what the crawl state decides by time —
+    back-offs, retries, gaps — is decided as at that moment.
     """
+    clock = _clock_from(at) if at is not None else None
     process = CrawlerProcess(scrapy_settings(cfg, log_level=log_level))
     state = CrawlState.for_config(cfg)
     summaries: dict[str, SourceSummary] = {}
@@ -157,11 +162,16 @@ def run_crawl(cfg: Config, sources: list[Source], *, log_level: str = "INFO",
         # weak=False: the dispatcher holds receivers weakly and these closures have no
         # other owner, so all but the last would be collected before the spiders close.
         crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
-        process.crawl(crawler, source=source, state=state)
+        process.crawl(crawler, source=source, state=state, clock=clock)
     process.start()
     sync_crawlstats(cfg, state, touched)
     state.close()
     return [summaries.get(s.id, SourceSummary(s.id, finish_reason="not run")) for s in sources]
+
+
+def _clock_from(at: datetime) -> Callable[[], datetime]:
+    start = time.monotonic()
+    return lambda: at + timedelta(seconds=time.monotonic() - start)
 
 
 def _progress_ticker(crawler: Any, source: Source, out: TextIO, every: float) -> None:

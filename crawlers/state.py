@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS pages (
     last_seen TEXT NOT NULL,
     failures INTEGER NOT NULL DEFAULT 0,  -- consecutive failed fetches (404, robots, 5xx...)
     last_error TEXT,
+    hints TEXT,                   -- JSON: what the list showed of a failed page (title, date)
     PRIMARY KEY (source_id, key)
 );
 CREATE INDEX IF NOT EXISTS pages_published ON pages (source_id, published_at);
@@ -60,13 +61,19 @@ CREATE TABLE IF NOT EXISTS list_gaps (
     page_url TEXT NOT NULL,       -- where the next run resumes
     page INTEGER NOT NULL,        -- its page number when it was reached (for logs)
     markers TEXT NOT NULL,        -- JSON: the entries the gap follows; [] = unknown
-    since TEXT NOT NULL
+    since TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,  -- runs in a row whose catch-up page failed
+    start_url TEXT                -- the configured start URL the list was reached from
 );
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY,
     doc TEXT NOT NULL             -- the latest per-source statistics as JSON
 );
 """
+
+_ADDED_COLUMNS = [("pages", "hints", "TEXT"),
+                  ("list_gaps", "failures", "INTEGER NOT NULL DEFAULT 0"),
+                  ("list_gaps", "start_url", "TEXT")]
 
 
 class Decision(StrEnum):
@@ -82,11 +89,19 @@ class Decision(StrEnum):
 # robots.txt ban is usually permanent, and a polite crawler does not ask every run.
 RETRY_AFTER = timedelta(hours=1)
 MAX_FAILURES = 5
+# A gap whose catch-up fails (its list page 5xx, times out) in this many runs in a row is
+# given up; a list page that is gone (404, 410) gives it up at once.
+MAX_RESUME_FAILURES = 3
 # Why a fetched page could not be read: a site whose new pages all end so has changed its
 # templates (or a selector is wrong), a crawl-health problem. A hidden thread is not one,
 # nor an index page that link discovery reached (``not_article``: topic and channel pages
 # sit among the articles of most news lists; they are backed off, not alerted on).
 UNREADABLE = ("empty_text", "extract_error", "parse_error", "invalid_item")
+
+
+def backoff(failures: int) -> timedelta:
+    """How long a page that failed ``failures`` times in a row waits before its retry."""
+    return RETRY_AFTER * 4 ** (failures - 1)
 
 
 @dataclass(frozen=True)
@@ -123,6 +138,12 @@ class Gap:
     page: int
     markers: tuple[str, ...]
     since: datetime
+    failures: int = 0
+    start_url: str = ""  # the start URL its list descends from ("" = list_url)
+
+    @property
+    def origin(self) -> str:
+        return self.start_url or self.list_url
 
 
 def digest(item: Item) -> str:
@@ -142,7 +163,16 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._add_columns()
         self._migrate_backlog()
+
+    def _add_columns(self) -> None:
+        """Columns added since a state file was created (CREATE TABLE IF NOT EXISTS keeps
+        an old table as it is)."""
+        for table, column, decl in _ADDED_COLUMNS:
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     def _migrate_backlog(self) -> None:
         """The former one-depth-per-list backlog: where its gap lies is unknown, so the
@@ -180,8 +210,7 @@ class CrawlState:
         if seen is None:
             return Decision.new, None
         if seen.item_id is None and seen.failures:
-            wait = RETRY_AFTER * 4 ** (seen.failures - 1)
-            if seen.failures >= MAX_FAILURES or now - seen.last_seen < wait:
+            if seen.failures >= MAX_FAILURES or now - seen.last_seen < backoff(seen.failures):
                 return Decision.failing, seen
             return Decision.retry, seen
         if replies is not None and (seen.replies is None or replies > seen.replies):
@@ -234,13 +263,30 @@ class CrawlState:
             return Decision.new
         return Decision.unchanged if seen.digest == new_digest else Decision.changed
 
-    def fail(self, source_id: str, url: str, reason: str, now: datetime) -> None:
-        """A detail page we gave up on this run; a page already indexed keeps its item."""
+    def fail(self, source_id: str, url: str, reason: str, now: datetime,
+             hints: dict[str, Any] | None = None) -> None:
+        """A detail page we gave up on this run; a page already indexed keeps its item.
+        ``hints`` (what its list entry showed: title, date) serve its retry, which may
+        come straight from here when no list leads to the page any more."""
         self.db.execute(
             "INSERT INTO pages (source_id, key, url, first_seen, last_seen, failures, "
-            "last_error) VALUES (?,?,?,?,?,1,?) ON CONFLICT (source_id, key) DO UPDATE SET "
-            "failures=failures+1, last_error=excluded.last_error, last_seen=excluded.last_seen",
-            (source_id, item_id_for(url), url, now.isoformat(), now.isoformat(), reason))
+            "last_error, hints) VALUES (?,?,?,?,?,1,?,?) ON CONFLICT (source_id, key) DO "
+            "UPDATE SET failures=failures+1, last_error=excluded.last_error, "
+            "last_seen=excluded.last_seen, hints=COALESCE(excluded.hints, hints)",
+            (source_id, item_id_for(url), url, now.isoformat(), now.isoformat(), reason,
+             json.dumps(hints, ensure_ascii=False) if hints else None))
+
+    def due_retries(self, source_id: str, now: datetime, limit: int
+                    ) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+        """Failed pages (never indexed) whose back-off has passed, longest waiting first:
+        up to ``limit`` of them with their hints, and how many are due in all."""
+        rows = self.db.execute(
+            "SELECT url, hints, failures, last_seen FROM pages WHERE source_id=? AND "
+            "item_id IS NULL AND failures BETWEEN 1 AND ?", (source_id, MAX_FAILURES - 1))
+        due = sorted((datetime.fromisoformat(r[3]), r[0], r[1]) for r in rows
+                     if now - datetime.fromisoformat(r[3]) >= backoff(r[2]))
+        return ([(url, json.loads(hints) if hints else {}) for _, url, hints in due[:limit]],
+                len(due))
 
     def touch(self, source_id: str, url: str, now: datetime, *, replies: int | None = None,
               lastmod: str | None = None) -> None:
@@ -268,22 +314,29 @@ class CrawlState:
     def gaps(self, source_id: str) -> list[Gap]:
         """The source's lists left behind, oldest first."""
         rows = self.db.execute(
-            "SELECT id, list_url, page_url, page, markers, since FROM list_gaps "
-            "WHERE source_id=? ORDER BY since, id", (source_id,))
+            "SELECT id, list_url, page_url, page, markers, since, failures, start_url "
+            "FROM list_gaps WHERE source_id=? ORDER BY since, id", (source_id,))
         return [Gap(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])),
-                    datetime.fromisoformat(r[5])) for r in rows]
+                    datetime.fromisoformat(r[5]), r[6], r[7] or "") for r in rows]
 
     def add_gap(self, source_id: str, list_url: str, page_url: str, page: int,
-                markers: list[str], now: datetime) -> None:
+                markers: list[str], now: datetime, start_url: str | None = None) -> None:
         self.db.execute(
-            "INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since) "
-            "VALUES (?,?,?,?,?,?)",
-            (source_id, list_url, page_url, page, json.dumps(markers), now.isoformat()))
+            "INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since, "
+            "start_url) VALUES (?,?,?,?,?,?,?)",
+            (source_id, list_url, page_url, page, json.dumps(markers), now.isoformat(),
+             start_url))
 
     def move_gap(self, gap_id: int, page_url: str, page: int, markers: list[str]) -> None:
         """A catch-up stopped short: the next run resumes at ``page_url``."""
-        self.db.execute("UPDATE list_gaps SET page_url=?, page=?, markers=? WHERE id=?",
-                        (page_url, page, json.dumps(markers), gap_id))
+        self.db.execute("UPDATE list_gaps SET page_url=?, page=?, markers=?, failures=0 "
+                        "WHERE id=?", (page_url, page, json.dumps(markers), gap_id))
+
+    def gap_failed(self, gap_id: int) -> int:
+        """A run's catch-up of the gap failed; how many runs in a row now."""
+        self.db.execute("UPDATE list_gaps SET failures=failures+1 WHERE id=?", (gap_id,))
+        row = self.db.execute("SELECT failures FROM list_gaps WHERE id=?", (gap_id,)).fetchone()
+        return int(row[0]) if row else 0
 
     def close_gap(self, gap_id: int) -> None:
         self.db.execute("DELETE FROM list_gaps WHERE id=?", (gap_id,))

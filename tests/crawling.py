@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -30,10 +31,12 @@ def write_config(tmp_path: Path, sources: list[dict], **crawl: object) -> str:
     return str(path)
 
 
-def crawl(config: str, *sources: str, env: dict[str, str] | None = None
-          ) -> subprocess.CompletedProcess[str]:
+def crawl(config: str, *sources: str, env: dict[str, str] | None = None,
+          at: datetime | None = None) -> subprocess.CompletedProcess[str]:
+    """`yuqing crawl`; ``at`` moves the crawl's clock (back-offs judged as at that time)."""
+    clock = ["--at", at.isoformat()] if at is not None else []
     proc = subprocess.run([sys.executable, "-m", "yuqing.cli", "--config", config, "crawl",
-                           *sources], capture_output=True, text=True, timeout=240,
+                           *clock, *sources], capture_output=True, text=True, timeout=240,
                           env={**os.environ, **(env or {})})
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc

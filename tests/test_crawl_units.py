@@ -59,6 +59,56 @@ def test_failed_pages_back_off(tmp_path):
     assert st.decide("news", URL, NOW + timedelta(hours=5))[0] is Decision.retry
 
 
+def test_failed_pages_due_for_a_retry_agree_with_decide(tmp_path):
+    """The retries a run asks for straight from the state are exactly the failed pages that
+    ``decide`` would let through: back-off passed, not given up, never indexed."""
+    st = CrawlState(tmp_path / "s.sqlite")
+    other = "http://news.example.cn/2.html"
+    st.fail("news", URL, "http_503", NOW, {"title_hint": "标题", "date_hint": "2026-11-27"})
+    st.fail("news", other, "http_404", NOW - timedelta(minutes=10))
+    for _ in range(3):
+        st.fail("news", other, "http_404", NOW - timedelta(minutes=10))
+    assert st.due_retries("news", NOW + timedelta(minutes=30), 10) == ([], 0)
+    due, total = st.due_retries("news", NOW + timedelta(hours=2), 10)
+    assert due == [(URL, {"title_hint": "标题", "date_hint": "2026-11-27"})] and total == 1
+    assert st.decide("news", URL, NOW + timedelta(hours=2))[0] is Decision.retry
+    later = NOW + timedelta(hours=64)  # the 4th failure's back-off has passed too
+    assert st.due_retries("news", later, 1) == ([(other, {})], 2)  # longest waiting first
+    st.fail("news", other, "http_404", later)  # the 5th failure: given up
+    assert st.due_retries("news", later + timedelta(days=30), 10)[1] == 1
+    st.record("news", URL, thread(0), later)
+    assert st.due_retries("news", later + timedelta(days=30), 10) == ([], 0)
+
+
+def test_a_state_file_of_an_earlier_version_gains_the_new_columns(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "crawl.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE pages (source_id TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT "
+               "NULL, item_id TEXT, etag TEXT, last_modified TEXT, lastmod TEXT, replies "
+               "INTEGER, replied INTEGER, digest TEXT, published_at TEXT, first_seen TEXT NOT "
+               "NULL, last_seen TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, last_error "
+               "TEXT, PRIMARY KEY (source_id, key))")
+    db.execute("CREATE TABLE list_gaps (id INTEGER PRIMARY KEY AUTOINCREMENT, source_id TEXT "
+               "NOT NULL, list_url TEXT NOT NULL, page_url TEXT NOT NULL, page INTEGER NOT "
+               "NULL, markers TEXT NOT NULL, since TEXT NOT NULL)")
+    db.execute("INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since) "
+               "VALUES ('news', 'http://x.cn/l', 'http://x.cn/l_2', 2, '[]', ?)",
+               (NOW.isoformat(),))
+    db.commit()
+    db.close()
+    st = CrawlState(path)
+    st.fail("news", URL, "http_503", NOW, {"title_hint": "标题"})
+    due = st.due_retries("news", NOW + timedelta(hours=1), 5)
+    assert due == ([(URL, {"title_hint": "标题"})], 1)
+    [gap] = st.gaps("news")
+    assert (gap.failures, gap.origin) == (0, "http://x.cn/l")  # its list is its origin
+    assert st.gap_failed(gap.id) == 1 and st.gap_failed(gap.id) == 2
+    st.move_gap(gap.id, "http://x.cn/l_3", 3, [])  # progress: failures start again
+    assert st.gaps("news")[0].failures == 0
+
+
 def test_sitemap_lastmod_and_median_gap(tmp_path):
     st = CrawlState(tmp_path / "s.sqlite")
     for i, hours in enumerate((0, 2, 3, 7)):

@@ -164,7 +164,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not sources:
         print("no sources configured", file=sys.stderr)
         return 2
-    summaries = run_crawl(cfg, sources, log_level=args.log_level)
+    summaries = run_crawl(cfg, sources, log_level=args.log_level, at=args.at)
     print(f"{'source':<16}{'pages':>7}{'items':>7}{'indexed':>9}{'spooled':>9}{'new':>6}"
           f"{'updated':>9}{'unchanged':>11}{'deferred':>10}{'dropped':>9}")
     for s in summaries:
@@ -342,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cr = sub.add_parser("crawl", help="one crawl pass over the configured sources")
     cr.add_argument("sources", nargs="*", help="source ids (default: all enabled)")
+    cr.add_argument("--at", type=iso_time, help="ISO time the crawl takes for now, for the "
+                    "crawl state's back-offs and retries (default: now)")
 
     add_extract_arguments(sub.add_parser("extract", help="extract title/text/date/author/"
                                          "encoding from saved pages (one JSON line each)",

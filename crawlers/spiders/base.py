@@ -23,7 +23,7 @@ from crawlers.extraction import extract
 from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
 from crawlers.spiders.links import same_site, start_domains
-from crawlers.state import CrawlState, Decision, Gap
+from crawlers.state import MAX_RESUME_FAILURES, CrawlState, Decision, Gap
 from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
 
@@ -36,6 +36,8 @@ _HIDDEN = ("ancestor-or-self::*[self::script or self::style or contains(@class, 
 _VISIBLE_TEXT = f".//text()[not({_HIDDEN})] | .//br | .//p"
 _NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»)\s*$", re.I)
 
+# Failed pages retried straight from the crawl state per run: ``max_pages`` x this.
+RETRIES_PER_LIST_PAGE = 20
 # Drops that say a list page gave nothing to read (see ``parse``).
 _UNREADABLE = ("parse_error", "no_article_links", "no_message_links", "no_threads",
                "feed_unparsable", "sitemap_unparsable")
@@ -64,6 +66,9 @@ class SourceSpider(scrapy.Spider):
     # whole registrable domain. Templates that discover links among all of a page's
     # anchors keep to the start hosts, or other sites' links would pass for articles.
     lists_own_pages = False
+    # The callback that reads one of the template's detail pages, for a retry that comes
+    # from the crawl state rather than a list entry.
+    detail_callback = "parse_article"
     config: Config  # set in from_crawler, from the crawler's settings
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -71,15 +76,20 @@ class SourceSpider(scrapy.Spider):
         # `scrapy crawl feed -a source=ID` (and Scrapyd) find a template by this name.
         cls.name = cls.template
 
-    def __init__(self, source: Source, state: CrawlState | None = None, **kwargs: Any):
+    def __init__(self, source: Source, state: CrawlState | None = None,
+                 clock: Callable[[], datetime] | None = None, **kwargs: Any):
         super().__init__(name=f"{self.template}:{source.id}", **kwargs)
         self.source = source
         self.state = state
+        # Back-offs, retries and relative list dates are judged against this clock
+        # (`yuqing crawl --at` moves it); the wall clock by default.
+        self._clock = clock or (lambda: datetime.now(SHANGHAI))
         self._visited: set[str] = set()
         self._pending: dict[str, list[Fetched]] = {}
         self._fresh: set[str] = set()  # pages asked for this run as new or changed
         self._gaps: dict[int, Gap] = {}  # lists left behind, resumed this run
         self._catch_up_budget: dict[str, int] = {}
+        self._gaps_failed: set[int] = set()  # gaps whose catch-up failed this run
         self._unreadable: set[str] = set()  # list pages dropped as giving nothing to read
         self._dropped: dict[str, str] = {}  # page URL -> why it was dropped this run
         self.allowed_domains = source.allowed_domains or start_domains(
@@ -111,7 +121,7 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     def now(self) -> datetime:
-        return datetime.now(SHANGHAI)
+        return self._clock()
 
     def stat(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -120,8 +130,11 @@ class SourceSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.source.start_urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"yuqing_role": "list", "yuqing_page": 1})
+                                 meta={"yuqing_role": "list", "yuqing_page": 1,
+                                       "yuqing_start": url})
         for request in self._catch_up():
+            yield request
+        for request in self._retries():
             yield request
 
     # -- selectors -------------------------------------------------------------------------
@@ -175,11 +188,14 @@ class SourceSpider(scrapy.Spider):
         if href is None:  # nothing new here, so nothing older either; or the list ends
             return None
         if page >= self.source.max_pages:
-            self.state.add_gap(self.source.id, chain, response.url, page, urls, self.now())
+            self.state.add_gap(self.source.id, chain, response.url, page, urls, self.now(),
+                               start_url=response.meta.get("yuqing_start"))
             self._defer(chain, response.url, f"stopped at list page {page} (max_pages) with "
                         "new entries left; later runs continue after this page's entries")
             return None
-        return self._follow(response, href, chain, page)
+        # Should the next page fail, the entries below it are only reachable through a gap
+        # after this page's (``on_error``): the next run would stop here, finding nothing new.
+        return self._follow(response, href, chain, page, above=urls, above_url=response.url)
 
     def _in_gap(self, response: Response, gap: Gap, chain: str, page: int, urls: list[str],
                 fresh: int) -> scrapy.Request | None:
@@ -216,12 +232,23 @@ class SourceSpider(scrapy.Spider):
         return response.follow(
             href, callback=self.parse, errback=self.on_error, dont_filter=True,
             meta={"yuqing_role": "list", "yuqing_page": page + 1, "yuqing_list": chain,
+                  "yuqing_start": response.meta.get("yuqing_start"),
                   **{f"yuqing_{k}": v for k, v in meta.items()}})
 
     def _catch_up(self) -> Iterator[scrapy.Request]:
         """Resume the lists earlier runs left behind, oldest gap first, within budget."""
         assert self.state is not None
+        configured = _as_requested(self.source.start_urls)
         for gap in self.state.gaps(self.source.id):
+            if gap.origin not in configured:
+                # The list left the configuration: its backlog is not wanted any more, and
+                # resuming it would crawl (and count) a list nobody asked for, every run.
+                self.state.close_gap(gap.id)
+                self.drop(gap.list_url, "backlog_list_removed",
+                          f"left behind at list page {gap.page} ({gap.page_url}) on "
+                          f"{gap.since:%Y-%m-%d %H:%M}; the list is no longer among the "
+                          "source's start_urls")
+                continue
             if not self._spend(gap.list_url):
                 self._defer(gap.list_url, gap.page_url, "not resumed this run: the list's "
                             "catch-up budget (2 x max_pages pages) is spent")
@@ -230,7 +257,54 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(gap.page_url, callback=self.parse, errback=self.on_error,
                                  dont_filter=True,
                                  meta={"yuqing_role": "list", "yuqing_page": gap.page,
-                                       "yuqing_list": gap.list_url, "yuqing_gap": gap.id})
+                                       "yuqing_list": gap.list_url, "yuqing_gap": gap.id,
+                                       "yuqing_start": gap.origin})
+
+    def _retries(self) -> Iterator[scrapy.Request]:
+        """Failed pages whose back-off has passed, asked for straight from the crawl state:
+        once a list is caught up no run pages down to its older entries again, so a page
+        that failed there would otherwise never be retried. At most ``max_pages`` x
+        RETRIES_PER_LIST_PAGE a run, longest waiting first; the rest are deferred."""
+        assert self.state is not None
+        budget = self.source.max_pages * RETRIES_PER_LIST_PAGE
+        due, total = self.state.due_retries(self.source.id, self.now(), budget)
+        handler = getattr(self, self.detail_callback)
+        for url, hints in due:
+            if not same_site(url, self.allowed_domains):
+                # Backed off like any failure, or it would be counted again every run.
+                self.drop_offsite(url, " (a retry of a failed page)")
+                self.state.fail(self.source.id, url, "offsite", self.now())
+                continue
+            request = self.visit(None, url, handler, **_from_hints(hints))
+            if request is not None:
+                yield request
+        if total > len(due):
+            self.stat("yuqing/deferred", total - len(due))
+            log.warning("%s: %d failed pages due for a retry left for the next run (max_pages "
+                        "x %d retries a run)", self.source.id, total - len(due),
+                        RETRIES_PER_LIST_PAGE, extra={"source": self.source.id,
+                                                      "reason": "max_pages"})
+
+    def _catch_up_failed(self, gap: Gap, request: scrapy.Request, reason: str) -> None:
+        """A list page of a gap's catch-up failed (after the download retries). The gap
+        waits for the next run, but not forever: a page that is gone, or one that fails
+        in MAX_RESUME_FAILURES runs in a row, gives the gap up, counted and logged."""
+        assert self.state is not None
+        if gap.id in self._gaps_failed:  # one failure a run, however many chains
+            return
+        self._gaps_failed.add(gap.id)
+        failures = self.state.gap_failed(gap.id)
+        where = f"list page {request.meta.get('yuqing_page')} ({request.url}) answered {reason}"
+        gone = reason in ("http_404", "http_410")
+        if not gone and failures < MAX_RESUME_FAILURES:
+            self._defer(gap.list_url, gap.page_url, f"catching up: {where} ({failures} of "
+                        f"{MAX_RESUME_FAILURES} runs); the next run tries again")
+            return
+        self.state.close_gap(gap.id)
+        why = "it is gone" if gone else f"failed in {failures} runs in a row"
+        self.drop(gap.list_url, "backlog_unreachable",
+                  f"catching up, {where}: {why}; the entries left behind on "
+                  f"{gap.since:%Y-%m-%d %H:%M} are given up")
 
     def _spend(self, chain: str) -> bool:
         """One list page of a list's catch-up budget for this run, if any is left."""
@@ -296,7 +370,8 @@ class SourceSpider(scrapy.Spider):
             headers=seen.conditional_headers() if seen and seen.item_id and not grew
             else None,
             meta={"yuqing_key": url, "yuqing_replies": replies, "yuqing_lastmod": lastmod,
-                  "yuqing_decision": decision, "handle_httpstatus_list": [304]},
+                  "yuqing_decision": decision, "handle_httpstatus_list": [304],
+                  "yuqing_hints": _hints(lastmod, cb_kwargs)},
             cb_kwargs={"handler": handler, **cb_kwargs})
 
     def _detail(self, response: Response, handler: DetailHandler, **kwargs: Any
@@ -331,7 +406,8 @@ class SourceSpider(scrapy.Spider):
         if not read and (reason := self._dropped.get(response.url)):
             # Remembered as a failure: retried on the back-off, not fetched every run, and
             # counted by crawl health (a site whose pages all fail to read).
-            self.state.fail(self.source.id, key, reason, self.now())
+            self.state.fail(self.source.id, key, reason, self.now(),
+                            response.meta.get("yuqing_hints"))
             self.done(key, ok=False)
         elif not waiting:  # unchanged
             self.done(key, ok=True)
@@ -437,9 +513,28 @@ class SourceSpider(scrapy.Spider):
         else:
             reason = type(failure.value).__name__
         self.drop(request.url, reason, str(failure.value)[:200])
+        gap = self._gaps.get(request.meta.get("yuqing_gap", -1))
+        if gap is not None:
+            self._catch_up_failed(gap, request, reason)
+        elif request.meta.get("yuqing_above") is not None and self.state is not None:
+            self._gap_above_failed_page(request, reason)
         if "yuqing_key" in request.meta and self.state is not None:
-            self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now())
+            self.state.fail(self.source.id, request.meta["yuqing_key"], reason, self.now(),
+                            request.meta.get("yuqing_hints"))
             self.done(request.meta["yuqing_key"], ok=False)
+
+    def _gap_above_failed_page(self, request: scrapy.Request, reason: str) -> None:
+        """A list page reached from the top failed: its entries and those below it were
+        never seen. A gap after the page above lets later runs find them (and give up, as
+        for any gap, if the page keeps failing)."""
+        assert self.state is not None
+        page = int(request.meta["yuqing_page"])
+        chain = request.meta.get("yuqing_list") or request.url
+        self.state.add_gap(self.source.id, chain, request.meta["yuqing_above_url"], page - 1,
+                           list(request.meta["yuqing_above"]), self.now(),
+                           start_url=request.meta.get("yuqing_start"))
+        self._defer(chain, request.url, f"list page {page} failed ({reason}); later runs "
+                    "continue after the entries of the page above it")
 
     # -- items -----------------------------------------------------------------------------
     def article_item(self, response: Response, *, date_hint: datetime | None = None,
@@ -514,6 +609,41 @@ class SourceSpider(scrapy.Spider):
             metrics=metrics or Metrics(),
             **extra,
         )
+
+
+def _as_requested(urls: Iterable[str]) -> set[str]:
+    """Configured URLs as given and as Scrapy requests them (gaps of an earlier version
+    kept the requested form)."""
+    out = set(urls)
+    for url in urls:
+        try:
+            out.add(scrapy.Request(url).url)
+        except ValueError:
+            pass
+    return out
+
+
+def _hints(lastmod: str | None, cb_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What a list entry showed of a page, as JSON, for a retry that has no list entry."""
+    hints = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in cb_kwargs.items()
+             if k in ("title_hint", "date_hint") and isinstance(v, str | datetime)}
+    if lastmod:
+        hints["lastmod"] = lastmod
+    return hints
+
+
+def _from_hints(hints: dict[str, Any]) -> dict[str, Any]:
+    """``visit`` arguments from stored hints; one that does not parse is left out."""
+    out: dict[str, Any] = {}
+    if isinstance(hints.get("title_hint"), str):
+        out["title_hint"] = hints["title_hint"]
+    if isinstance(hints.get("lastmod"), str):
+        out["lastmod"] = hints["lastmod"]
+    try:
+        out["date_hint"] = datetime.fromisoformat(hints["date_hint"]).astimezone(SHANGHAI)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return out
 
 
 def _header(response: Response, name: bytes) -> str | None:

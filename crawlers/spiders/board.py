@@ -87,6 +87,7 @@ def block_lines(html: str) -> list[str]:
 
 class BoardSpider(SourceSpider):
     template = "board"
+    detail_callback = "parse_message"
 
     async def start(self) -> AsyncIterator[Any]:
         async for request in super().start():

@@ -46,6 +46,7 @@ def thread_url(url: str) -> str:
 
 class DiscuzSpider(SourceSpider):
     template = "discuz"
+    detail_callback = "parse_thread"
 
     def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
         rows = response.css(_ROWS)
@@ -70,7 +71,8 @@ class DiscuzSpider(SourceSpider):
             return
         for url in sorted(boards):  # the forum index: crawl each board's first page
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"yuqing_role": "list", "yuqing_page": 1})
+                                 meta={"yuqing_role": "list", "yuqing_page": 1,
+                                       "yuqing_start": response.meta.get("yuqing_start")})
 
     def _rows(self, response: Response, rows: scrapy.selector.SelectorList) -> Iterator[Any]:
         sel = self.source.selectors
