@@ -102,8 +102,9 @@ def _alert(aid: str, fired: datetime, labels: dict[str, str], title: str) -> Ale
                  top_items=[evidence])
 
 
-@pytest.fixture
-def seeded(store: ItemStore, prefix: str) -> str:
+def seed(store: ItemStore, prefix: str, extra: tuple[Alert, ...] = ()) -> AlertStore:
+    """The dataset's items, and W46-W47's alerts with their handling (``extra`` alerts
+    besides, unhandled)."""
     store.index(dataset(), NOW, refresh=True)
     alerts = AlertStore(store.es, prefix)
     alerts.ensure()
@@ -116,11 +117,19 @@ def seeded(store: ItemStore, prefix: str) -> str:
                {"township": "城关镇", "category": "生态环境"}, "城关镇生态环境类诉求快速增长"),
         _alert("a3-noise", W47 + 5 * day + timedelta(hours=10),
                {"event": "ev-noise", "township": "城关镇"}, "夜市噪音快速增长"),
+        *extra,
     ], NOW, refresh=True)
     alerts.handle("a1-water", "张三", "已联系水厂排查管网", W47 + 2 * day + timedelta(hours=16))
+    # Handled after midnight: handled within the week, but not on the day it fired.
     alerts.handle("a2-place", "李四", "已协调城管", W47 + 5 * day + timedelta(minutes=30))
     alerts.acknowledge("a3-noise", "王五", W47 + 5 * day + timedelta(hours=11))
     alerts.refresh()
+    return alerts
+
+
+@pytest.fixture
+def seeded(store: ItemStore, prefix: str) -> str:
+    seed(store, prefix)
     return prefix
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from test_report import W46, W47, WATER, _alert, _item, dataset
+from test_report import W46, W47, WATER, _alert, _item, dataset, seed
 
 from reports import build, render_md
 from reports.data import ReportData
@@ -53,26 +53,10 @@ def _without_generated_at(md: str) -> str:
 def test_a_past_week_says_what_was_true_at_its_end(store: ItemStore, prefix: str) -> None:
     """Handling, acknowledging, new alerts and new items after the week's end leave that
     week's report as it was: every figure is as of the period's end."""
-    store.index(dataset(), NOW, refresh=True)
-    alerts = AlertStore(store.es, prefix)
-    alerts.ensure()
     day = timedelta(days=1)
     sunday = W47 + 6 * day
-    alerts.upsert([
-        _alert("a0-backlog", W46 + 3 * day, {"event": "ev-old"}, "上周遗留"),
-        _alert("a1-water", W47 + 2 * day + timedelta(hours=9),
-               {"event": "ev-water", "township": "河口镇"}, "河口镇自来水快速增长"),
-        _alert("a2-place", W47 + 4 * day + timedelta(hours=22),
-               {"township": "城关镇", "category": "生态环境"}, "城关镇生态环境类诉求快速增长"),
-        _alert("a3-noise", W47 + 5 * day + timedelta(hours=10),
-               {"event": "ev-noise", "township": "城关镇"}, "夜市噪音快速增长"),
-        _alert("a4-late", sunday + timedelta(hours=23), {"event": "ev-water"}, "周日深夜"),
-    ], NOW, refresh=True)
-    alerts.handle("a1-water", "张三", "已联系水厂排查管网", W47 + 2 * day + timedelta(hours=16))
-    # Handled after midnight: handled within the week, but not on the day it fired.
-    alerts.handle("a2-place", "李四", "已协调城管", W47 + 5 * day + timedelta(minutes=30))
-    alerts.acknowledge("a3-noise", "王五", W47 + 5 * day + timedelta(hours=11))
-    alerts.refresh()
+    alerts = seed(store, prefix, (
+        _alert("a4-late", sunday + timedelta(hours=23), {"event": "ev-water"}, "周日深夜"),))
 
     def report() -> tuple[ReportData, str]:
         data, doc = build(load_config(None), "weekly", "2026-W47", NOW + 2 * day)
