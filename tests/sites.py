@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yuqing.demo.server import LocalSite
 
 ARTICLE = """<!DOCTYPE html><html><head><meta charset="{charset}">
 <title>{title}_测试新闻网</title>
@@ -145,3 +149,28 @@ def urlset(urls: list[tuple[str, str]]) -> str:
     body = "".join(f"<url><loc>{loc}</loc><lastmod>{lm}</lastmod></url>" for loc, lm in urls)
     return ('<?xml version="1.0" encoding="UTF-8"?><urlset '
             f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>')
+
+
+def numbered_articles(site: LocalSite, ids: list[int]) -> None:
+    """Articles numbered ``ids`` at /news/2026/11/20/<7000 + i>.html."""
+    for i in ids:
+        site.add(f"/news/2026/11/20/{7000 + i}.html", article(
+            f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
+            [f"第{i}条通报：道路维修工程正在推进，预计月底完工。"] * 2))
+
+
+def paged_list(site: LocalSite, newest: int, *, per_page: int = 2,
+               keep_pages: int | None = None, prefix: str = "/news/index") -> None:
+    """Articles 1..newest, ``per_page`` a list page, newest first, the list at
+    ``prefix``.html, ``prefix``_2.html...; a site that shows only its newest ``keep_pages``
+    list pages drops the rest. Publishing again replaces the list."""
+    ids = list(range(newest, 0, -1))
+    pages = [ids[i:i + per_page] for i in range(0, len(ids), per_page)][:keep_pages]
+    for name in [p for p in site.pages if p.startswith(prefix)]:
+        del site.pages[name]
+    for n, chunk in enumerate(pages, 1):
+        site.add(f"{prefix}.html" if n == 1 else f"{prefix}_{n}.html", news_list(
+            [(f"/news/2026/11/20/{7000 + i}.html", f"第{i}条石桥镇道路维修进展通报",
+              "2026-11-20") for i in chunk],
+            next_href=f"{prefix}_{n + 1}.html" if n < len(pages) else None))
+    numbered_articles(site, ids)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from crawling import crawl, summary, write_config
-from sites import article, news_list
+from sites import news_list, numbered_articles, paged_list
 
 from yuqing.demo.server import LocalSite
 from yuqing.records import SHANGHAI
@@ -17,25 +17,6 @@ def _news(site: LocalSite, max_pages: int = 2, lists: tuple[str, ...] = ("/news/
           ) -> dict[str, object]:
     return {"id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
             "max_pages": max_pages, "start_urls": [site.url(p) for p in lists]}
-
-
-def _articles(site: LocalSite, ids: list[int]) -> None:
-    for i in ids:
-        site.add(f"/news/2026/11/20/{7000 + i}.html", article(
-            f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
-            [f"第{i}条通报：道路维修工程正在推进，预计月底完工。"] * 2))
-
-
-def _paged_list(site: LocalSite, newest: int, prefix: str = "/news/index") -> None:
-    """Articles 1..newest, two a list page, newest first."""
-    ids = list(range(newest, 0, -1))
-    pages = [ids[i:i + 2] for i in range(0, len(ids), 2)]
-    for n, chunk in enumerate(pages, 1):
-        site.add(f"{prefix}.html" if n == 1 else f"{prefix}_{n}.html", news_list(
-            [(f"/news/2026/11/20/{7000 + i}.html", f"第{i}条石桥镇道路维修进展通报",
-              "2026-11-20") for i in chunk],
-            next_href=f"{prefix}_{n + 1}.html" if n < len(pages) else None))
-    _articles(site, ids)
 
 
 def test_a_failed_page_deep_in_a_caught_up_list_is_retried_when_its_back_off_has_passed(
@@ -55,7 +36,7 @@ def test_a_failed_page_deep_in_a_caught_up_list_is_retried_when_its_back_off_has
         site.add("/news/index_2.html", news_list(
             [("/news/2026/11/19/water.html", "城关镇幸福小区自来水发黄", "2026-11-19 08:30"),
              ("/news/2026/11/20/7001.html", "第1条石桥镇道路维修进展通报", "2026-11-20")]))
-        _articles(site, [4, 3, 1])
+        numbered_articles(site, [4, 3, 1])
         site.add("/news/2026/11/19/water.html", "down", status=503)
         cfg = write_config(tmp_path, [_news(site)])
         t0 = datetime.now(SHANGHAI)
@@ -90,8 +71,8 @@ def test_a_catch_up_list_page_that_keeps_failing_is_given_up_counted_and_logged(
     entries left behind are counted as dropped (backlog_unreachable), logged with the list
     and the page, and the page is not asked for again."""
     with LocalSite() as site:
-        _paged_list(site, 8, "/flaky/index")
-        _paged_list(site, 8, "/gone/index")
+        paged_list(site, 8, prefix="/flaky/index")
+        paged_list(site, 8, prefix="/gone/index")
         cfg = write_config(tmp_path, [
             {**_news(site, lists=("/flaky/index.html",)), "id": "flaky"},
             {**_news(site, lists=("/gone/index.html",)), "id": "gone"}])
@@ -130,8 +111,8 @@ def test_gaps_of_a_list_no_longer_configured_are_closed_not_crawled(tmp_path, pr
     """A source's start_urls change: what was left behind on a list it no longer has is not
     crawled, but counted once (backlog_list_removed) and logged with the list."""
     with LocalSite() as site:
-        _paged_list(site, 8)
-        _paged_list(site, 2, "/notices/index")
+        paged_list(site, 8)
+        paged_list(site, 2, prefix="/notices/index")
         cfg = write_config(tmp_path, [_news(site)])
         row = summary(crawl(cfg))["county-news"]
         assert (row["new"], row["deferred"]) == (4, 1), row
@@ -155,13 +136,13 @@ def test_a_list_page_that_fails_on_the_way_down_is_resumed_by_the_next_run(tmp_p
     crawl state, and the next run, finding nothing new on page 1, stopped there, so they
     were never seen. The failure now leaves a gap after page 1's entries."""
     with LocalSite() as site:
-        _paged_list(site, 4)  # index.html: 4, 3; index_2.html: 2, 1
+        paged_list(site, 4)  # index.html: 4, 3; index_2.html: 2, 1
         site.add("/news/index_2.html", "down", status=503)
         cfg = write_config(tmp_path, [_news(site, max_pages=5)])
         first = summary(crawl(cfg))["county-news"]
         assert first["new"] == 2 and first["deferred"] == 1, first
 
-        _paged_list(site, 4)  # the page answers again
+        paged_list(site, 4)  # the page answers again
         second = summary(crawl(cfg))["county-news"]
     assert second["new"] == 2, second
     assert site.hits["/news/2026/11/20/7002.html"] == 1

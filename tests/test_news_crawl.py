@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from crawling import crawl, summary, write_config
-from sites import article, news_list, sitemap_index, urlset
+from sites import article, news_list, paged_list, sitemap_index, urlset
 
 from yuqing.demo.server import LocalSite
 from yuqing.records import SHANGHAI, item_id_for
@@ -258,30 +258,15 @@ def test_a_page_over_the_size_limit_is_abandoned_and_counted(tmp_path, prefix, s
 
 def test_a_burst_beyond_max_pages_is_caught_up_while_new_posts_push_it_down(
         tmp_path, prefix, store):
-    def publish(site: LocalSite, newest: int) -> None:
-        """Articles 1..newest, two a list page, newest first."""
-        ids = list(range(newest, 0, -1))
-        pages = [ids[i:i + 2] for i in range(0, len(ids), 2)]
-        for n, chunk in enumerate(pages, 1):
-            name = "/news/index.html" if n == 1 else f"/news/index_{n}.html"
-            site.add(name, news_list(
-                [(f"/news/2026/11/20/{7000 + i}.html", f"第{i}条石桥镇道路维修进展通报",
-                  "2026-11-20") for i in chunk],
-                next_href=f"/news/index_{n + 1}.html" if n < len(pages) else None))
-        for i in ids:
-            site.add(f"/news/2026/11/20/{7000 + i}.html", article(
-                f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
-                [f"第{i}条通报：道路维修工程正在推进，预计月底完工。"] * 2))
-
     with LocalSite() as site:
-        publish(site, 8)
+        paged_list(site, 8)
         cfg = write_config(tmp_path, [{
             "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
             "max_pages": 2, "start_urls": [site.url("/news/index.html")]}])
         row = summary(crawl(cfg))["county-news"]
         assert (row["new"], row["deferred"]) == (4, 1)  # 8..5; 4..1 left on pages 3-4
 
-        publish(site, 10)  # one page of new posts on top: 4..1 are now on pages 4-5
+        paged_list(site, 10)  # one page of new posts on top: 4..1 are now on pages 4-5
         row = summary(crawl(cfg))["county-news"]
         # 10, 9 from the top; the catch-up resumes at page 2, finds 6, 5 on page 3 and
         # fetches 4..1 after them: four list pages, within its 2 x max_pages.
@@ -346,26 +331,6 @@ def test_a_selector_link_to_another_host_is_counted_and_logged_as_offsite(
     assert f"linked from {site.url('/gk/')}" in proc.stderr
 
 
-def _publish_list(site: LocalSite, newest: int, *, per_page: int = 2,
-                  keep_pages: int | None = None) -> None:
-    """Articles 1..newest, `per_page` a list page, newest first; a site that shows only its
-    newest `keep_pages` list pages drops the rest."""
-    ids = list(range(newest, 0, -1))
-    pages = [ids[i:i + per_page] for i in range(0, len(ids), per_page)][:keep_pages]
-    for name in [p for p in site.pages if p.startswith("/news/index")]:
-        del site.pages[name]
-    for n, chunk in enumerate(pages, 1):
-        name = "/news/index.html" if n == 1 else f"/news/index_{n}.html"
-        site.add(name, news_list(
-            [(f"/news/2026/11/20/{7000 + i}.html", f"第{i}条石桥镇道路维修进展通报",
-              "2026-11-20") for i in chunk],
-            next_href=f"/news/index_{n + 1}.html" if n < len(pages) else None))
-    for i in ids:
-        site.add(f"/news/2026/11/20/{7000 + i}.html", article(
-            f"第{i}条石桥镇道路维修进展通报", "2026-11-20 09:00",
-            [f"第{i}条通报：道路维修工程正在推进，预计月底完工。"] * 2))
-
-
 def _list_hits(site: LocalSite) -> int:
     return sum(n for path, n in site.hits.items() if path.startswith("/news/index"))
 
@@ -376,14 +341,14 @@ def test_a_backlog_is_caught_up_after_more_than_max_pages_of_new_posts_on_top(
     behind: both the new posts and the older backlog under them are fetched by later runs,
     each run within its list-page budget."""
     with LocalSite() as site:
-        _publish_list(site, 8)
+        paged_list(site, 8)
         cfg = write_config(tmp_path, [{
             "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
             "max_pages": 2, "start_urls": [site.url("/news/index.html")]}])
         row = summary(crawl(cfg))["county-news"]
         assert (row["new"], row["deferred"]) == (4, 1)  # 8..5; 4..1 left on pages 3-4
 
-        _publish_list(site, 16)  # four pages of new posts: 4..1 are now on pages 7-8
+        paged_list(site, 16)  # four pages of new posts: 4..1 are now on pages 7-8
         rows = []
         for _ in range(5):
             before = _list_hits(site)
@@ -406,14 +371,14 @@ def test_a_backlog_pushed_off_the_end_of_the_list_is_counted_and_logged(
     list before a run gets to it, what could not be fetched is counted (backlog_lost) and
     logged, not passed over in silence."""
     with LocalSite() as site:
-        _publish_list(site, 8)
+        paged_list(site, 8)
         cfg = write_config(tmp_path, [{
             "id": "county-news", "name": "测试新闻网", "template": "news", "kind": "news",
             "max_pages": 2, "start_urls": [site.url("/news/index.html")]}])
         row = summary(crawl(cfg))["county-news"]
         assert (row["new"], row["deferred"]) == (4, 1)
 
-        _publish_list(site, 40, keep_pages=5)  # 40..31 listed; 30..1 no longer are
+        paged_list(site, 40, keep_pages=5)  # 40..31 listed; 30..1 no longer are
         proc = crawl(cfg)
         row = summary(proc)["county-news"]
         # 40..37 from the top (and a new gap after them); the catch-up of the old gap
