@@ -20,7 +20,7 @@ from elasticsearch import exceptions as es_exc
 from alerts.silences import Silence
 from yuqing.records import Alert
 
-from .client import StorageUnavailable
+from .client import StorageUnavailable, search_pages
 
 MAPPING_VERSION = 1
 
@@ -112,22 +112,12 @@ class _VersionedIndex:
         return [h["_source"] for h in resp["hits"]["hits"]]
 
     def _every(self, query: dict[str, Any], page: int = 1000) -> list[dict]:
-        """Every match, however many: pages of ``page`` by search_after on the unique id
-        (a bounded search would silently leave the rest out)."""
+        """Every match, however many (paged on the unique id)."""
         try:
             if not self.es.indices.exists_alias(name=self.alias):
                 return []
-            out: list[dict] = []
-            after: list[Any] | None = None
-            while True:
-                extra = {"search_after": after} if after is not None else {}
-                resp = self.es.search(index=self.alias, query=query, size=page,
-                                      sort=[{"id": "asc"}], **extra)
-                hits = resp["hits"]["hits"]
-                out += [h["_source"] for h in hits]
-                if len(hits) < page:
-                    return out
-                after = hits[-1]["sort"]
+            return [h["_source"] for h in search_pages(self.es, self.alias, query,
+                                                       [{"id": "asc"}], page)]
         except _UNAVAILABLE as exc:
             raise StorageUnavailable(f"Elasticsearch unavailable: {exc}") from exc
 

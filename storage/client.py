@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 from elasticsearch import Elasticsearch
 
@@ -30,3 +32,19 @@ def cluster_health(es: Elasticsearch) -> str | None:
         return str(es.cluster.health(timeout="2s")["status"])
     except Exception:  # noqa: BLE001 - any transport failure means "not reachable"
         return None
+
+
+def search_pages(es: Elasticsearch, index: str, query: dict[str, Any], sort: list[Any],
+                 page: int = 1000, **extra: Any) -> Iterator[dict[str, Any]]:
+    """Every hit of ``query``, in pages of ``page`` by search_after on ``sort`` (which must
+    end on a unique field): a bounded search would silently leave the rest out, and
+    from/size stops at 10,000."""
+    after: list[Any] | None = None
+    while True:
+        more = {"search_after": after} if after is not None else {}
+        hits = es.search(index=index, query=query, size=page, sort=sort, **extra,
+                         **more)["hits"]["hits"]
+        yield from hits
+        if len(hits) < page:
+            return
+        after = hits[-1]["sort"]

@@ -19,7 +19,7 @@ from elasticsearch import exceptions as es_exc
 
 from yuqing.records import SHANGHAI, AnalyzedItem
 
-from .client import StorageUnavailable
+from .client import StorageUnavailable, search_pages
 
 MAPPING_VERSION = 1
 
@@ -265,18 +265,10 @@ class ItemStore:
         if indexed_since:
             filters.append({"range": {"indexed_at": {"gte": indexed_since.isoformat()}}})
         full = {"bool": {"must": [query], "filter": filters}}
-        after: list[Any] | None = None
-        while True:
-            kwargs: dict[str, Any] = {"search_after": after} if after else {}
-            resp = self.es.search(index=self.alias, query=full, size=page,
-                                  sort=[{"published_at": "asc"}, {"id": "asc"}],
-                                  source=fields if fields else True, **kwargs)
-            hits = resp["hits"]["hits"]
-            for hit in hits:
-                yield hit["_source"]
-            if len(hits) < page:
-                return
-            after = hits[-1]["sort"]
+        for hit in search_pages(self.es, self.alias, full,
+                                [{"published_at": "asc"}, {"id": "asc"}], page,
+                                source=fields if fields else True):
+            yield hit["_source"]
 
     def search(self, query: str = "", *, since: datetime | None = None,
                until: datetime | None = None, sources: list[str] | None = None,
