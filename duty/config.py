@@ -131,6 +131,9 @@ class Heartbeat(_Model):
     ping_url: str | None = None
     ping_every: PositiveDuration = timedelta(minutes=5)
     stale_after: PositiveDuration = timedelta(minutes=5)
+    # No detection cycle completed for this long: 【舆情监测中断】 to ``receiver`` (once
+    # per interruption), 【舆情监测恢复】 when one completes again; null: no notice.
+    outage_after: PositiveDuration | None = timedelta(minutes=10)
     # A notification that has failed and is still not delivered this long after it was
     # queued (a revoked robot token, a dead mail server) is named in every heartbeat and
     # turns the ping into <url>/fail: an office that hears nothing must learn it elsewhere.

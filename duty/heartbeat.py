@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from watch.levels import Watch, calendar_warnings, watch_at
 from yuqing.records import SHANGHAI
 
-from . import state
+from . import outage, state
 from .health import STATUS_ZH, SourceHealth
 from .messages import queue
 from .roster import DutyRoster, Shift
@@ -157,8 +157,9 @@ def tick(cfg, outbox, now: datetime, snapshot: Snapshot | None = None) -> list[s
         reason = f"{shift.name}开始" if due else "告警投递失败"
     since = state.get_time(outbox.db, "heartbeat.at")
     snap = snapshot if snapshot is not None else gather(cfg, now, since)
-    if stuck:
-        snap = replace(snap, problems=[*snap.problems, stuck])
+    extra = [p for p in (outage.problem(cfg, outbox.db, now), stuck) if p]
+    if extra:
+        snap = replace(snap, problems=[*snap.problems, *extra])
     title, body = compose(now, watch, shift, snap, calendar_warnings(now), reason)
     key = f"{shift.id}|{watch.level}" + ("" if due else "|stuck")
     marks = {"heartbeat.shift": shift.id, "heartbeat.level": watch.level,
@@ -189,7 +190,7 @@ def ping(cfg, outbox, now: datetime, *, timeout: float = 10.0) -> str | None:
     last = state.get_time(outbox.db, "ping.at")
     if last is not None and now - last < hb.ping_every:
         return None
-    ok_at = state.get_time(outbox.db, "detect.ok_at")
+    ok_at = state.get_time(outbox.db, outage.OK_AT)
     healthy = (ok_at is not None and now - ok_at <= hb.stale_after
                and not stuck_deliveries(outbox, now, hb.undelivered_after))
     target = url if healthy else fail_url(url)

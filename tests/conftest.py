@@ -44,10 +44,16 @@ def es_url(base_config: Config) -> str:
     with the project's own command path if it is not running yet)."""
     if base_config.elasticsearch.external:
         return base_config.elasticsearch.resolved_hosts()[0]
+    import fcntl
+
     from storage.node import LocalElasticsearch
 
     node = LocalElasticsearch(base_config.elasticsearch.local, ROOT / "var" / "es")
-    node.start()
+    # pytest-xdist workers each get here: one starts the node, the others find it running.
+    (ROOT / "var").mkdir(exist_ok=True)
+    with open(ROOT / "var" / "es-start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        node.start()
     return node.url
 
 

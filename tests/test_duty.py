@@ -518,6 +518,65 @@ def test_a_stuck_delivery_is_in_the_heartbeat_and_fails_the_dead_mans_switch(tmp
         switch.stop()
 
 
+def test_a_detection_stall_is_told_once_with_its_error_and_its_end_too(tmp_path):
+    from duty import outage
+
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 20, 2, 0)  # the last cycle that completed
+    with ob.transaction() as tx:
+        state.put(tx, outage.OK_AT, t0.isoformat())
+        state.put(tx, outage.FAILED_AT, (t0 + timedelta(minutes=9)).isoformat())
+        state.put(tx, outage.ERROR, "ConnectionError: Connection refused (127.0.0.1:9200)")
+    assert outage.check(cfg, ob, t0 + timedelta(minutes=9)) == []  # not yet 10 minutes
+    assert outage.problem(cfg, ob.db, t0 + timedelta(minutes=9)) is None
+    [nid] = outage.check(cfg, ob, t0 + timedelta(minutes=10))
+    note = ob.get(nid)
+    night = DutyRoster(cfg.duty).at(t0 + timedelta(minutes=10)).officer
+    assert note.receiver == f"person:{night}"  # the on-duty officer, woken
+    assert note.title == "【舆情监测中断】告警检测已 10 分钟未完成"
+    assert "自 11-20 02:00 起告警检测未能完成一轮" in note.body
+    assert "最近错误（11-20 02:09）：ConnectionError: Connection refused" in note.body
+    for minutes in (11, 30, 600):  # once per interruption, however long it lasts
+        assert outage.check(cfg, ob, t0 + timedelta(minutes=minutes)) == []
+    # The shift heartbeat meanwhile names it among its problems.
+    [beat] = tick(cfg, ob, T(2026, 11, 20, 9), Snapshot())
+    assert "⚠ 告警检测自 11-20 02:00 起未完成（7 小时 0 分钟），新增舆情不会告警" in ob.get(
+        beat).body
+    with ob.transaction() as tx:
+        state.put(tx, outage.OK_AT, T(2026, 11, 20, 9, 5).isoformat())
+    [rid] = outage.check(cfg, ob, T(2026, 11, 20, 9, 6))
+    back = ob.get(rid)
+    day = DutyRoster(cfg.duty).at(T(2026, 11, 20, 9, 6)).officer
+    assert back.title == "【舆情监测恢复】告警检测已恢复" and back.receiver == f"person:{day}"
+    assert day != night
+    assert "中断时段：11-20 02:00—11-20 09:05（7 小时 5 分钟）" in back.body
+    assert outage.check(cfg, ob, T(2026, 11, 20, 9, 7)) == []
+    assert outage.problem(cfg, ob.db, T(2026, 11, 20, 9, 7)) is None
+    # A second interruption is a new notice.
+    [again] = outage.check(cfg, ob, T(2026, 11, 20, 9, 20))
+    assert "自 11-20 09:05 起" in ob.get(again).body
+    assert "检测没有报错，也没有完成" in ob.get(again).body  # the error was the last stall's
+
+
+def test_a_detection_that_never_completes_is_told_and_the_notice_can_be_turned_off(
+        tmp_path):
+    from duty import outage
+
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 20, 10)
+    assert outage.check(cfg, ob, t0) == []  # a fresh install: watching starts now
+    [nid] = outage.check(cfg, ob, t0 + timedelta(minutes=10))
+    assert "自 11-20 10:00 起" in ob.get(nid).body
+    off = cfg.model_copy(update={"duty": cfg.duty.model_copy(update={
+        "heartbeat": cfg.duty.heartbeat.model_copy(update={"outage_after": None})})})
+    ob2 = state.open_outbox(make_cfg(tmp_path / "other"))
+    assert outage.check(off, ob2, t0) == []
+    assert outage.check(off, ob2, t0 + timedelta(days=1)) == []
+    assert outage.problem(off, ob2.db, t0 + timedelta(days=1)) is None
+
+
 @pytest.mark.parametrize(("url", "down"), [
     ("https://hc-ping.com/abc", "https://hc-ping.com/abc/fail"),
     ("https://hc-ping.com/abc/?rid=7", "https://hc-ping.com/abc/fail?rid=7"),

@@ -41,6 +41,15 @@ def test_jobs_with_the_cluster_down_still_deliver_the_heartbeat(tmp_path, monkey
         [beat] = hook.messages("/duty")
         assert "系统运行中" in beat["title"]
         assert "Elasticsearch 不可达" in beat["message"]
+        # Ten minutes without one completed cycle: the officer hears that detection is
+        # blind, and why, without waiting for the next shift's heartbeat.
+        t2 = t0 + timedelta(minutes=10)
+        assert len(heartbeat_job(cfg, t2)) == 1
+        stall = hook.messages("/duty")[-1]
+        assert stall["title"] == "【舆情监测中断】告警检测已 10 分钟未完成"
+        assert "最近错误（11-20 09:03）：StorageUnavailable: Elasticsearch" in stall["message"]
+        assert "Connection refused" in stall["message"]
+        assert heartbeat_job(cfg, t2 + timedelta(minutes=5)) == []
     finally:
         hook.stop()
 
@@ -85,3 +94,42 @@ def test_yuqing_run_with_the_cluster_down_counts_failed_jobs_and_keeps_going(tmp
             proc.kill()
         hook.stop()
     assert "job detect failed (2 failures so far)" in log.read_text()
+
+
+def test_the_officer_hears_when_detection_stalls_and_when_it_is_back(tmp_path, monkeypatch,
+                                                                     es_url, prefix):
+    """Detection against the real node through a proxy that plays the node going away:
+    one notice when no cycle has completed for ten minutes, one when a cycle completes
+    again, each delivered once."""
+    from esproxy import EsProxy
+
+    from yuqing.jobs import detect_cycle, heartbeat_job
+
+    hook, proxy = Hook(), EsProxy(es_url)
+    try:
+        monkeypatch.setenv("YUQING_ES_URL", proxy.url)
+        monkeypatch.setenv("HOOK_OFFICE", hook.url("/office"))
+        monkeypatch.setenv("HOOK_DUTY", hook.url("/duty"))
+        cfg = load_config(str(_config(tmp_path, proxy.url, prefix)))
+        t0 = datetime(2026, 11, 20, 1, 0, tzinfo=SHANGHAI)
+        detect_cycle(cfg, t0)
+        heartbeat_job(cfg, t0)  # the night shift's heartbeat
+        proxy.mode = "503"
+        for minute in range(1, 11):
+            with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises
+                detect_cycle(cfg, t0 + timedelta(minutes=minute))
+            heartbeat_job(cfg, t0 + timedelta(minutes=minute, seconds=30))
+        stalls = [m for m in hook.messages("/duty") if "监测中断" in m["title"]]
+        assert [m["title"] for m in stalls] == ["【舆情监测中断】告警检测已 10 分钟未完成"]
+        assert "自 11-20 01:00 起" in stalls[0]["message"]
+        proxy.mode = "up"
+        t1 = t0 + timedelta(minutes=12)
+        detect_cycle(cfg, t1)
+        heartbeat_job(cfg, t1 + timedelta(seconds=30))
+        heartbeat_job(cfg, t1 + timedelta(minutes=1))
+        [back] = [m for m in hook.messages("/duty") if "监测恢复" in m["title"]]
+        assert "中断时段：11-20 01:00—11-20 01:12（12 分钟）" in back["message"]
+        assert len([m for m in hook.messages("/duty") if "监测中断" in m["title"]]) == 1
+    finally:
+        proxy.stop()
+        hook.stop()

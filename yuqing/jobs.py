@@ -67,9 +67,36 @@ def resolved_alerts(stored: list[Alert], fired: list[Alert], health_firing: set[
 
 
 def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleReport:
+    """One detection cycle: observe, evaluate, store the alerts, dispatch and deliver.
+    A failure is noted in the duty state (for ``duty.outage``, which tells the officer
+    when detection stalls) and raised."""
+    try:
+        return _detect_cycle(cfg, now, deliver=deliver)
+    except Exception as exc:
+        _note_failure(cfg, now, exc)
+        raise
+
+
+def _note_failure(cfg: Config, now: datetime, exc: Exception) -> None:
+    from duty import outage, state
+
+    try:
+        outbox = state.open_outbox(cfg)
+    except Exception:  # the outbox is what tells anyone; its own failure is logged only
+        log.exception("detection failed and its failure could not be recorded")
+        return
+    try:
+        with outbox.transaction() as tx:
+            state.put(tx, outage.FAILED_AT, now.isoformat())
+            state.put(tx, outage.ERROR, f"{type(exc).__name__}: {exc}"[:1000])
+    finally:
+        outbox.close()
+
+
+def _detect_cycle(cfg: Config, now: datetime, *, deliver: bool) -> CycleReport:
     from alerts.delivery import deliver_due
     from alerts.dispatch import dispatch
-    from duty import state
+    from duty import outage, state
     from duty.health import RULE as HEALTH_RULE
     from duty.health import health_alerts
     from duty.receivers import effective_alerting, expand_plan
@@ -130,7 +157,7 @@ def detect_cycle(cfg: Config, now: datetime, *, deliver: bool = True) -> CycleRe
                           expand=lambda p, t: expand_plan(cfg, p, t), deliver=False)
         report.enqueued = result.enqueued
         with outbox.transaction() as tx:
-            state.put(tx, "detect.ok_at", now.isoformat())
+            state.put(tx, outage.OK_AT, now.isoformat())
         if deliver:
             report.delivered = deliver_due(alerting, outbox, now).sent
     finally:
@@ -184,9 +211,10 @@ def escalate_job(cfg: Config, now: datetime, *, deliver: bool = True):
 
 
 def heartbeat_job(cfg: Config, now: datetime, *, deliver: bool = True) -> list[str]:
-    """The shift / watch-level heartbeat and the dead-man's switch ping."""
+    """The shift / watch-level heartbeat, the notice when detection stalls (or recovers),
+    and the dead-man's switch ping."""
     from alerts.delivery import deliver_due
-    from duty import heartbeat, state
+    from duty import heartbeat, outage, state
     from duty.receivers import effective_alerting
     from watch.calendar import configure
 
@@ -194,6 +222,7 @@ def heartbeat_job(cfg: Config, now: datetime, *, deliver: bool = True) -> list[s
     outbox = state.open_outbox(cfg)
     try:
         new = heartbeat.tick(cfg, outbox, now)
+        new += outage.check(cfg, outbox, now)
         heartbeat.ping(cfg, outbox, now)
         # Whatever is due, not only a new heartbeat: the other jobs deliver after reading
         # Elasticsearch, so while it is down this is what retries the outbox.
