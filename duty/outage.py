@@ -59,9 +59,9 @@ def problem(cfg, db: sqlite3.Connection, now: datetime) -> str | None:
     return f"告警检测自 {_hm(since)} 起未完成（{_minutes(now - since)}），新增舆情不会告警"
 
 
-def check(cfg, outbox, now: datetime) -> list[str]:
-    """Queue the interruption notice or the recovery notice when due; returns the ids
-    that were new."""
+def check(cfg, outbox, now: datetime, note: str | None = None) -> list[str]:
+    """Queue the interruption notice (with ``note``, if any) or the recovery notice when
+    due; returns the ids that were new."""
     after = cfg.duty.heartbeat.outage_after
     if after is None:
         return []
@@ -93,6 +93,7 @@ def check(cfg, outbox, now: datetime) -> list[str]:
         f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
         f"自 {_hm(since)} 起告警检测未能完成一轮：此期间新出现或增长的投诉不会告警。",
         cause,
+        *([note] if note else []),
         "请检查 Elasticsearch（`yuqing es status`）和调度日志；恢复前请人工巡查重点信息源。",
         "恢复后会另行通知。"])
     new = queue(cfg, outbox, receiver, KIND, f"stalled|{since.isoformat()}", title, body,
@@ -100,3 +101,20 @@ def check(cfg, outbox, now: datetime) -> list[str]:
     log.error("detection has not completed since %s: interruption notice queued",
               since.isoformat())
     return new
+
+
+def taken_over(cfg, outbox, now: datetime, leader: str) -> list[str]:
+    """This instance told of a stall, then stood down, and now sees ``leader`` (another
+    instance) leading: detection goes on there, so the stall it told of is over."""
+    notified = state.get_time(outbox.db, _NOTIFIED)
+    if notified is None:
+        return []
+    title = "【舆情监测恢复】告警检测由其他实例继续"
+    body = (f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}\n"
+            f"本实例自 {_hm(notified)} 起未完成检测，已重新连上 Elasticsearch；"
+            f"检测由当前领导实例 {leader} 继续进行，请以其心跳为准。")
+    log.warning("detection stalled here since %s is carried on by %s: recovery notice "
+                "queued", notified.isoformat(), leader)
+    return queue(cfg, outbox, cfg.duty.heartbeat.receiver, KIND,
+                 f"taken-over|{notified.isoformat()}", title, body, now,
+                 marks={_NOTIFIED: ""})

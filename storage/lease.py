@@ -26,6 +26,12 @@ class EsLease:
                              max_retries=1, retry_on_timeout=True)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._expires: datetime | None = None
+        # What a standby's heartbeat job needs (``yuqing.jobs.standby_heartbeat``):
+        # ``cut_off``: this instance led, lost the cluster and stood down, and has not
+        # reached it since; nobody may be leading, so it still tells the officer.
+        # ``holder_seen``: the live leader it last saw, when that is another instance.
+        self.cut_off = False
+        self.holder_seen: str | None = None
 
     def _doc(self, now: datetime) -> dict[str, str]:
         return {"holder": self.holder, "expires_at": (now + self.ttl).isoformat(),
@@ -48,6 +54,7 @@ class EsLease:
         """The cluster did not answer. No one can take over before our lease ends, so we
         still lead until shortly before then (a job started at the last moment must not
         run on into a successor's); after that we must not act, whatever happens."""
+        self.holder_seen = None  # who leads now is unknown
         if self._expires is not None and now < self._expires - self.timeout:
             log.error("leader lease %s/%s could not be renewed (%s); leading until %s "
                       "unless renewed", self.index, self.DOC, exc,
@@ -56,6 +63,7 @@ class EsLease:
         if self._expires is not None:
             log.error("leader lease %s/%s could not be renewed (%s) and ends at %s: "
                       "stepping down", self.index, self.DOC, exc, self._expires.isoformat())
+            self.cut_off = True
         else:
             log.error("leader lease %s/%s could not be checked: %s", self.index, self.DOC,
                       exc)
@@ -63,6 +71,11 @@ class EsLease:
         return False
 
     def _check(self, now: datetime) -> bool:
+        answer = self._ask(now)
+        self.cut_off = False  # the cluster answered
+        return answer
+
+    def _ask(self, now: datetime) -> bool:
         try:
             self.es.index(index=self.index, id=self.DOC, document=self._doc(now),
                           op_type="create", refresh=True)
@@ -76,6 +89,7 @@ class EsLease:
         src = cur["_source"]
         mine = src.get("holder") == self.holder
         expired = datetime.fromisoformat(src["expires_at"]) <= now
+        self.holder_seen = None if (mine or expired) else src.get("holder")
         if not (mine or expired):
             self._expires = None
             return False
@@ -94,6 +108,7 @@ class EsLease:
                         self.index, self.DOC, ", taken over from an expired holder"
                         if taken_over else "")
         self._expires = now + self.ttl
+        self.holder_seen = None
         return True
 
     def release(self) -> None:

@@ -122,3 +122,63 @@ def test_a_renewal_that_hangs_is_not_a_stale_yes(es_url, prefix):
         assert b.is_leader(t0 + ttl)
     finally:
         proxy.stop()
+
+
+def test_a_leader_cut_off_tells_the_officer_detection_stalled_then_who_carries_on(
+        es_url, prefix, tmp_path, monkeypatch):
+    """With the Elasticsearch lease, a leader that loses the cluster stands down when its
+    lease ends; with the whole cluster gone nobody leads, so the instance that led last
+    still tells the on-duty officer that detection has stalled. A standby that never led
+    says nothing. Once the cluster is back and another instance leads, the one that told
+    of the stall says who carries on."""
+    from elasticsearch import Elasticsearch
+    from hooks import Hook
+    from test_scheduler import _config
+
+    from storage.lease import EsLease
+    from yuqing.config import load_config
+    from yuqing.jobs import detect_cycle, standby_heartbeat
+    from yuqing.records import SHANGHAI
+
+    hook = Hook()
+    proxy, a, b = _cut_off_leader(es_url, prefix, timedelta(seconds=90), request_timeout=5)
+    c = EsLease(Elasticsearch(proxy.url, request_timeout=5), prefix, timedelta(seconds=90),
+                "host-c")  # a standby that reaches the cluster as ``a`` does
+    try:
+        monkeypatch.setenv("YUQING_ES_URL", proxy.url)
+        monkeypatch.setenv("HOOK_OFFICE", hook.url("/office"))
+        monkeypatch.setenv("HOOK_DUTY", hook.url("/duty"))
+        # Each host has its own data directory (and so its own outbox).
+        (tmp_path / "a").mkdir(), (tmp_path / "c").mkdir()
+        cfg = load_config(str(_config(tmp_path / "a", proxy.url, prefix)))
+        cfg_c = load_config(str(_config(tmp_path / "c", proxy.url, prefix)))
+        t0 = datetime(2026, 11, 20, 1, 0, tzinfo=SHANGHAI)
+        assert a.is_leader(t0)
+        detect_cycle(cfg, t0)
+        assert not c.is_leader(t0) and c.holder_seen == "host-a"
+        assert standby_heartbeat(cfg_c, t0, c) == []  # it has told nothing: nothing to end
+        proxy.mode = "503"
+        assert not a.is_leader(t0 + timedelta(seconds=95)) and a.cut_off
+        assert not c.is_leader(t0 + timedelta(seconds=95)) and not c.cut_off
+        assert c.holder_seen is None  # who leads is unknown now
+        for minute in range(2, 13):
+            now = t0 + timedelta(minutes=minute)
+            assert not a.is_leader(now) and not c.is_leader(now)
+            standby_heartbeat(cfg, now, a)
+            assert standby_heartbeat(cfg_c, now, c) == []
+        [stall] = hook.messages("/duty")
+        assert stall["title"] == "【舆情监测中断】告警检测已 10 分钟未完成"
+        assert "领导租约已失效" in stall["message"] and "自 11-20 01:00 起" in stall["message"]
+        proxy.mode = "up"
+        t1 = t0 + timedelta(minutes=13)
+        assert b.is_leader(t1)  # the lease had long run out: another host takes over
+        assert not a.is_leader(t1) and not a.cut_off and a.holder_seen == "host-b"
+        assert len(standby_heartbeat(cfg, t1, a)) == 1
+        assert standby_heartbeat(cfg, t1 + timedelta(minutes=1), a) == []
+        back = hook.messages("/duty")[-1]
+        assert back["title"] == "【舆情监测恢复】告警检测由其他实例继续"
+        assert "检测由当前领导实例 host-b 继续进行" in back["message"]
+        assert len(hook.messages("/duty")) == 2
+    finally:
+        proxy.stop()
+        hook.stop()

@@ -10,6 +10,7 @@ alert ids are stable, so running the same minute twice neither re-fires nor re-s
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -227,6 +228,33 @@ def heartbeat_job(cfg: Config, now: datetime, *, deliver: bool = True) -> list[s
         # Whatever is due, not only a new heartbeat: the other jobs deliver after reading
         # Elasticsearch, so while it is down this is what retries the outbox.
         if deliver:
+            deliver_due(effective_alerting(cfg), outbox, now)
+        return new
+    finally:
+        outbox.close()
+
+
+def standby_heartbeat(cfg: Config, now: datetime, leader) -> list[str]:
+    """The heartbeat job of an instance that does not lead. Usually nothing: the leader
+    speaks. But a leader cut off from the cluster that decides leadership stands down
+    when its lease ends, and if the whole cluster is down nobody leads: the one that led
+    last still tells the officer that detection has stalled (and delivers its outbox). When
+    it later sees another instance leading, the stall it told of is over."""
+    from alerts.delivery import deliver_due
+    from duty import outage, state
+    from duty.receivers import effective_alerting
+
+    if not (leader.cut_off or leader.holder_seen):
+        return []
+    outbox = state.open_outbox(cfg)
+    try:
+        if leader.cut_off:
+            new = outage.check(cfg, outbox, now, note=(
+                f"本实例（{socket.gethostname()}）连不上 Elasticsearch，领导租约已失效；"
+                "若其他实例连得上集群，它会接管检测并另发心跳。"))
+        else:
+            new = outage.taken_over(cfg, outbox, now, leader.holder_seen)
+        if new or leader.cut_off:
             deliver_due(effective_alerting(cfg), outbox, now)
         return new
     finally:

@@ -27,11 +27,21 @@ log = logging.getLogger(__name__)
 
 
 class Leader(Protocol):
+    # For a standby (see ``yuqing.jobs.standby_heartbeat``): it led and lost contact
+    # with whatever decides leadership; another instance it saw leading.
+    cut_off: bool
+    holder_seen: str | None
+
     def is_leader(self, now: datetime | None = None) -> bool: ...
     def release(self) -> None: ...
 
 
 class FileLock:
+    # One host, one data directory: a standby shares the leader's outbox and state and
+    # has nothing of its own to tell.
+    cut_off = False
+    holder_seen: str | None = None
+
     def __init__(self, path: Path):
         self.path = path
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,8 @@ def job(kind: str, config_path: str | None, arg: str | None = None) -> None:
     with _LEADER_LOCK:
         leader = _LEADER is not None and _LEADER.is_leader()
     if not leader:
+        if kind == "heartbeat" and _LEADER is not None:
+            jobs.standby_heartbeat(load_config(config_path), datetime.now(SHANGHAI), _LEADER)
         log.debug("not the leader: %s skipped", kind)
         return
     cfg = load_config(config_path)
