@@ -7,12 +7,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from elasticsearch import Elasticsearch
+from elasticsearch import exceptions as es_exc
 
 from yuqing.config import ElasticsearchConfig
 
 
 class StorageUnavailable(Exception):
     """Elasticsearch cannot be reached or refused the request; callers spool and retry."""
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the cluster is away (down, restarting, no master, overloaded)
+    rather than a fault in the request: what a reader should tell its user, not crash on."""
+    if isinstance(exc, StorageUnavailable | es_exc.ConnectionError | es_exc.ConnectionTimeout):
+        return True
+    return isinstance(exc, es_exc.ApiError) and (exc.meta.status >= 500
+                                                 or exc.meta.status == 429)
 
 
 def connect(cfg: ElasticsearchConfig) -> Elasticsearch:

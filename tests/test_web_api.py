@@ -26,6 +26,10 @@ POSTS = ["/alerts/water0123456789/ack", "/alerts/water0123456789/handle",
 
 @pytest.fixture
 def app(prefix, store, tmp_path, monkeypatch):
+    return make_app(prefix, store, tmp_path, monkeypatch)
+
+
+def make_app(prefix, store, tmp_path, monkeypatch):
     monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
     from storage import AlertStore
     from web.app import create_app
@@ -262,3 +266,43 @@ def test_logout_ends_the_session(clients):
     assert c.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     c.cookies.clear()
     assert c.get("/feed", follow_redirects=False).status_code == 303
+
+
+@pytest.fixture
+def proxied(prefix, store, tmp_path, monkeypatch, es_url):
+    """The console reading the node through a proxy that can play the cluster away."""
+    from esproxy import EsProxy
+
+    proxy = EsProxy(es_url)
+    monkeypatch.setenv("YUQING_ES_URL", proxy.url)
+    yield make_app(prefix, store, tmp_path, monkeypatch), proxy
+    proxy.stop()
+
+
+def test_cluster_away_says_so_and_duty_login_audit_still_work(proxied):
+    app, proxy = proxied
+    officer, admin = login(app, "li"), login(app, "zhao")
+    csrf = csrf_of(officer.get("/alerts/water0123456789").text)
+    officer.post("/alerts/water0123456789/ack", data={"csrf": csrf})
+    proxy.mode = "503"
+    officer = TestClient(app, raise_server_exceptions=False, cookies=officer.cookies)
+    for path in ("/feed", "/search?q=自来水", "/events", "/events/ev-water", "/alerts",
+                 "/alerts/water0123456789", "/silences"):
+        r = officer.get(path)
+        # Was a bare "Internal Server Error".
+        assert r.status_code == 503 and "检索库（Elasticsearch）暂时无法连接" in r.text, path
+        assert "退出" in r.text, path  # still the console, with its menu
+    for path in ("/feed/rows", "/alerts/rows", "/api/feed", "/api/alerts"):
+        r = officer.get(path)
+        assert r.status_code == 503 and "Elasticsearch" in r.json()["detail"], path
+    r = officer.post("/alerts/water0123456789/handle", data={"csrf": csrf, "note": "已处理"})
+    assert r.status_code == 503
+    duty = officer.get("/duty")
+    assert duty.status_code == 200 and "值守等级" in duty.text and "尚未配置值班表" in duty.text
+    assert "data-storage-down" in duty.text and "没有预警" not in duty.text
+    assert login(app, "wang").get("/api/me").json()["name"] == "wang"
+    assert [e["action"] for e in admin.get("/api/audit").json()] == ["alert.acknowledge"]
+    assert "确认预警" in admin.get("/audit").text
+    proxy.mode = "up"
+    assert officer.get("/feed").status_code == 200
+    assert "data-storage-down" not in officer.get("/duty").text

@@ -12,12 +12,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from storage import unavailable
 from yuqing.config import Config
 from yuqing.records import SHANGHAI
 
-from .auth import ROLE_ZH, Forbidden, NotAuthenticated
+from .auth import ROLE_ZH, Forbidden, NotAuthenticated, principal
 from .data import ConsoleData
-from .db import ConsoleDB
+from .db import ConsoleDB, now
 
 HERE = Path(__file__).resolve().parent
 SENTIMENT_ZH = {"negative": "负面", "neutral": "中性", "positive": "正面"}
@@ -25,6 +26,8 @@ KIND_ZH = {"news": "新闻", "forum": "论坛", "board": "留言板"}
 ACTION_ZH = {"alert.acknowledge": "确认预警", "alert.handle": "处置预警",
              "silence.create": "新建静默", "silence.expire": "静默失效"}
 SEVERITY_ZH = {"info": "提示", "warning": "警告", "critical": "严重"}
+STORAGE_DOWN = ("检索库（Elasticsearch）暂时无法连接，本页数据读取不到。请稍后刷新；"
+                "如持续，请联系系统管理员。登录、值班页与审计记录不受影响。")
 # Strict by default: the pages need nothing from other origins (static files are vendored).
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -81,6 +84,26 @@ def create_app(cfg: Config, db: ConsoleDB | None = None) -> FastAPI:
             return JSONResponse({"detail": exc.message}, status_code=403)
         return HTMLResponse(app.state.templates.get_template("error.html").render(
             request=request, message=exc.message, who=None), status_code=403)
+
+    @app.middleware("http")
+    async def _storage_down(request: Request, call_next: Any) -> Response:
+        # At 3 a.m. with the cluster away the officer must read why the page is empty,
+        # not "Internal Server Error"; polled fragments get a bare 503 so the rows shown
+        # stay in place.
+        try:
+            return await call_next(request)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+        if request.url.path.startswith("/api/") or request.url.path.endswith("/rows"):
+            return JSONResponse({"detail": STORAGE_DOWN}, status_code=503)
+        try:
+            who = principal(request)
+        except NotAuthenticated:
+            who = None
+        return HTMLResponse(app.state.templates.get_template("error.html").render(
+            request=request, message=STORAGE_DOWN, who=who, csrf=who.csrf if who else None,
+            now=now(), county=cfg.gazetteer.county, path=request.url.path), status_code=503)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:

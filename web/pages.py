@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from storage import unavailable
 from storage.alerts_store import AmbiguousId
 from storage.console import Filters
 
@@ -316,9 +317,16 @@ def silence_expire(request: Request, who: Officer, silence_id: str) -> Response:
 @router.get("/duty")
 def duty(request: Request, who: Viewer) -> Response:
     data = _data(request)
-    return render(request, "duty.html", who, d=duty_status(request.app.state.cfg, now()),
-                  alerts=data.alerts(open_only=True, size=50),
-                  silences=data.silences(now()))
+    d = duty_status(request.app.state.cfg, now())  # calendar and roster: no cluster needed
+    try:
+        alerts, silences = data.alerts(open_only=True, size=50), data.silences(now())
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        # Who is on duty and the watch level matter most when the cluster is away.
+        return render(request, "duty.html", who, d=d, alerts=[], silences=[],
+                      storage_down=True)
+    return render(request, "duty.html", who, d=d, alerts=alerts, silences=silences)
 
 
 def _report_files(request: Request) -> list[Path]:
