@@ -4,6 +4,8 @@ lands in the audit trail, and the pages show what the data says."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web_support import PASSWORDS, ROLES, csrf_of, now, seed
+
+ROW_IDS = re.compile(r'<tr class="s-\w+" data-id="([^"]+)"')
 
 PAGES = ["/", "/feed", "/feed/rows", "/events", "/events/ev-water", "/alerts", "/alerts/rows",
          "/alerts/water0123456789", "/silences", "/search?q=自来水", "/duty", "/reports",
@@ -306,3 +310,14 @@ def test_cluster_away_says_so_and_duty_login_audit_still_work(proxied):
     proxy.mode = "up"
     assert officer.get("/feed").status_code == 200
     assert "data-storage-down" not in officer.get("/duty").text
+
+
+def test_feed_page_two_stays_page_two_when_it_refreshes(clients, monkeypatch):
+    monkeypatch.setattr("web.pages.PAGE", 3)
+    c = clients["wang"]
+    page = c.get("/feed?sort=negative&page=2").text
+    shown = ROW_IDS.findall(page)
+    assert len(shown) == 3 and "第 2 / 3 页" in page
+    poll = html.unescape(re.search(r'data-poll="([^"]+)"', page).group(1))
+    # The live refresh replaced page 2 with page 1 under a pager still saying 第 2 页.
+    assert ROW_IDS.findall(c.get(poll).text) == shown
