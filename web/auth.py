@@ -110,13 +110,12 @@ def login(request: Request, name: str, password: str) -> tuple[User, str, str]:
     """Verify a password under the per-user+IP rate limit: (user, session id, csrf)."""
     cfg = request.app.state.cfg.web
     db, ip, t = _db(request), client_ip(request), now()
-    if db.failures(name, ip, t - timedelta(minutes=cfg.lockout_minutes)) \
-            >= cfg.max_failed_logins:
+    if not db.reserve_attempt(name, ip, t - timedelta(minutes=cfg.lockout_minutes),
+                              cfg.max_failed_logins, t):
         raise TooManyAttempts()
     user = db.verify(name, password)
     if user is None:
-        db.record_failure(name, ip, t)
-        raise NotAuthenticated()
+        raise NotAuthenticated()  # the reserved attempt stays counted
     db.clear_failures(name, ip)
     sid, csrf = db.new_session(user, t, cfg.session_hours)
     return user, sid, csrf

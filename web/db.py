@@ -141,17 +141,21 @@ class ConsoleDB:
 
     # ---- failed logins ------------------------------------------------------------------
 
-    def failures(self, name: str, ip: str, since: datetime) -> int:
-        rows = self._query("SELECT COUNT(*) FROM login_failures WHERE name = ? AND ip = ? "
-                           "AND at >= ?", (name, ip, since.isoformat()))
-        return int(rows[0][0])
-
-    def record_failure(self, name: str, ip: str, now: datetime) -> None:
+    def reserve_attempt(self, name: str, ip: str, since: datetime, limit: int,
+                        now: datetime) -> bool:
+        """Count this attempt as a failure up front, unless ``limit`` failures since
+        ``since`` are already recorded (then False). Checking and counting in one
+        transaction: attempts sent together cannot all read the count before any is
+        written. A successful login clears the count."""
         with self._tx() as c:
+            n = c.execute("SELECT COUNT(*) FROM login_failures WHERE name = ? AND ip = ? "
+                          "AND at >= ?", (name, ip, since.isoformat())).fetchone()[0]
+            if n >= limit:
+                return False
             c.execute("INSERT INTO login_failures VALUES (?, ?, ?)", (name, ip, now.isoformat()))
-            # Keep the table small: a day of history is far more than any lockout window.
             c.execute("DELETE FROM login_failures WHERE at < ?",
                       ((now - timedelta(days=1)).isoformat(),))
+        return True
 
     def clear_failures(self, name: str, ip: str) -> None:
         with self._tx() as c:
