@@ -101,8 +101,10 @@ def start_background(cfg: Config, host: str, port: int):  # -> uvicorn.Server
 
     from .app import create_app
 
+    # No proxy headers, as in ``serve``: a forged X-Forwarded-For would give every login
+    # attempt a fresh address and so a fresh rate limit.
     server = uvicorn.Server(uvicorn.Config(create_app(cfg), host=host, port=port,
-                                           log_level="warning"))
+                                           log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, name="console", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
