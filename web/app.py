@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -41,6 +41,13 @@ def fmt_time(value: Any, form: str = "%m-%d %H:%M") -> str:
     return t.astimezone(SHANGHAI).strftime(form)
 
 
+def _same_site_referer(request: Request) -> str:
+    ref = urlsplit(request.headers.get("referer", ""))
+    if ref.netloc == request.url.netloc and ref.path.startswith("/"):
+        return ref.path + (f"?{ref.query}" if ref.query else "")
+    return "/feed"
+
+
 def templates() -> Jinja2Templates:
     tpl = Jinja2Templates(directory=str(HERE / "templates"))
     tpl.env.filters.update(t=fmt_time, sentiment=lambda v: SENTIMENT_ZH.get(v or "", v or "—"),
@@ -71,10 +78,19 @@ def create_app(cfg: Config, db: ConsoleDB | None = None) -> FastAPI:
 
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, exc: NotAuthenticated) -> Response:
-        if request.url.path.startswith("/api/") or request.method != "GET":
+        path, html = request.url.path, "text/html" in request.headers.get("accept", "")
+        # Polled fragments (…/rows) answer 401 so the page script reloads into the login
+        # page; a redirect would be followed by fetch and the login page pasted into the
+        # table. A form sent after the session ran out (a night shift outlasts it) goes
+        # to the login page and back to the page it came from, not to bare JSON.
+        if path.startswith("/api/") or path.endswith("/rows") or (
+                request.method != "GET" and not html):
             return JSONResponse({"detail": "未登录"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "GET":
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+        else:
+            target = _same_site_referer(request)
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(Forbidden)
