@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web_support import PASSWORDS, ROLES, csrf_of, now, seed
+from tests.web_support import PASSWORDS, ROLES, csrf_of, item, now, seed
 
 ROW_IDS = re.compile(r'<tr class="s-\w+" data-id="([^"]+)"')
 
@@ -343,3 +343,24 @@ def test_an_expired_session_goes_back_to_login_not_into_the_table(app, clients):
                headers={"Accept": "text/html", "Referer": "http://evil.example/x"})
     assert r.headers["location"] == "/login?next=/feed"
     assert c.post("/api/alerts/water0123456789/ack").status_code == 401
+
+
+def test_links_and_highlights_carry_no_script(app, store, clients):
+    from storage import AlertStore
+    from yuqing.records import AlertItem
+
+    t = now()
+    bad = item(20, '自来水<img src=x onerror="alert(1)">投诉', "自来水发黄", t, town="河口镇",
+               sentiment=0.1, category=None, event=None, url="javascript:alert(document.cookie)")
+    store.index([bad], t, refresh=True)
+    _, alert = seed(t)
+    alert = alert.model_copy(update={"top_items": [AlertItem(
+        title="自来水", url="JavaScript:alert(1)")]})
+    AlertStore(store.es, store.prefix).upsert([alert], t, refresh=True)
+    c = clients["wang"]
+    for page in (c.get("/search?q=投诉").text, c.get("/feed").text,
+                 c.get("/alerts/water0123456789").text):
+        assert "投诉" in page or "依据" in page
+        assert "javascript:" not in page.lower()
+        assert "<img" not in page
+    assert "&lt;img" in c.get("/search?q=投诉").text  # the title is shown, escaped

@@ -21,16 +21,16 @@ PASSWORDS = {"wang": "viewer-pass-1", "li": "officer-pass-1", "zhao": "admin-pas
 ROLES = {"wang": "viewer", "li": "officer", "zhao": "admin"}
 
 
-def _item(n: int, title: str, text: str, when: datetime, *, town: str | None,
-          sentiment: float, category: str | None, event: str | None,
-          source: str = "qh-forum") -> AnalyzedItem:
-    url = f"http://forum.example.cn/t/{n}.html"
+def item(n: int, title: str, text: str, when: datetime, *, town: str | None,
+         sentiment: float, category: str | None, event: str | None,
+         source: str = "qh-forum", url: str | None = None) -> AnalyzedItem:
+    url = url or f"http://forum.example.cn/t/{n}.html"
     label = (SentimentLabel.negative if sentiment < 0.4 else
              SentimentLabel.positive if sentiment > 0.6 else SentimentLabel.neutral)
-    item = Item.from_url(url, source_id=source, source_kind=SourceKind.forum, title=title,
-                         text=text, published_at=when, fetched_at=when, author="网名某某",
-                         region=town)
-    return AnalyzedItem(item=item, analysis=Analysis(
+    it = Item.from_url(url, source_id=source, source_kind=SourceKind.forum, title=title,
+                       text=text, published_at=when, fetched_at=when, author="网名某某",
+                       region=town)
+    return AnalyzedItem(item=it, analysis=Analysis(
         tokens=list(title), keywords=["自来水"] if "自来水" in title else [],
         sentiment=sentiment, sentiment_label=label, complaint=sentiment < 0.4,
         category=category, townships=[town] if town else [], event_id=event))
@@ -38,14 +38,14 @@ def _item(n: int, title: str, text: str, when: datetime, *, town: str | None,
 
 def seed(now: datetime) -> tuple[list[AnalyzedItem], Alert]:
     items = [
-        _item(i, f"河口镇自来水发黄第{i}天", "沙湾村的自来水发黄还有异味，希望水厂处理。",
+        item(i, f"河口镇自来水发黄第{i}天", "沙湾村的自来水发黄还有异味，希望水厂处理。",
               now - timedelta(hours=3 + 5 * i), town="河口镇", sentiment=0.1 + i * 0.02,
               category="城乡建设", event="ev-water")
         for i in range(6)
     ] + [
-        _item(10, "城关镇菜市场开业", "新菜市场今天开业，居民点赞。", now - timedelta(hours=2),
+        item(10, "城关镇菜市场开业", "新菜市场今天开业，居民点赞。", now - timedelta(hours=2),
               town="城关镇", sentiment=0.9, category="市场监管", event=None),
-        _item(11, "城关镇停水通知", "因管网检修城关镇停水一天，自来水 <script>x</script>。",
+        item(11, "城关镇停水通知", "因管网检修城关镇停水一天，自来水 <script>x</script>。",
               now - timedelta(hours=1), town="城关镇", sentiment=0.5, category="城乡建设",
               event=None, source="qh-news"),
     ]

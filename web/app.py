@@ -41,6 +41,13 @@ def fmt_time(value: Any, form: str = "%m-%d %H:%M") -> str:
     return t.astimezone(SHANGHAI).strftime(form)
 
 
+def web_link(url: Any) -> str:
+    """A link to a post only if it is a web address: a ``javascript:`` or ``data:`` URL
+    (possible from a feed entry or a JSONL import) would run in the console."""
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else "#"
+
+
 def _same_site_referer(request: Request) -> str:
     ref = urlsplit(request.headers.get("referer", ""))
     if ref.netloc == request.url.netloc and ref.path.startswith("/"):
@@ -50,7 +57,8 @@ def _same_site_referer(request: Request) -> str:
 
 def templates() -> Jinja2Templates:
     tpl = Jinja2Templates(directory=str(HERE / "templates"))
-    tpl.env.filters.update(t=fmt_time, sentiment=lambda v: SENTIMENT_ZH.get(v or "", v or "—"),
+    tpl.env.filters.update(t=fmt_time, href=web_link,
+                           sentiment=lambda v: SENTIMENT_ZH.get(v or "", v or "—"),
                            kind=lambda v: KIND_ZH.get(v or "", v or "—"),
                            severity=lambda v: SEVERITY_ZH.get(v or "", v or "—"),
                            role=lambda v: ROLE_ZH.get(v, v),
