@@ -364,3 +364,13 @@ def test_links_and_highlights_carry_no_script(app, store, clients):
         assert "javascript:" not in page.lower()
         assert "<img" not in page
     assert "&lt;img" in c.get("/search?q=投诉").text  # the title is shown, escaped
+
+
+def test_a_new_password_ends_the_sessions_of_the_old_one(app, clients):
+    from web.db import now as t
+
+    leaked, other = clients["li"], clients["wang"]
+    assert leaked.get("/api/me").status_code == 200
+    app.state.db.add_user("li", "officer", "a-new-secret-9", t())  # yuqing users add li
+    assert leaked.get("/api/me").status_code == 401
+    assert other.get("/api/me").status_code == 200

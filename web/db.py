@@ -108,6 +108,9 @@ class ConsoleDB:
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?)",
                       (name, role, hash_password(password), now.isoformat()))
+            # A new password is how a leaked one is revoked: whoever logged in with the
+            # old one must not stay logged in for the rest of the session.
+            c.execute("DELETE FROM sessions WHERE name = ?", (name,))
 
     def remove_user(self, name: str) -> bool:
         with self._tx() as c:
