@@ -374,3 +374,10 @@ def test_a_new_password_ends_the_sessions_of_the_old_one(app, clients):
     app.state.db.add_user("li", "officer", "a-new-secret-9", t())  # yuqing users add li
     assert leaked.get("/api/me").status_code == 401
     assert other.get("/api/me").status_code == 200
+
+
+def test_search_by_time_alone_lists_what_it_found(clients):
+    html = clients["wang"].get("/search?q=&days=1").text
+    # 时间 1天内 with no words showed an empty page, neither hits nor "没有找到".
+    assert "找到 <b>7</b> 条" in html and "城关镇菜市场开业" in html
+    assert "第4天" in html and "第5天" not in html  # 28 hours old

@@ -169,7 +169,7 @@ def search(request: Request, who: Viewer, f: Filtered, q: str = "") -> Response:
     data = _data(request)
     total, hits = (data.search(q, f.filters, f.sort, size=PAGE, offset=(f.page - 1) * PAGE)
                    if q.strip() or any(f.values[k] for k in ("source", "township", "category",
-                                                              "sentiment"))
+                                                              "sentiment", "days"))
                    else (0, []))
     return render(request, "search.html", who, q=q, hits=hits, total=total, f=f,
                   facets=data.facets(), names=data.source_names(),
