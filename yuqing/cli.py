@@ -43,6 +43,9 @@ def setup_logging(level: str = "INFO") -> None:
     # Per-request chatter from the HTTP clients is noise even at INFO.
     for noisy in ("elastic_transport", "urllib3", "trafilatura", "htmldate"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # apprise's DEBUG lines print each channel's URL whole (robot access_token, webhook
+    # path): secrets must not reach a log even when an operator turns DEBUG on.
+    logging.getLogger("apprise").setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 def _config(args: argparse.Namespace) -> Config:
