@@ -178,6 +178,13 @@ def ping_url(cfg) -> str | None:
     return hb.ping_url
 
 
+def _site(url: str) -> str:
+    """Where a ping went, without its secret: healthchecks.io and Uptime Kuma put the
+    token in the path (/<uuid>, /api/push/<token>), others in the query or userinfo."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+
+
 def ping(cfg, outbox, now: datetime, *, timeout: float = 10.0) -> str | None:
     """Ping the dead-man's switch: ``url`` when detection ran recently and notifications
     get through, ``url/fail`` when detection is stale or a notification has been stuck
@@ -198,7 +205,7 @@ def ping(cfg, outbox, now: datetime, *, timeout: float = 10.0) -> str | None:
         with urllib.request.urlopen(target, timeout=timeout) as resp:  # noqa: S310
             resp.read(64)
     except OSError as exc:
-        log.warning("dead-man's switch ping %s failed: %s", target.split("?")[0], exc)
+        log.warning("dead-man's switch ping to %s failed: %s", _site(target), exc)
         return None
     with outbox.transaction() as tx:
         state.put(tx, "ping.at", now.isoformat())

@@ -294,3 +294,24 @@ def test_a_deliverer_stuck_holding_the_outbox_does_not_park_the_jobs(tmp_path, r
     finally:
         os.close(stuck)
     assert deliver_due(cfg, outbox, now).sent == 1 and len(hook.accepted) == 1
+
+
+def test_debug_logging_and_the_outbox_keep_the_webhook_token_secret(tmp_path, receivers):
+    # The webhook's secret is its path (as with most bot gateways); an operator who turns
+    # on DEBUG to find out why delivery fails must not get it in the log.
+    hook = receivers(down=True)
+    token = "s3cr3t-hook-token"
+    cfg = config()
+    db = tmp_path / "outbox.sqlite"
+    nid = enqueue(cfg, Outbox(db))
+    script = ("import logging\nfrom yuqing.cli import setup_logging\nsetup_logging('DEBUG')\n"
+              "logging.getLogger('probe').debug('debug is on')\n" + DELIVER_SCRIPT)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(db), cfg.model_dump_json(by_alias=True),
+         (T0 + timedelta(seconds=30)).isoformat()], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "YQ_TEST_HOOK": hook.url(f"/hook/{token}")}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert len(hook.seen) == 1 and "debug is on" in proc.stderr
+    assert "failed (attempt 1)" in proc.stderr
+    assert token not in proc.stderr
+    assert token not in (Outbox(db).get(nid).last_error or "")

@@ -102,3 +102,13 @@ def test_an_item_timeout_must_be_seconds_above_zero(command: str, seconds: str, 
     args = [command, f"--item-timeout={seconds}"] + (["-"] if command == "replay" else [])
     err = _usage_error(args, capsys)
     assert f"argument --item-timeout: '{seconds}' is not a number of seconds above 0" in err
+
+
+def test_es_status_masks_the_password_in_the_cluster_url(es_url, monkeypatch, capsys) -> None:
+    # Credentials ride in $YUQING_ES_URL; the node here has security off and ignores them.
+    scheme, _, rest = es_url.partition("://")
+    monkeypatch.setenv("YUQING_ES_URL", f"{scheme}://elastic:pa55w0rd@{rest}")
+    assert main(["es", "status"]) == 0
+    out = capsys.readouterr()
+    assert f"{scheme}://***@{rest}" in out.out
+    assert "pa55w0rd" not in out.out + out.err

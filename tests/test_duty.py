@@ -644,3 +644,25 @@ def test_calendar_says_weekend_and_warns_about_an_unknown_year_once(capsys):
     # The loud warning once, not also the calendar's log line.
     assert proc.stderr.count("2031 年法定节假日安排未知") == 1
     assert "official holiday calendar unknown" not in proc.stderr
+
+
+def test_a_failed_dead_mans_switch_ping_logs_no_token(tmp_path, monkeypatch, caplog):
+    import socket
+
+    from duty.heartbeat import ping
+
+    with socket.socket() as s:  # a port nobody listens on: the ping fails
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # Uptime Kuma's push URL: the token is the path, not the query.
+    monkeypatch.setenv("PING_URL", f"http://127.0.0.1:{port}/api/push/tok3n5ecret?status=up")
+    cfg = make_cfg(tmp_path)
+    duty = cfg.duty.model_copy(update={"heartbeat": cfg.duty.heartbeat.model_copy(
+        update={"ping_url_env": "PING_URL"})})
+    cfg = cfg.model_copy(update={"duty": duty})
+    ob = state.open_outbox(cfg)
+    with caplog.at_level("WARNING", logger="duty.heartbeat"):
+        assert ping(cfg, ob, T(2026, 11, 20, 9), timeout=2) is None
+    [record] = [r for r in caplog.records if "dead-man's switch" in r.getMessage()]
+    assert f"127.0.0.1:{port}" in record.getMessage()
+    assert "tok3n5ecret" not in caplog.text

@@ -180,3 +180,34 @@ def test_title_from_a_title_block_and_the_government_article_title_meta() -> Non
             '<span class="Title"><b>居民反映道路积水问题</b></span>'
             f'<div class="content"><p>{PARAGRAPH}</p></div></body></html>')
     assert extract(page, None, fetched_at=NOW).title == "居民反映道路积水问题"
+
+
+def test_yuqing_extract_a_request_line_not_in_utf8_fails_alone(tmp_path, monkeypatch,
+                                                               capsys) -> None:
+    from yuqing.cli import main as yuqing
+
+    good = tmp_path / "a.html"
+    good.write_bytes(PAGE.encode("gbk"))
+    # A path listed in GBK (a legacy share): that line is an error line of its own, the
+    # lines around it are still extracted, in order.
+    request = json.dumps({"path": str(good)}).encode()
+    gbk_path = b'{"path": "' + str(tmp_path / "南关.html").encode("gbk") + b'"}'
+    _stdin(monkeypatch, b"\n".join([request, gbk_path, request]) + b"\n")
+    assert yuqing(["extract", "--now", "2024-01-10T12:00"]) == 1
+    out = capsys.readouterr()
+    first, bad, last = _lines(out.out)
+    assert first == last and first["title"] == "南关街道道路施工引居民不满"
+    assert bad["path"] == "<stdin line 2>" and "not UTF-8" in bad["error"]
+    assert "<stdin line 2>: bad JSON request: not UTF-8" in out.err
+
+
+def test_yuqing_extract_json_lines_after_a_utf8_bom(tmp_path, monkeypatch, capsys) -> None:
+    from yuqing.cli import main as yuqing
+
+    good = tmp_path / "a.html"
+    good.write_bytes(PAGE.encode("gbk"))
+    # Windows tools write a BOM first: still requests, not one page of HTML.
+    _stdin(monkeypatch, "\ufeff".encode() + json.dumps({"path": str(good)}).encode() + b"\n")
+    assert yuqing(["extract", "--now", "2024-01-10T12:00"]) == 0
+    [page] = _lines(capsys.readouterr().out)
+    assert page["title"] == "南关街道道路施工引居民不满"

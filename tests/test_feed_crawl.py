@@ -199,3 +199,31 @@ def test_rss_date_in_minus_0000_is_utc(tmp_path, prefix, store):
     store.refresh()
     [hit] = store.search("", size=10)
     assert hit["published_at"] == "2026-11-20T10:00:00+08:00"
+
+
+def test_a_share_link_keeps_no_user_id_in_the_index_or_the_crawl_state(tmp_path, prefix,
+                                                                         store):
+    """A Discuz share link ends in the sharer's user id (fromuid): issues, not people."""
+    with LocalSite() as site:
+        # The site serves a page whatever the share parameter says.
+        for path in ("/a/1.html", "/a/1.html?fromuid=4321"):
+            site.add(path, article("新民村道路年久失修", "2026-11-20 09:15", PARAS))
+        for path in ("/t?tid=2", "/t?tid=2&fromuid=4321"):
+            site.add(path, article("县医院开通预约挂号", "2026-11-21 10:00", [HOSPITAL] * 3))
+        site.add("/rss.xml", rss([
+            ("新民村道路年久失修", site.url("/a/1.html?fromuid=4321"),
+             "Fri, 20 Nov 2026 09:15:00 +0800"),
+            ("县医院开通预约挂号", site.url("/t?tid=2&amp;fromuid=4321"),
+             "Sat, 21 Nov 2026 10:00:00 +0800")]), "application/rss+xml")
+        site.add("/atom.xml", atom([]), "application/atom+xml")
+        cfg = write_config(tmp_path, site)
+        proc = run_cli("--config", cfg, "crawl")
+        assert proc.returncode == 0, proc.stderr
+        asked = sorted(p for p, n in site.hits.items() if n and p not in ("/rss.xml",
+                                                                          "/atom.xml"))
+    store.refresh()
+    docs = store.search("", size=10)
+    assert sorted(d["url"] for d in docs) == [site.url("/a/1.html"), site.url("/t?tid=2")]
+    assert [p for p in asked if p != "/robots.txt"] == ["/a/1.html", "/t?tid=2"]
+    state = (tmp_path / "var" / "state" / "crawl.sqlite").read_bytes()
+    assert b"4321" not in state and b"fromuid" not in state

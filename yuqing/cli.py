@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from analysis.workers import ITEM_TIMEOUT
 from yuqing.cliargs import (
@@ -43,6 +44,9 @@ def setup_logging(level: str = "INFO") -> None:
     # Per-request chatter from the HTTP clients is noise even at INFO.
     for noisy in ("elastic_transport", "urllib3", "trafilatura", "htmldate"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # apprise's DEBUG lines print each channel's URL whole (robot access_token, webhook
+    # path): secrets must not reach a log even when an operator turns DEBUG on.
+    logging.getLogger("apprise").setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -63,7 +67,7 @@ def cmd_es(args: argparse.Namespace) -> int:
     if args.action in ("retention", "migrate"):
         return _es_maintenance(cfg, args)
     if cfg.elasticsearch.external and args.action != "status":
-        print(f"Elasticsearch is external ({', '.join(cfg.elasticsearch.resolved_hosts())}); "
+        print(f"Elasticsearch is external ({_shown_hosts(cfg)}); "
               "no local node is managed", file=sys.stderr)
         return 0
     node = _node(cfg)
@@ -78,6 +82,18 @@ def cmd_es(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _shown_hosts(cfg: Config) -> str:
+    """The cluster's hosts for a terminal or a log: a password in a host URL
+    (``https://elastic:PASSWORD@es1:9200`` in $YUQING_ES_URL) is masked."""
+    shown = []
+    for host in cfg.elasticsearch.resolved_hosts():
+        parts = urlsplit(host)
+        if "@" in parts.netloc:
+            parts = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2])
+        shown.append(urlunsplit(parts))
+    return ", ".join(shown)
 
 
 def _es_maintenance(cfg: Config, args: argparse.Namespace) -> int:
@@ -106,8 +122,7 @@ def _es_status(cfg: Config, node) -> int:
         from storage.client import cluster_health
 
         health = cluster_health(connect(cfg.elasticsearch))
-        hosts = ", ".join(cfg.elasticsearch.resolved_hosts())
-        print(f"external cluster {hosts}: {health or 'unreachable'}")
+        print(f"external cluster {_shown_hosts(cfg)}: {health or 'unreachable'}")
         return 0 if health else 3
     st = node.status()
     if not st.running:

@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +28,24 @@ _TRACKING_PARAMS = frozenset(
     {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "spm", "from",
      "fromuid", "share_token", "timestamp", "_t"}
 )
+
+
+# Of those, the ones that name a person: Discuz's share link carries the sharer's user id
+# (``fromuid``), share tokens are tied to an account. Kept in a stored or requested URL,
+# they would index a user id beside every item reached through such a link.
+_PERSONAL_PARAMS = frozenset({"fromuid", "share_token"})
+
+
+def without_personal_params(url: str) -> str:
+    """``url`` without the query parameters that identify a person, otherwise as given."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parts.query.split("&")
+    kept = [p for p in pairs if unquote_plus(p.split("=", 1)[0]).lower() not in _PERSONAL_PARAMS]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def canonical_url(url: str) -> str:
@@ -128,7 +146,7 @@ class Item(_Record):
 
     @classmethod
     def from_url(cls, url: str, **fields: Any) -> Item:
-        return cls(id=item_id_for(url), url=url, **fields)
+        return cls(id=item_id_for(url), url=without_personal_params(url), **fields)
 
 
 class SentimentLabel(StrEnum):

@@ -9,7 +9,6 @@ output lines stay aligned with inputs), a message on stderr, and a non-zero exit
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import sys
@@ -28,31 +27,34 @@ def _parser() -> argparse.ArgumentParser:
                                                          description=EXTRACT_DESCRIPTION))
 
 
-def _split_stdin(stdin: TextIO) -> tuple[bytes | None, Iterator[str]]:
+def _split_stdin(stdin: TextIO) -> tuple[bytes | None, Iterator[str | bytes]]:
     """(the page, no lines) or (None, request lines), told apart by the first non-blank
-    character, which is all that is read ahead: requests still stream line by line."""
+    character (after a UTF-8 BOM), which is all that is read ahead: requests still stream
+    line by line."""
     raw = getattr(stdin, "buffer", None)
     if raw is None:  # a text stream (tests): the page is taken as UTF-8
         head = ""
-        while (c := stdin.read(1)) and c.isspace():
+        while (c := stdin.read(1)) and (c.isspace() or c == "\ufeff"):
             head += c
         if c and c != "{":
             return (head + c + stdin.read()).encode("utf-8"), iter(())
         return None, chain((head + c + stdin.readline()).splitlines(keepends=True), stdin)
     head_b = b""
-    while (b := raw.read(1)) and b.isspace():
+    while (b := raw.read(1)) and (b.isspace() or (head_b + b).strip() in _BOM_PREFIXES):
         head_b += b
     if b and b != b"{":
         return head_b + b + raw.read(), iter(())
-    text = io.TextIOWrapper(raw, encoding="utf-8")
-    return None, chain(((head_b + b).decode() + text.readline()).splitlines(keepends=True),
-                       text)
+    # Bytes, decoded one line at a time in ``_jobs``: a line that is not UTF-8 (a path
+    # listed in GBK) is an error line of its own instead of ending the whole batch.
+    return None, chain((head_b + b + raw.readline()).splitlines(keepends=True), raw)
 
 
 def _page_from_stdin(stdin: TextIO) -> bytes:
     raw = getattr(stdin, "buffer", None)
     return raw.read() if raw is not None else stdin.read().encode("utf-8")
 
+
+_BOM_PREFIXES = (b"\xef", b"\xef\xbb", b"\xef\xbb\xbf")
 
 Job = tuple[str, str | None, bytes | None]  # path (or label), url, body when already read
 
@@ -70,8 +72,13 @@ def _jobs(args: argparse.Namespace, stdin: TextIO) -> Iterator[Job]:
         if not line.strip():
             continue
         try:
-            job = json.loads(line)
+            if isinstance(line, bytes):
+                line = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            job = json.loads(line.lstrip("\ufeff"))
             yield str(job["path"]), job.get("url") or args.url, None
+        except UnicodeDecodeError as exc:
+            yield (f"<stdin line {lineno}>", f"\0not UTF-8: byte 0x{exc.object[exc.start]:02x} "
+                   f"at byte {exc.start} of the line", None)
         except (ValueError, KeyError, TypeError) as exc:
             yield f"<stdin line {lineno}>", f"\0{exc}", None  # marks a bad request line
 

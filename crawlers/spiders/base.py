@@ -25,7 +25,7 @@ from crawlers.spiders.dates import parse_list_date
 from crawlers.spiders.links import same_site, start_domains
 from crawlers.state import MAX_RESUME_FAILURES, CrawlState, Decision, Gap
 from yuqing.config import Config, Source
-from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
+from yuqing.records import SHANGHAI, Item, Metrics, SourceKind, without_personal_params
 
 DetailHandler = Callable[..., Iterator[Any]]
 # Text a reader sees: not scripts, and not the hidden anti-copy noise forums insert
@@ -342,7 +342,7 @@ class SourceSpider(scrapy.Spider):
         """A request for a detail page, or None when the crawl state says it cannot have
         changed. Pages seen before are asked for conditionally (ETag / Last-Modified)."""
         assert self.state is not None
-        url = response.urljoin(url) if response is not None else url
+        url = without_personal_params(response.urljoin(url) if response is not None else url)
         if url in self._visited:  # linked from several list pages: one decision per run
             return None
         self._visited.add(url)
