@@ -32,13 +32,18 @@ _DURATION = re.compile(r"^(?:\d+[smhdw])+$")
 
 
 def parse_duration(value: Any) -> timedelta:
-    """``30s``, ``5m``, ``4h``, ``1h30m``, ``2d`` or a number of seconds."""
+    """``30s``, ``5m``, ``4h``, ``1h30m``, ``2d``. A bare number is refused, as Alertmanager
+    does: the same file counts crawl intervals in minutes, and ``escalation.after: {normal:
+    30}`` read as seconds would wake the office head half a minute after an alert."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
         raise ValueError("expected a duration like 30s, 5m, 4h or 1d")
     if isinstance(value, int | float):
-        return timedelta(seconds=value)
+        if value < 0:
+            raise ValueError("must be a positive duration")
+        n = f"{value:g}"
+        raise ValueError(f"{n} has no unit: write {n}s, {n}m or {n}h")
     text = str(value).strip()
     if not _DURATION.match(text):
         raise ValueError(f"{value!r} is not a duration like 30s, 5m, 4h or 1d")

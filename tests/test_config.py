@@ -66,9 +66,15 @@ CASES = [
      ["sources[0].region: '城关' is not a township of gazetteer.townships; write the "
       "township's name '城关镇'"]),
     # APScheduler took 0 for one second; a zero lease let every host's scheduler lead.
-    ("zero detection interval", GAZ + "scheduler:\n  detect_every: 0s\n  lease_ttl: 0\n",
+    ("zero detection interval", GAZ + "scheduler:\n  detect_every: 0s\n  lease_ttl: 0s\n",
      ["scheduler.detect_every: must be a positive duration",
       "scheduler.lease_ttl: must be a positive duration"]),
+    # Beside crawl intervals counted in minutes, a bare 30 read as seconds escalated an
+    # alert to the office head half a minute after it fired.
+    ("duration without a unit", GAZ + "duty:\n  escalation:\n    after:\n      normal: 30\n"
+     "scheduler:\n  lease_ttl: 90\n",
+     ["duty.escalation.after.normal: 30 has no unit: write 30s, 30m or 30h",
+      "scheduler.lease_ttl: 90 has no unit: write 90s, 90m or 90h"]),
     ("report time without its zero", GAZ + "scheduler:\n  daily_report: '8:00'\n",
      ["scheduler.daily_report: '8:00' is not a time of day like 08:00"]),
     ("heap in other units", GAZ + "elasticsearch:\n  local: {heap: 512MB}\n",
