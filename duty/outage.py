@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 KIND = "outage"
 # Written by ``yuqing.jobs.detect_cycle``: its last completion, its last failure.
 OK_AT, FAILED_AT, ERROR = "detect.ok_at", "detect.failed_at", "detect.error"
+# Written by ``yuqing run`` when it starts leading.
+STARTED = "run.started_at"
 _FIRST_SEEN, _NOTIFIED = "outage.first_seen", "outage.notified"
 
 
@@ -36,13 +38,21 @@ def _minutes(d: timedelta) -> str:
     return f"{m // 60} 小时 {m % 60} 分钟" if m >= 60 else f"{m} 分钟"
 
 
+def started(outbox, now: datetime) -> None:
+    """``yuqing run`` began leading at ``now``."""
+    state.put(outbox.db, STARTED, now.isoformat())
+
+
 def stalled_since(db: sqlite3.Connection, now: datetime) -> datetime:
-    """Since when detection has not completed: its last completion, or (never completed
-    here) the first time this was asked, so a node that never gets a cycle through is
-    reported too, without alarming on the first minute of a fresh install."""
-    ok_at = state.get_time(db, OK_AT)
-    if ok_at is not None:
-        return ok_at
+    """Since when detection has not completed: its last completion, but no earlier than
+    ``yuqing run`` began leading (a restart after a night switched off is not a stall of
+    that night; a stopped process is the dead-man's switch's to notice), or (never
+    completed, never marked) the first time this was asked, so a node that never gets a
+    cycle through is reported too, without alarming on the first minute of a fresh
+    install."""
+    marks = [t for t in (state.get_time(db, OK_AT), state.get_time(db, STARTED)) if t]
+    if marks:
+        return max(marks)
     first = state.get_time(db, _FIRST_SEEN)
     if first is None:
         state.put(db, _FIRST_SEEN, now.isoformat())  # autocommit: one statement
@@ -68,13 +78,14 @@ def check(cfg, outbox, now: datetime, note: str | None = None) -> list[str]:
     db = outbox.db
     since = stalled_since(db, now)
     notified = state.get_time(db, _NOTIFIED)
+    ok_at = state.get_time(db, OK_AT)
     receiver = cfg.duty.heartbeat.receiver
-    if notified is not None and since > notified:
-        # ``since`` is the completion that ended it: the interruption began at the last
-        # completion before it, which is what was notified.
+    if notified is not None and ok_at is not None and ok_at > notified:
+        # A cycle completed after the one the stall was counted from: it is over (a
+        # restart meanwhile is not: only a completed cycle ends it).
         title = "【舆情监测恢复】告警检测已恢复"
         body = (f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}\n"
-                f"中断时段：{_hm(notified)}—{_hm(since)}（{_minutes(since - notified)}）\n"
+                f"中断时段：{_hm(notified)}—{_hm(ok_at)}（{_minutes(ok_at - notified)}）\n"
                 "检测已恢复按分钟运行；中断期间入库的内容在检测窗口内照常计算。")
         new = queue(cfg, outbox, receiver, KIND, f"recovered|{notified.isoformat()}",
                     title, body, now, marks={_NOTIFIED: ""})

@@ -559,6 +559,33 @@ def test_a_detection_stall_is_told_once_with_its_error_and_its_end_too(tmp_path)
     assert "检测没有报错，也没有完成" in ob.get(again).body  # the error was the last stall's
 
 
+def test_a_restart_counts_a_stall_from_when_it_began_leading_and_does_not_end_one(
+        tmp_path):
+    from duty import outage
+
+    cfg = make_cfg(tmp_path)
+    ob = state.open_outbox(cfg)
+    t0 = T(2026, 11, 20, 2, 0)
+    with ob.transaction() as tx:
+        state.put(tx, outage.OK_AT, (t0 - timedelta(days=1)).isoformat())
+    # Switched off for a day, started again: the day off is not a stall of its own
+    # detection (the dead-man's switch is what notices a stopped process) ...
+    outage.started(ob, t0)
+    assert outage.check(cfg, ob, t0 + timedelta(minutes=1)) == []
+    assert outage.problem(cfg, ob.db, t0 + timedelta(minutes=9)) is None
+    # ... but its detection not completing is.
+    [nid] = outage.check(cfg, ob, t0 + timedelta(minutes=10))
+    assert "自 11-20 02:00 起" in ob.get(nid).body
+    # A restart in the middle of the stall neither ends it nor tells it twice.
+    outage.started(ob, t0 + timedelta(minutes=30))
+    for minutes in (31, 45):
+        assert outage.check(cfg, ob, t0 + timedelta(minutes=minutes)) == []
+    with ob.transaction() as tx:
+        state.put(tx, outage.OK_AT, (t0 + timedelta(minutes=46)).isoformat())
+    [rid] = outage.check(cfg, ob, t0 + timedelta(minutes=47))
+    assert "中断时段：11-20 02:00—11-20 02:46（46 分钟）" in ob.get(rid).body
+
+
 def test_a_detection_that_never_completes_is_told_and_the_notice_can_be_turned_off(
         tmp_path):
     from duty import outage

@@ -234,6 +234,17 @@ def heartbeat_job(cfg: Config, now: datetime, *, deliver: bool = True) -> list[s
         outbox.close()
 
 
+def mark_started(cfg: Config, now: datetime) -> None:
+    """``yuqing run`` leads from ``now``: a stall is counted from here at the earliest."""
+    from duty import outage, state
+
+    outbox = state.open_outbox(cfg)
+    try:
+        outage.started(outbox, now)
+    finally:
+        outbox.close()
+
+
 def standby_heartbeat(cfg: Config, now: datetime, leader) -> list[str]:
     """The heartbeat job of an instance that does not lead. Usually nothing: the leader
     speaks. But a leader cut off from the cluster that decides leadership stands down

@@ -175,6 +175,7 @@ def run_forever(config_path: str | None, *, log_level: str = "INFO") -> int:
     global _LEADER
     from watch.calendar import configure
     from watch.levels import calendar_warnings, watch_at
+    from yuqing import jobs
 
     cfg = load_config(config_path)
     configure(cfg.calendar)
@@ -202,6 +203,7 @@ def run_forever(config_path: str | None, *, log_level: str = "INFO") -> int:
             if stopping.wait(5.0):
                 log.warning("yuqing run stopped (was standing by)")
                 return 0
+    jobs.mark_started(cfg, datetime.now(SHANGHAI))
     sched = build_scheduler(cfg, path)
     # Start paused so the stored jobs are synchronised with the configuration before the
     # first (possibly coalesced) catch-up run.
