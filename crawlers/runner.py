@@ -81,9 +81,8 @@ def crawl_settings(cfg: Config) -> dict[str, Any]:
     return {
         "USER_AGENT": c.user_agent,
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrent_per_domain,
-        # Scrapy 2.19 starts every queued request of a slot at once when the delay is 0,
-        # ignoring the per-domain concurrency; any delay > 0 restores the limit.
-        "DOWNLOAD_DELAY": max(c.download_delay, 0.001),
+        # No floor needed at 0: the limit is held by crawlers.downloader, not by the delay.
+        "DOWNLOAD_DELAY": c.download_delay,
         "AUTOTHROTTLE_ENABLED": c.autothrottle,
         "ROBOTSTXT_OBEY": c.obey_robots,
         "DOWNLOAD_TIMEOUT": c.timeout_seconds,
