@@ -346,6 +346,17 @@ def test_cluster_away_pages_can_tell_the_officer_and_come_back_by_themselves(pro
     assert "data-retry" not in officer.get("/duty").text
 
 
+def test_duty_count_of_open_alerts_follows_its_live_table(clients):
+    c = clients["li"]
+    assert re.search(r"未处置预警（<span data-total-out>1</span>）", c.get("/duty").text)
+    csrf = csrf_of(c.get("/alerts/water0123456789").text)
+    c.post("/alerts/water0123456789/handle", data={"csrf": csrf, "note": "已处理"})
+    # The table refreshes from this fragment; the heading kept saying (1) over an empty
+    # table.
+    rows = c.get("/alerts/rows?state=open").text
+    assert "没有预警" in rows and 'data-total="0"' in rows
+
+
 def test_feed_page_two_stays_page_two_when_it_refreshes(clients, monkeypatch):
     monkeypatch.setattr("web.pages.PAGE", 3)
     c = clients["wang"]
