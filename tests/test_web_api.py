@@ -8,6 +8,7 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -310,6 +311,50 @@ def test_cluster_away_says_so_and_duty_login_audit_still_work(proxied):
     proxy.mode = "up"
     assert officer.get("/feed").status_code == 200
     assert "data-storage-down" not in officer.get("/duty").text
+
+
+def test_cluster_away_pages_can_tell_the_officer_and_come_back_by_themselves(proxied):
+    """What the page script needs to warn about stale rows and to recover (the browser
+    side is in test_web_e2e)."""
+    app, proxy = proxied
+    officer = login(app, "li")
+    csrf = csrf_of(officer.get("/alerts/water0123456789").text)
+    for path in ("/feed", "/alerts", "/duty"):
+        page = officer.get(path).text
+        assert "data-poll=" in page and "data-stale-banner" in page, path
+    proxy.mode = "503"
+    officer = TestClient(app, raise_server_exceptions=False, cookies=officer.cookies)
+    for path in ("/feed/rows", "/alerts/rows?state=open"):
+        r = officer.get(path, headers={"Accept": "text/html"})
+        # Told apart from a 503 of a proxy in front of the console: the banner names the
+        # cluster only when the console says it is the cluster.
+        assert r.status_code == 503 and r.json()["unavailable"] == "elasticsearch", path
+    page = officer.get("/feed?township=河口镇&sort=negative")
+    assert page.status_code == 503
+    # The error page asks for itself again and reloads once the cluster answers; it was a
+    # dead end a duty-room screen never left.
+    retry = html.unescape(re.search(r'data-retry="([^"]+)"', page.text).group(1))
+    assert unquote(retry) == "/feed?township=河口镇&sort=negative"
+    r = officer.post("/alerts/water0123456789/handle", data={"csrf": csrf, "note": "x"})
+    assert r.status_code == 503 and "data-retry" not in r.text  # never a form sent twice
+    duty = officer.get("/duty").text
+    assert 'data-retry="/alerts/rows?state=open"' in duty and "data-poll" not in duty
+    # Active silences could not be read: not "无" (none).
+    silences = duty.split("生效中的静默")[1].split("</ul>")[0]
+    assert "无法读取" in silences, silences
+    proxy.mode = "up"
+    assert "data-retry" not in officer.get("/duty").text
+
+
+def test_duty_count_of_open_alerts_follows_its_live_table(clients):
+    c = clients["li"]
+    assert re.search(r"未处置预警（<span data-total-out>1</span>）", c.get("/duty").text)
+    csrf = csrf_of(c.get("/alerts/water0123456789").text)
+    c.post("/alerts/water0123456789/handle", data={"csrf": csrf, "note": "已处理"})
+    # The table refreshes from this fragment; the heading kept saying (1) over an empty
+    # table.
+    rows = c.get("/alerts/rows?state=open").text
+    assert "没有预警" in rows and 'data-total="0"' in rows
 
 
 def test_feed_page_two_stays_page_two_when_it_refreshes(clients, monkeypatch):

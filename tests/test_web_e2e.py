@@ -1,7 +1,10 @@
 """End to end in real headless Chromium (the Debian package, never a downloaded browser)
 against `yuqing demo --serve`: log in, find the demo's growing complaint (河口镇 自来水) in the
 feed and as an alert, acknowledge it, see it in the audit trail, search, download the
-weekly report. Screenshots of the main pages are kept under var/screenshots/."""
+weekly report; then Elasticsearch goes away (a proxy in front of the node answers 503 or
+hangs) and the console server drops off the network, and the pages must say their rows are
+old, and recover by themselves. Screenshots of the main pages are kept under
+var/screenshots/."""
 
 from __future__ import annotations
 
@@ -14,10 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+POLL = 2
+STALE = re.compile(r"自 \d\d:\d\d 起；显示的是 \d\d:\d\d 的数据")
 SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
@@ -25,8 +31,26 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 
 @pytest.fixture
-def demo_console(tmp_path, prefix, store):
-    env = {**os.environ, "YUQING_DATA_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
+def es_proxy(es_url):
+    from esproxy import EsProxy
+
+    proxy = EsProxy(es_url)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def demo_console(tmp_path, prefix, store, es_proxy):
+    from yuqing.config import DEFAULT_CONFIG
+
+    # Refreshes every 2 s so that a stale table is seen within seconds, not 15.
+    raw = yaml.safe_load(Path(os.environ.get("YUQING_CONFIG") or DEFAULT_CONFIG).read_text(
+        encoding="utf-8"))
+    raw.setdefault("web", {})["poll_seconds"] = POLL
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    env = {**os.environ, "YUQING_DATA_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1",
+           "YUQING_ES_URL": es_proxy.url, "YUQING_CONFIG": str(config)}
     proc = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "demo", "--serve"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env)
@@ -47,7 +71,7 @@ def demo_console(tmp_path, prefix, store):
         proc.wait(20)
 
 
-def test_duty_officer_day(demo_console, tmp_path):
+def test_duty_officer_day(demo_console, es_proxy, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     base, user, password = demo_console
@@ -111,4 +135,68 @@ def test_duty_officer_day(demo_console, tmp_path):
         page.set_viewport_size({"width": 900, "height": 900})
         page.goto(f"{base}/feed")
         page.screenshot(path=SHOTS / "feed-narrow.png")
+        page.set_viewport_size({"width": 1600, "height": 1000})
+        _cluster_away_and_back(page, base, es_proxy)
         browser.close()
+
+
+def _cluster_away_and_back(page, base: str, proxy) -> None:
+    """The old rows stay but are marked old, under a banner that says why and since when,
+    until a refresh works again; pages loaded while the cluster was away come back."""
+    from playwright.sync_api import expect
+
+    wait = {"timeout": 20_000}
+    banner, rows = page.locator("[data-stale-banner]"), page.locator("#feed-rows")
+    page.goto(f"{base}/feed?township=河口镇")
+    expect(rows).to_contain_text("自来水")
+    expect(banner).to_be_hidden()
+
+    proxy.mode = "503"
+    expect(banner).to_be_visible(**wait)
+    expect(banner).to_contain_text("Elasticsearch 不可达")
+    expect(banner).to_contain_text(STALE)
+    expect(rows).to_have_class(re.compile(r"\bstale\b"))
+    expect(rows).to_contain_text("自来水")  # the old rows are still there to read
+    page.screenshot(path=SHOTS / "feed-stale.png")
+    proxy.mode = "up"
+    expect(banner).to_be_hidden(**wait)
+    expect(rows).not_to_have_class(re.compile(r"\bstale\b"))
+
+    # The console server itself unreachable (network gone, server stopped).
+    page.route(re.compile(r"/feed/rows"), lambda route: route.abort("connectionrefused"))
+    expect(banner).to_contain_text("无法连接控制台服务器", **wait)
+    page.unroute(re.compile(r"/feed/rows"))
+    expect(banner).to_be_hidden(**wait)
+
+    # A cluster that takes the request and never answers: the refresh gives up in 10 s.
+    proxy.mode = "hang"
+    expect(banner).to_contain_text("无应答", **wait)
+    proxy.mode = "up"
+    expect(banner).to_be_hidden(**wait)
+
+    # The duty page's open-alert table and the alert list refresh the same way.
+    for path in ("/duty", "/alerts"):
+        page.goto(f"{base}{path}")
+        expect(banner).to_be_hidden()
+        proxy.mode = "503"
+        expect(banner).to_contain_text("Elasticsearch 不可达", **wait)
+        expect(page.locator("tbody[data-poll]")).to_have_class(re.compile(r"\bstale\b"))
+        if path == "/duty":
+            page.screenshot(path=SHOTS / "duty-stale.png", full_page=True)
+        proxy.mode = "up"
+        expect(banner).to_be_hidden(**wait)
+
+    # Loaded while the cluster was away: no rows to keep, so the page says so and loads
+    # itself again once the cluster answers.
+    proxy.mode = "503"
+    page.goto(f"{base}/duty")
+    expect(page.locator("[data-storage-down]")).to_be_visible()
+    proxy.mode = "up"
+    expect(page.locator("[data-storage-down]")).to_have_count(0, **wait)
+    expect(page.locator("tbody[data-poll]")).to_contain_text("自来水")
+    proxy.mode = "503"
+    page.goto(f"{base}/feed?township=河口镇")
+    expect(page.locator("body")).to_contain_text("检索库（Elasticsearch）暂时无法连接")
+    page.screenshot(path=SHOTS / "feed-down.png")
+    proxy.mode = "up"
+    expect(rows).to_contain_text("自来水", **wait)

@@ -120,14 +120,24 @@ def create_app(cfg: Config, db: ConsoleDB | None = None) -> FastAPI:
             if not unavailable(exc):
                 raise
         if request.url.path.startswith("/api/") or request.url.path.endswith("/rows"):
-            return JSONResponse({"detail": STORAGE_DOWN}, status_code=503)
+            # ``unavailable`` lets the page script tell the officer it is the cluster, not
+            # the console server (or a proxy in front of it), that is away.
+            return JSONResponse({"detail": STORAGE_DOWN, "unavailable": "elasticsearch"},
+                                status_code=503)
         try:
             who = principal(request)
         except NotAuthenticated:
             who = None
+        # A duty-room screen left on this page must come back by itself once the cluster
+        # does; only a GET can be loaded again without sending a form twice.
+        retry = None
+        if request.method == "GET":
+            retry = "/" + request.url.path.lstrip("/") + (
+                f"?{request.url.query}" if request.url.query else "")
         return HTMLResponse(app.state.templates.get_template("error.html").render(
             request=request, message=STORAGE_DOWN, who=who, csrf=who.csrf if who else None,
-            now=now(), county=cfg.gazetteer.county, path=request.url.path), status_code=503)
+            now=now(), county=cfg.gazetteer.county, path=request.url.path, retry=retry,
+            poll_seconds=cfg.web.poll_seconds), status_code=503)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
