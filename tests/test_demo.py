@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -73,7 +74,13 @@ def test_demo_crawls_indexes_and_finds_the_growing_complaint(tmp_path, prefix, e
             "yuqing -c ") in out
     # The growing complaint fires, is explained, and reaches the local webhook.
     detection = out.split("Detection:")[1]
-    assert "alert(s) fired" in detection and "[warning] 事件" in detection
+    # The story fires once: under its event, or under the 供水问题 scheme when that grew
+    # more significantly. Events are grouped incrementally as items arrive, so the crawl's
+    # arrival order (timing on a busy machine) decides whether the first yellow-water post
+    # of a week ago founded the event (its baseline then makes the scheme win) or not.
+    assert "alert(s) fired" in detection
+    assert re.search(r"\[warning\] (事件「[^」]*河口[镇村][^」]*自来水|监测方案「供水问题」)",
+                     detection), detection
     assert "自来水" in detection and "基线" in detection
     assert "Delivered to the duty office's webhook (/hook)" in detection
     # The console started on the demo's data, answered, and stopped with the demo.

@@ -23,6 +23,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 POLL = 2
+# The title of the alert the demo's growing complaint fires.
+STORY = re.compile(r"事件「[^」]*河口[镇村][^」]*自来水|监测方案「供水问题」")
 STALE = re.compile(r"自 \d\d:\d\d 起；显示的是 \d\d:\d\d 的数据")
 SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
@@ -94,11 +96,15 @@ def test_duty_officer_day(demo_console, es_proxy, tmp_path):
         page.screenshot(path=SHOTS / "feed.png", full_page=True)
 
         page.goto(f"{base}/alerts")
-        link = page.locator("a", has_text=re.compile("河口[镇村].*自来水")).first
+        # The story fires once, under its event or under the 供水问题 scheme, whichever grew
+        # more significantly: which one depends on how the crawl's arrival order grouped
+        # the posts into events (tests/test_demo.py says more).
+        link = page.locator("a", has_text=STORY).first
         expect(link).to_be_visible()
         page.screenshot(path=SHOTS / "alerts.png", full_page=True)
         link.click()
         expect(page.locator("body")).to_contain_text("为什么预警")
+        expect(page.locator("body")).to_contain_text("河口镇自来水发黄")  # its evidence
         page.click("#ack")
         expect(page.locator("[data-ack]")).to_contain_text(user)
         page.screenshot(path=SHOTS / "alert.png", full_page=True)
@@ -193,7 +199,7 @@ def _cluster_away_and_back(page, base: str, proxy) -> None:
     expect(page.locator("[data-storage-down]")).to_be_visible()
     proxy.mode = "up"
     expect(page.locator("[data-storage-down]")).to_have_count(0, **wait)
-    expect(page.locator("tbody[data-poll]")).to_contain_text("自来水")
+    expect(page.locator("tbody[data-poll]")).to_contain_text(STORY)
     proxy.mode = "503"
     page.goto(f"{base}/feed?township=河口镇")
     expect(page.locator("body")).to_contain_text("检索库（Elasticsearch）暂时无法连接")
