@@ -97,11 +97,17 @@ class EventClusterer:
 
     def assign(self, item_id: str, title: str, when: datetime, sig: np.ndarray,
                keywords: list[str], townships: list[str], *, negative: bool = False,
-               engagement_score: float = 0.0, category: str | None = None) -> str:
-        """Put an item into an event and return the event id (idempotent per item id)."""
+               engagement_score: float = 0.0, category: str | None = None,
+               clock: bool = True) -> str:
+        """Put an item into an event and return the event id (idempotent per item id).
+
+        ``clock=False``: ``when`` only stands in for a time not known (an undated line
+        taken as now). It must not move the clock by which old items are forgotten: one
+        undated line among 2019's posts would make everything before it a month old."""
         if item_id in self._event_of:
             return self._event_of[item_id]
-        self._expire(when)
+        if clock:
+            self._expire(when)
         event = self._match(when, sig, keywords, townships)
         if event is None:
             event = EventState(event_id_for(item_id), when, when, title)
