@@ -194,6 +194,25 @@ def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on()
     assert "4 unreadable line(s)" in stderr
 
 
+def _strict(line: str) -> dict:
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_numbers_json_cannot_hold_are_written_as_null_not_as_invalid_json():
+    good = json.dumps(LINES[0], ensure_ascii=False)[:-1]
+    stdin = (good + ', "metrics": {"replies": NaN, "views": 1e999}, "score": -Infinity, '
+             '"tags": [1.5, NaN]}\n')
+    proc = run(stdin, "--workers", "1")
+    (line,) = proc.stdout.splitlines()
+    out = _strict(line)  # what jq, JavaScript or Elasticsearch would do with it
+    assert out["metrics"] == {"replies": None, "views": None} and out["score"] is None
+    assert out["tags"] == [1.5, None] and out["event_id"] and out["id"] == "1"
+    assert "unusable metrics" in proc.stderr
+
+
 def children(pid: int) -> list[int]:
     """The live child processes of ``pid`` (the analysis workers)."""
     kids: list[int] = []
