@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from .dedup import NearDuplicates
+
+# How many of the last items say where a stream stands when it runs backwards in time:
+# enough that a crawl's backlog of old posts among new ones does not count as that.
+RECENT = 1000
 
 
 @dataclass
@@ -92,6 +96,11 @@ class EventClusterer:
         self._seen_at: dict[str, datetime] = {}
         self._by_keyword: dict[str, set[str]] = {}
         self._last_expiry: datetime | None = None
+        # (arrival number, time) of the last RECENT arrivals, times decreasing: the first is
+        # the newest of them, where a stream that runs backwards stands.
+        self._recent: deque[tuple[int, datetime]] = deque()
+        self._arrivals = 0
+        self._last_top: datetime | None = None
         self._merged: dict[str, str] = {}  # absorbed event id -> survivor
         self._merges: list[Merge] = []  # not yet taken by the caller
 
@@ -248,17 +257,42 @@ class EventClusterer:
         return best
 
     def _expire(self, now: datetime) -> None:
-        """Forget items and events older than twice the window: bounded memory on streams."""
+        """Forget items and events more than twice the window away from where the stream
+        is: bounded memory on streams, whichever way they run."""
+        self._arrived(now)
+        top = self._recent[0][1]
+        if self._last_top is None:
+            self._last_top = top
+        elif self._last_top - top >= timedelta(hours=1):
+            # The stream runs backwards (an export newest first): what is newer than the
+            # last arrivals by more than twice the window is of no more use. Without this
+            # such a stream was never forgotten at all, and its memory grew without end.
+            self._last_top = top
+            cutoff = top + 2 * self.window
+            self._forget(lambda t: t > cutoff, lambda e: e.first_seen > cutoff)
         if self._last_expiry and now - self._last_expiry < timedelta(hours=1):
             return
         self._last_expiry = now
         horizon = now - 2 * self.window
-        old = [k for k, t in self._seen_at.items() if t < horizon]
-        for key in old:
+        self._forget(lambda t: t < horizon, lambda e: e.last_seen < horizon)
+
+    def _arrived(self, when: datetime) -> None:
+        """Keep the newest time of the last ``RECENT`` arrivals (a sliding maximum)."""
+        self._arrivals += 1
+        recent = self._recent
+        while recent and recent[-1][1] <= when:
+            recent.pop()
+        recent.append((self._arrivals, when))
+        if recent[0][0] <= self._arrivals - RECENT:
+            recent.popleft()
+
+    def _forget(self, item_gone: Callable[[datetime], bool],
+                event_gone: Callable[[EventState], bool]) -> None:
+        for key in [k for k, t in self._seen_at.items() if item_gone(t)]:
             self.dups.remove(key)
             del self._seen_at[key]
             self._event_of.pop(key, None)
-        for eid in [e.id for e in self.events.values() if e.last_seen < horizon]:
+        for eid in [e.id for e in self.events.values() if event_gone(e)]:
             for kw in self.events.pop(eid).keywords:
                 self._by_keyword.get(kw, set()).discard(eid)
         live = set(self.events)
