@@ -37,6 +37,7 @@ class EventState:
     last_seen: datetime
     title: str
     item_ids: list[str] = field(default_factory=list)
+    members: set[str] = field(default_factory=set, repr=False)  # item_ids, for look-up
     keywords: Counter[str] = field(default_factory=Counter)
     townships: set[str] = field(default_factory=set)
     engagement: float = 0.0
@@ -117,7 +118,8 @@ class EventClusterer:
             return self._event_of[item_id]
         if clock:
             self._expire(when)
-        event = self._match(when, sig, keywords, townships)
+        event = self._match(when, sig, keywords, townships) or self.events.get(
+            event_id_for(item_id))  # an item that founded a live event comes back to it
         if event is None:
             event = EventState(event_id_for(item_id), when, when, title)
             self.events[event.id] = event
@@ -182,6 +184,7 @@ class EventClusterer:
         # matter, and where they are stored is no longer known.
         moved = tuple((i, self._seen_at[i]) for i in absorbed.item_ids if i in self._seen_at)
         survivor.item_ids.extend(absorbed.item_ids)
+        survivor.members |= absorbed.members
         survivor.first_seen = min(survivor.first_seen, absorbed.first_seen)
         survivor.last_seen = max(survivor.last_seen, absorbed.last_seen)
         survivor.add_keywords(absorbed.keywords)
@@ -202,19 +205,23 @@ class EventClusterer:
     def _join(self, event: EventState, item_id: str, when: datetime, sig: np.ndarray,
               keywords: list[str], townships: list[str], negative: bool,
               engagement_score: float, category: str | None) -> None:
-        event.item_ids.append(item_id)
+        # An item forgotten (see _expire) while its event lives on, and then seen again (a
+        # thread fetched again for its new replies), is put back, not counted twice.
+        if item_id not in event.members:
+            event.members.add(item_id)
+            event.item_ids.append(item_id)
+            event.add_keywords(keywords)
+            for kw in keywords:
+                self._by_keyword.setdefault(kw, set()).add(event.id)
+            event.engagement += engagement_score
+            event.negatives += int(negative)
+            if category:
+                event.categories[category] += 1
         if event_id_for(item_id) == event.id:
             event.founded = when
         event.first_seen = min(event.first_seen, when)
         event.last_seen = max(event.last_seen, when)
-        event.add_keywords(keywords)
-        for kw in keywords:
-            self._by_keyword.setdefault(kw, set()).add(event.id)
         event.townships.update(townships)
-        event.engagement += engagement_score
-        event.negatives += int(negative)
-        if category:
-            event.categories[category] += 1
         self.dups.add(item_id, sig)
         self._event_of[item_id] = event.id
         self._seen_at[item_id] = when

@@ -44,3 +44,27 @@ def test_a_backlog_of_old_posts_in_a_live_stream_forgets_nothing_recent() -> Non
     for i in range(RECENT // 2):  # a forum's old threads, crawled among new ones
         put(c, f"old{i}", post(i), -24 * 60 - i)
     assert put(c, "repost", "转：" + STORY, 1) == original
+
+
+WATER = ["河口镇自来水发黄，水厂不管，水质堪忧，沙湾村民意见很大",
+         "沙湾村的水又黄了，水厂说是管道问题，这水质谁敢喝",
+         "水厂检修后自来水还是发黄，河口镇水质问题何时解决",
+         "第三周了，自来水依旧发黄，水厂和镇里互相推诿水质"]
+
+
+def test_a_thread_fetched_again_after_it_was_forgotten_rejoins_its_event_once() -> None:
+    c = EventClusterer()
+
+    def thread(item_id: str, text: str, days: float) -> str:
+        return c.assign(item_id, text[:10], NOW + timedelta(days=days), signature(text),
+                        ["自来水", "发黄", "水质", "水厂"], ["河口镇"], engagement_score=1.0)
+
+    # One complaint over three weeks: each post joins the last within the window.
+    event = thread("a", WATER[0], 0)
+    assert [thread(i, t, d) for i, t, d in zip("bcd", WATER[1:], (6, 12, 16), strict=True)
+            ] == [event] * 3
+    assert not c.knows("a")  # more than twice the window behind: forgotten, event lives
+    # The first thread is fetched again (its replies grew): same id, same date.
+    assert thread("a", WATER[0] + "（更新）", 0) == event
+    ev = c.events[event]
+    assert sorted(ev.item_ids) == ["a", "b", "c", "d"] and ev.heat == 8.0
