@@ -50,6 +50,9 @@ class Doc:
     # to the workers.
     payload: Any = None
     line: int | None = None  # where the caller read it, for its error messages
+    # False when ``when`` is a stand-in (no date, or a wrong one, taken as now): the item
+    # still joins events at that time, but never moves their clock (see EventClusterer).
+    dated: bool = True
 
 
 @dataclass(frozen=True)
@@ -126,5 +129,6 @@ def _finish(analyzer: Analyzer, doc: Doc, f: Features | str | None,
     if not isinstance(f, Features):
         return Failed(doc, str(f)), None, None
     event_id = analyzer.assign_event(doc.id, doc.title, doc.when, f,
-                                     engagement(doc.replies, doc.views, doc.likes))
+                                     engagement(doc.replies, doc.views, doc.likes),
+                                     clock=doc.dated)
     return doc, f, event_id

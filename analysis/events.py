@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from .dedup import NearDuplicates
+
+# How many of the last items say where a stream stands when it runs backwards in time:
+# enough that a crawl's backlog of old posts among new ones does not count as that.
+RECENT = 1000
 
 
 @dataclass
@@ -33,6 +37,7 @@ class EventState:
     last_seen: datetime
     title: str
     item_ids: list[str] = field(default_factory=list)
+    members: set[str] = field(default_factory=set, repr=False)  # item_ids, for look-up
     keywords: Counter[str] = field(default_factory=Counter)
     townships: set[str] = field(default_factory=set)
     engagement: float = 0.0
@@ -92,17 +97,29 @@ class EventClusterer:
         self._seen_at: dict[str, datetime] = {}
         self._by_keyword: dict[str, set[str]] = {}
         self._last_expiry: datetime | None = None
+        # (arrival number, time) of the last RECENT arrivals, times decreasing: the first is
+        # the newest of them, where a stream that runs backwards stands.
+        self._recent: deque[tuple[int, datetime]] = deque()
+        self._arrivals = 0
+        self._last_top: datetime | None = None
         self._merged: dict[str, str] = {}  # absorbed event id -> survivor
         self._merges: list[Merge] = []  # not yet taken by the caller
 
     def assign(self, item_id: str, title: str, when: datetime, sig: np.ndarray,
                keywords: list[str], townships: list[str], *, negative: bool = False,
-               engagement_score: float = 0.0, category: str | None = None) -> str:
-        """Put an item into an event and return the event id (idempotent per item id)."""
+               engagement_score: float = 0.0, category: str | None = None,
+               clock: bool = True) -> str:
+        """Put an item into an event and return the event id (idempotent per item id).
+
+        ``clock=False``: ``when`` only stands in for a time not known (an undated line
+        taken as now). It must not move the clock by which old items are forgotten: one
+        undated line among 2019's posts would make everything before it a month old."""
         if item_id in self._event_of:
             return self._event_of[item_id]
-        self._expire(when)
-        event = self._match(when, sig, keywords, townships)
+        if clock:
+            self._expire(when)
+        event = self._match(when, sig, keywords, townships) or self.events.get(
+            event_id_for(item_id))  # an item that founded a live event comes back to it
         if event is None:
             event = EventState(event_id_for(item_id), when, when, title)
             self.events[event.id] = event
@@ -167,6 +184,7 @@ class EventClusterer:
         # matter, and where they are stored is no longer known.
         moved = tuple((i, self._seen_at[i]) for i in absorbed.item_ids if i in self._seen_at)
         survivor.item_ids.extend(absorbed.item_ids)
+        survivor.members |= absorbed.members
         survivor.first_seen = min(survivor.first_seen, absorbed.first_seen)
         survivor.last_seen = max(survivor.last_seen, absorbed.last_seen)
         survivor.add_keywords(absorbed.keywords)
@@ -187,19 +205,23 @@ class EventClusterer:
     def _join(self, event: EventState, item_id: str, when: datetime, sig: np.ndarray,
               keywords: list[str], townships: list[str], negative: bool,
               engagement_score: float, category: str | None) -> None:
-        event.item_ids.append(item_id)
+        # An item forgotten (see _expire) while its event lives on, and then seen again (a
+        # thread fetched again for its new replies), is put back, not counted twice.
+        if item_id not in event.members:
+            event.members.add(item_id)
+            event.item_ids.append(item_id)
+            event.add_keywords(keywords)
+            for kw in keywords:
+                self._by_keyword.setdefault(kw, set()).add(event.id)
+            event.engagement += engagement_score
+            event.negatives += int(negative)
+            if category:
+                event.categories[category] += 1
         if event_id_for(item_id) == event.id:
             event.founded = when
         event.first_seen = min(event.first_seen, when)
         event.last_seen = max(event.last_seen, when)
-        event.add_keywords(keywords)
-        for kw in keywords:
-            self._by_keyword.setdefault(kw, set()).add(event.id)
         event.townships.update(townships)
-        event.engagement += engagement_score
-        event.negatives += int(negative)
-        if category:
-            event.categories[category] += 1
         self.dups.add(item_id, sig)
         self._event_of[item_id] = event.id
         self._seen_at[item_id] = when
@@ -242,17 +264,42 @@ class EventClusterer:
         return best
 
     def _expire(self, now: datetime) -> None:
-        """Forget items and events older than twice the window: bounded memory on streams."""
+        """Forget items and events more than twice the window away from where the stream
+        is: bounded memory on streams, whichever way they run."""
+        self._arrived(now)
+        top = self._recent[0][1]
+        if self._last_top is None:
+            self._last_top = top
+        elif self._last_top - top >= timedelta(hours=1):
+            # The stream runs backwards (an export newest first): what is newer than the
+            # last arrivals by more than twice the window is of no more use. Without this
+            # such a stream was never forgotten at all, and its memory grew without end.
+            self._last_top = top
+            cutoff = top + 2 * self.window
+            self._forget(lambda t: t > cutoff, lambda e: e.first_seen > cutoff)
         if self._last_expiry and now - self._last_expiry < timedelta(hours=1):
             return
         self._last_expiry = now
         horizon = now - 2 * self.window
-        old = [k for k, t in self._seen_at.items() if t < horizon]
-        for key in old:
+        self._forget(lambda t: t < horizon, lambda e: e.last_seen < horizon)
+
+    def _arrived(self, when: datetime) -> None:
+        """Keep the newest time of the last ``RECENT`` arrivals (a sliding maximum)."""
+        self._arrivals += 1
+        recent = self._recent
+        while recent and recent[-1][1] <= when:
+            recent.pop()
+        recent.append((self._arrivals, when))
+        if recent[0][0] <= self._arrivals - RECENT:
+            recent.popleft()
+
+    def _forget(self, item_gone: Callable[[datetime], bool],
+                event_gone: Callable[[EventState], bool]) -> None:
+        for key in [k for k, t in self._seen_at.items() if item_gone(t)]:
             self.dups.remove(key)
             del self._seen_at[key]
             self._event_of.pop(key, None)
-        for eid in [e.id for e in self.events.values() if e.last_seen < horizon]:
+        for eid in [e.id for e in self.events.values() if event_gone(e)]:
             for kw in self.events.pop(eid).keywords:
                 self._by_keyword.get(kw, set()).discard(eid)
         live = set(self.events)

@@ -105,11 +105,13 @@ class Analyzer:
         )
 
     def assign_event(self, item_id: str, title: str, when: datetime, f: Features,
-                     engagement_score: float = 0.0) -> str:
+                     engagement_score: float = 0.0, *, clock: bool = True) -> str:
+        """``clock=False``: ``when`` stands in for an unknown time (see
+        ``EventClusterer.assign``)."""
         return self.events.assign(
             item_id, title, when, f.signature, f.keywords, f.townships,
             negative=f.sentiment_label is SentimentLabel.negative,
-            engagement_score=engagement_score, category=f.category)
+            engagement_score=engagement_score, category=f.category, clock=clock)
 
     def warm(self, docs: Iterable[dict]) -> int:
         """Restore the events of recently analysed items (stored documents with

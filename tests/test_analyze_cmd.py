@@ -68,6 +68,19 @@ def test_a_misdated_line_does_not_make_the_events_forget_the_past():
     assert "(line 2)" in proc.stderr
 
 
+def test_an_undated_line_in_an_old_export_does_not_cut_reposts_off():
+    # Null is taken as now, years after the 2019 posts around it; as the events' clock it
+    # would make the original too old to join by the time its repost comes.
+    old = [{**d, "published_at": d["published_at"].replace("2026", "2019")}
+           for d in LINES[:2]]
+    undated = {**LINES[2], "id": "u", "published_at": None}
+    stdin = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in (old[0], undated, old[1]))
+    proc = run(stdin, "--workers", "1")
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0 and [o["id"] for o in out] == ["1", "u", "2"]
+    assert out[2]["event_id"] == out[0]["event_id"] != out[1]["event_id"]
+
+
 def test_analyze_is_the_same_on_one_or_two_workers():
     stdin = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in LINES * 3)
     one, two = run(stdin, "--workers", "1"), run(stdin, "--workers", "2")
@@ -179,6 +192,25 @@ def test_analyze_gives_a_per_line_error_for_each_bad_field_or_byte_and_goes_on()
     assert ("1 line(s) with unusable metrics, analysed without them (line 2: metrics.views: "
             "expected a number, got 'many')") in stderr
     assert "4 unreadable line(s)" in stderr
+
+
+def _strict(line: str) -> dict:
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_numbers_json_cannot_hold_are_written_as_null_not_as_invalid_json():
+    good = json.dumps(LINES[0], ensure_ascii=False)[:-1]
+    stdin = (good + ', "metrics": {"replies": NaN, "views": 1e999}, "score": -Infinity, '
+             '"tags": [1.5, NaN]}\n')
+    proc = run(stdin, "--workers", "1")
+    (line,) = proc.stdout.splitlines()
+    out = _strict(line)  # what jq, JavaScript or Elasticsearch would do with it
+    assert out["metrics"] == {"replies": None, "views": None} and out["score"] is None
+    assert out["tags"] == [1.5, None] and out["event_id"] and out["id"] == "1"
+    assert "unusable metrics" in proc.stderr
 
 
 def children(pid: int) -> list[int]:

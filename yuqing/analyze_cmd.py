@@ -6,19 +6,21 @@ Output: the input fields plus ``keywords``, ``sentiment``, ``sentiment_label``,
 ``complaint``, ``complaint_score``, ``category``, ``places``, ``townships``, ``event_id``.
 A line that cannot be read or analysed yields ``{"line": N, "error": "..."}`` in its place
 (order kept), is reported on stderr, and makes the exit status 1 once everything else is
-done. Of a text longer than ``analysis.max_chars`` (config) the head is analysed (places:
-all of it); stderr counts such lines. Each line is written as soon as it and the lines
-before it are done, so a live feed piped in gets its results live. A worker process that
-dies (OOM killer, a crash) costs only the line it was analysing (an error line, as above);
-a new worker carries on; so does one stuck on a line for longer than ``--item-timeout``,
-which is killed (also with ``--workers 1``: that one worker is a process of its own,
-watched). If workers keep dying, the run stops with one message on stderr and exit
-status 3.
+done. A number JSON cannot hold (NaN, Infinity, 1e999: Python reads them) is passed
+through as null. Of a text longer than ``analysis.max_chars`` (config) the head is
+analysed (places: all of it); stderr counts such lines. Each line is written as soon as it
+and the lines before it are done, so a live feed piped in gets its results live. A worker
+process that dies (OOM killer, a crash) costs only the line it was analysing (an error
+line, as above); a new worker carries on; so does one stuck on a line for longer than
+``--item-timeout``, which is killed (also with ``--workers 1``: that one worker is a
+process of its own, watched). If workers keep dying, the run stops with one message on
+stderr and exit status 3.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -103,9 +105,29 @@ def _write(results: Iterable[tuple[Any, Any, str | None]], stdout: TextIO, stder
                 "townships": f.townships,
                 "event_id": event_id,
             })
-            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            stdout.write(_dumps(out) + "\n")
         # A reader of a live feed waits for this line; a flush is cheap next to analysis.
         stdout.flush()
+
+
+def _dumps(out: dict[str, Any]) -> str:
+    # Python reads NaN, Infinity and 1e999 in the input, but they are not JSON: echoed
+    # as they are, the output line would be refused by every other JSON reader (jq,
+    # JavaScript, Elasticsearch). They pass through as null.
+    try:
+        return json.dumps(out, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(out), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _report_input(reader: LineReader, bad: int, stderr: TextIO) -> int:

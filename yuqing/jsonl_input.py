@@ -301,9 +301,11 @@ class LineReader:
         if unusable:
             self.bad_metrics += 1
             _keep_few(self.bad_metric_notes, f"line {n}: {'; '.join(unusable)}")
+        dated = True
         if raw["published_at"] is None:
             self.undated += 1
             _keep_few(self.undated_lines, n)
+            dated = False
         elif now is not None and when > now + FUTURE_SLACK:
             # A wrong date, taken as unknown (now) as the crawl does: left as it is, it
             # would be the event clusterer's clock, and everything older than it is
@@ -311,8 +313,10 @@ class LineReader:
             when = now
             self.future += 1
             _keep_few(self.future_lines, n)
+            dated = False
         return Doc(id=item_id, title=title, text=text, when=when, region=region,
-                   replies=replies, views=views, likes=likes, payload=raw, line=n)
+                   replies=replies, views=views, likes=likes, payload=raw, line=n,
+                   dated=dated)
 
 
     def title_text(self, line: str, *, decoded: bool = False) -> tuple[str, str]:
