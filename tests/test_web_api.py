@@ -18,7 +18,7 @@ from tests.web_support import PASSWORDS, ROLES, csrf_of, item, now, seed
 ROW_IDS = re.compile(r'<tr class="s-\w+" data-id="([^"]+)"')
 
 PAGES = ["/", "/feed", "/events", "/events/ev-water", "/alerts", "/alerts/water0123456789",
-         "/silences", "/search?q=自来水", "/duty", "/reports",
+         "/silences", "/search?q=自来水", "/duty", "/duty/stamp", "/reports",
          "/reports/download?kind=weekly", "/reports/file/x.docx", "/audit"]
 API_GETS = ["/api/me", "/api/feed", "/api/search?q=自来水", "/api/events",
             "/api/events/ev-water", "/api/alerts", "/api/alerts/water0123456789",
@@ -249,6 +249,9 @@ def test_events_duty_and_reports(clients):
     duty = c.get("/api/duty").json()
     assert duty["level_key"] in ("normal", "weekend", "holiday") and duty["open_alerts"] == 1
     assert duty["on_duty"] is None
+    # The page carries the stamp the server gives now, which it compares as it polls.
+    stamp = c.get("/duty/stamp").json()["stamp"]
+    assert f'data-stamp="{stamp}" data-stamp-url="/duty/stamp"' in c.get("/duty").text
     html = c.get("/duty").text
     assert "值守等级" in html and "尚未配置值班表" in html and "快速增长" in html
     week = now().strftime("%G-W%V")

@@ -128,6 +128,14 @@ def test_duty_officer_day(demo_console, es_proxy, tmp_path):
         page.goto(f"{base}/duty")
         expect(page.locator("h1")).to_contain_text("值班")
         page.screenshot(path=SHOTS / "duty.png", full_page=True)
+        # A screen left on the duty page reloads itself when the server's stamp (shift,
+        # level, escalations) is no longer the page's: played by changing the page's.
+        stamp = page.locator("h1").get_attribute("data-stamp")
+        page.evaluate("() => { window.beforeReload = true;"
+                      " document.querySelector('h1').dataset.stamp = 'last-shift'; }")
+        page.wait_for_function("() => window.beforeReload === undefined",
+                               timeout=8 * POLL * 1000)
+        assert page.locator("h1").get_attribute("data-stamp") == stamp
 
         page.goto(f"{base}/reports")
         page.screenshot(path=SHOTS / "reports.png", full_page=True)

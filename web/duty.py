@@ -6,6 +6,8 @@ roster the page says so instead of guessing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +31,16 @@ class DutyStatus:
     warnings: list[str]
     upcoming: list[dict[str, Any]] = field(default_factory=list)
     escalations: list[dict[str, Any]] | None = None
+
+    @property
+    def stamp(self) -> str:
+        """Changes when anything the page shows outside its live table does: a duty-room
+        screen left on the page reloads itself at a shift change, a level change or a new
+        escalation step, instead of showing the last shift's people."""
+        shown = [self.level_key, self.reasons, self.thresholds, self.on_duty, self.warnings,
+                 self.upcoming, [(e["alert_id"], e["step"]) for e in self.escalations or []]]
+        return hashlib.sha256(json.dumps(shown, ensure_ascii=False, sort_keys=True,
+                                         default=str).encode()).hexdigest()[:16]
 
 
 def on_duty(cfg: Config, now: datetime) -> list[dict[str, str]] | None:

@@ -329,6 +329,13 @@ def duty(request: Request, who: Viewer) -> Response:
     return render(request, "duty.html", who, d=d, alerts=alerts, silences=silences)
 
 
+@router.get("/duty/stamp")
+def duty_stamp(request: Request, who: Viewer) -> dict[str, str]:
+    """What the open duty page compares with its own stamp (calendar, roster and the
+    outbox only: it answers while the cluster is away)."""
+    return {"stamp": duty_status(request.app.state.cfg, now()).stamp}
+
+
 def _report_files(request: Request) -> list[Path]:
     folder = request.app.state.cfg.data_path("reports")
     files = [p for p in folder.glob("*") if p.suffix in (".docx", ".html", ".md")] \

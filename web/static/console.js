@@ -102,6 +102,26 @@
     setTimeout(tick, every);
   }
 
+  function restamp(el) {
+    // The parts of a page outside its live tables (who is on shift, the watch level,
+    // escalations) are rendered once: when the server's stamp for them differs from the
+    // page's, the page loads itself again. A failed check is left to the next one.
+    var every = seconds(el);
+    function tick() {
+      get(el.dataset.stampUrl, Math.max(2 * every, 10000))
+        .then(function (resp) { return resp.ok ? resp.json() : null; })
+        .then(function (body) {
+          if (body && body.stamp && body.stamp !== el.dataset.stamp) {
+            window.location.reload();
+            return;
+          }
+          setTimeout(tick, every);
+        })
+        .catch(function () { setTimeout(tick, every); });
+    }
+    setTimeout(tick, every);
+  }
+
   function clock(el) {
     // The duty-room clock shows Beijing time whatever the screen's own time zone is.
     var fmt = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric",
@@ -112,6 +132,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll]").forEach(poll);
     document.querySelectorAll("[data-retry]").forEach(retry);
+    document.querySelectorAll("[data-stamp-url]").forEach(restamp);
     document.querySelectorAll("[data-clock]").forEach(clock);
   });
 })();
