@@ -87,39 +87,35 @@
     setTimeout(tick, every);
   }
 
-  function retry(el) {
-    // A page that could not read the cluster when it was loaded has nothing to refresh in
-    // place: it asks data-retry until the cluster answers, then loads itself again.
+  // Every data-every seconds, asks url and loads the page again once stale(resp) resolves
+  // true; a check that fails is left to the next one.
+  function reloadWhen(el, url, stale) {
     var every = seconds(el);
     function tick() {
-      get(el.dataset.retry, Math.max(2 * every, 10000))
-        .then(function (resp) {
-          if (resp.ok || resp.status === 401) { window.location.reload(); return; }
-          setTimeout(tick, every);
-        })
+      get(url, Math.max(2 * every, 10000))
+        .then(stale)
+        .then(function (yes) { if (yes) { window.location.reload(); } else { setTimeout(tick, every); } })
         .catch(function () { setTimeout(tick, every); });
     }
     setTimeout(tick, every);
   }
 
+  function retry(el) {
+    // A page that could not read the cluster when it was loaded has nothing to refresh in
+    // place: it asks data-retry until the cluster answers, then loads itself again.
+    reloadWhen(el, el.dataset.retry, function (resp) { return resp.ok || resp.status === 401; });
+  }
+
   function restamp(el) {
     // The parts of a page outside its live tables (who is on shift, the watch level,
     // escalations) are rendered once: when the server's stamp for them differs from the
-    // page's, the page loads itself again. A failed check is left to the next one.
-    var every = seconds(el);
-    function tick() {
-      get(el.dataset.stampUrl, Math.max(2 * every, 10000))
-        .then(function (resp) { return resp.ok ? resp.json() : null; })
-        .then(function (body) {
-          if (body && body.stamp && body.stamp !== el.dataset.stamp) {
-            window.location.reload();
-            return;
-          }
-          setTimeout(tick, every);
-        })
-        .catch(function () { setTimeout(tick, every); });
-    }
-    setTimeout(tick, every);
+    // page's, the page loads itself again.
+    reloadWhen(el, el.dataset.stampUrl, function (resp) {
+      if (!resp.ok) { return false; }
+      return resp.json().then(function (body) {
+        return Boolean(body && body.stamp && body.stamp !== el.dataset.stamp);
+      });
+    });
   }
 
   function clock(el) {
