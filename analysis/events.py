@@ -36,8 +36,8 @@ class EventState:
     first_seen: datetime
     last_seen: datetime
     title: str
-    item_ids: list[str] = field(default_factory=list)
-    members: set[str] = field(default_factory=set, repr=False)  # item_ids, for look-up
+    # In joining order; a dict, so that "is it a member" is a look-up (see _join).
+    item_ids: dict[str, None] = field(default_factory=dict)
     keywords: Counter[str] = field(default_factory=Counter)
     townships: set[str] = field(default_factory=set)
     engagement: float = 0.0
@@ -183,8 +183,7 @@ class EventClusterer:
         # Items older than twice the window are forgotten here (see _expire): too old to
         # matter, and where they are stored is no longer known.
         moved = tuple((i, self._seen_at[i]) for i in absorbed.item_ids if i in self._seen_at)
-        survivor.item_ids.extend(absorbed.item_ids)
-        survivor.members |= absorbed.members
+        survivor.item_ids.update(absorbed.item_ids)
         survivor.first_seen = min(survivor.first_seen, absorbed.first_seen)
         survivor.last_seen = max(survivor.last_seen, absorbed.last_seen)
         survivor.add_keywords(absorbed.keywords)
@@ -207,9 +206,8 @@ class EventClusterer:
               engagement_score: float, category: str | None) -> None:
         # An item forgotten (see _expire) while its event lives on, and then seen again (a
         # thread fetched again for its new replies), is put back, not counted twice.
-        if item_id not in event.members:
-            event.members.add(item_id)
-            event.item_ids.append(item_id)
+        if item_id not in event.item_ids:
+            event.item_ids[item_id] = None
             event.add_keywords(keywords)
             for kw in keywords:
                 self._by_keyword.setdefault(kw, set()).add(event.id)

@@ -63,7 +63,7 @@ def test_an_item_stored_under_a_merged_event_is_relabelled() -> None:
     a.take_merges()
     # b had not merged yet when it wrote b2 with its old event id.
     restore(a, "b2", eb, STORY + "（再转）", 3)
-    assert a.events[ea].item_ids[-1] == "b2"
+    assert list(a.events[ea].item_ids)[-1] == "b2"
     assert [(m.absorbed, m.survivor, [i for i, _ in m.items]) for m in a.take_merges()] == [
         (eb, ea, ["b2"])]
 

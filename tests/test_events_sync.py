@@ -41,7 +41,7 @@ def test_a_repost_joins_the_event_another_process_started(store):
     store.index([repost], NOW, refresh=True)
     assert sync_a.catch_up(NOW + timedelta(minutes=3)) == 1  # b's repost, into a's event
     assert sync_b.catch_up(NOW + timedelta(minutes=3)) == 0  # its own item
-    assert a.events.events[first.analysis.event_id].item_ids == [first.item.id,
+    assert list(a.events.events[first.analysis.event_id].item_ids) == [first.item.id,
                                                                 repost.item.id]
 
 
