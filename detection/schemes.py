@@ -3,14 +3,19 @@
 A scheme is either the industry's three word groups (every non-empty group must match,
 any word within a group; exclusion words veto) or a boolean expression over words:
 ``(河口镇|沙湾村) & (自来水|水厂) & (发黄|异味) & !演练`` — ``|`` or, ``&``/``+``/space
-and, ``!``/``-`` not, parentheses. A word matches as an exact substring of title or text,
-in process and in Elasticsearch alike (a phrase on the character-level fields).
+and, ``!``/``-`` not, parentheses. A word matches as a phrase of title or text, in process
+and in Elasticsearch alike: the fields' standard analyzer makes each Chinese character a
+token, a run of Latin letters and digits one lower-cased token, and drops punctuation and
+spaces. So ``水质发黄`` finds 水质，发黄, ``wifi`` finds WiFi, and ``G1`` is not found in G15.
+Full-width letters and digits (全角, typed by Chinese IMEs) match their half-width forms:
+the process folds them, the query asks for both forms (the node has no folding filter).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 
@@ -107,21 +112,66 @@ def from_groups(regions: list[str], subjects: list[str], events: list[str],
     return All(tuple(parts))
 
 
-def matches(node: Node, text: str) -> bool:
+# Full-width ASCII (U+FF01..FF5E) and the ideographic space, to their half-width forms.
+_HALF = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+_FULL = {0x21 + i: 0xFF01 + i for i in range(94)}
+_SEP = "\x1f"  # between tokens: never inside one
+
+
+# Characters the standard tokenizer makes a token each: Han (with its extensions and
+# compatibility block) and Hiragana. Enclosed numbers (①) it drops.
+_SINGLE = "\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_W = f"[^\\W{_SINGLE}\u2460-\u24ff]"
+# A run of letters/digits, joined by an inner ./' (pm2.5, c's) or ,; between digits (1,000).
+_TOKEN_RE = re.compile(f"[{_SINGLE}]|{_W}+(?:(?:[.'\u2019]|(?<=\\d)[,;](?=\\d)){_W}+)*")
+
+
+def _tokens(text: str) -> list[str]:
+    """An approximation of Lucene's standard tokenizer and lowercase filter (UAX #29),
+    full-width forms folded first."""
+    return _TOKEN_RE.findall(text.translate(_HALF).lower())
+
+
+@lru_cache(maxsize=64)  # a text is matched against every scheme in turn
+def _joined(text: str) -> str:
+    return _SEP + _SEP.join(_tokens(text)) + _SEP
+
+
+def _has(word: str, fields: tuple[str, ...]) -> bool:
+    # A phrase never spans two fields (title, text), as a per-field phrase query.
+    tokens = _tokens(word)
+    phrase = _SEP + _SEP.join(tokens) + _SEP
+    return bool(tokens) and any(phrase in f for f in fields)
+
+
+def matches(node: Node, text: str | tuple[str, ...]) -> bool:
+    """``text``: one text, or the fields (title, text) a phrase must fall within."""
+    fields = tuple(_joined(t) for t in ((text,) if isinstance(text, str) else text))
+    return _matches(node, fields)
+
+
+def _matches(node: Node, fields: tuple[str, ...]) -> bool:
     if isinstance(node, Word):
-        return node.text in text
+        return _has(node.text, fields)
     if isinstance(node, Not):
-        return not matches(node.node, text)
+        return not _matches(node.node, fields)
     if isinstance(node, All):
-        return all(matches(n, text) for n in node.nodes)
-    return any(matches(n, text) for n in node.nodes)
+        return all(_matches(n, fields) for n in node.nodes)
+    return any(_matches(n, fields) for n in node.nodes)
+
+
+def _phrase(text: str) -> dict[str, Any]:
+    return {"multi_match": {"query": text, "type": "phrase", "fields": ["title", "text"]}}
 
 
 def to_query(node: Node) -> dict[str, Any]:
-    """The Elasticsearch query: a word is an exact phrase on title or text."""
+    """The Elasticsearch query: a word is a phrase on title or text, in both widths."""
     if isinstance(node, Word):
-        return {"multi_match": {"query": node.text, "type": "phrase",
-                                "fields": ["title", "text"]}}
+        forms = list(dict.fromkeys((node.text.translate(_HALF),
+                                    node.text.translate(_HALF).translate(_FULL))))
+        if len(forms) == 1:
+            return _phrase(forms[0])
+        return {"bool": {"should": [_phrase(f) for f in forms], "minimum_should_match": 1}}
     if isinstance(node, Not):
         return {"bool": {"must_not": [to_query(node.node)]}}
     if isinstance(node, All):
@@ -144,7 +194,7 @@ class CompiledScheme:
     node: Node
 
     def match(self, title: str, text: str) -> bool:
-        return matches(self.node, f"{title}\n{text}")
+        return matches(self.node, (title, text))
 
     def query(self) -> dict[str, Any]:
         return to_query(self.node)

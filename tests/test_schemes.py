@@ -120,3 +120,41 @@ def test_scheme_test_judges_with_the_configured_calendar_and_factors(store, tmp_
         out.append(proc.stdout)
     assert "would have fired 0 alert(s)" in out[0], out[0]
     assert "would have fired 1 alert(s)" in out[1], out[1]
+
+
+# Texts as people type them: Latin letters in any case, full-width letters and digits
+# (a Chinese IME's 全角), punctuation or a space inside a phrase, digits glued to letters.
+TYPED = [
+    "小区WiFi信号太差，投诉无门",
+    "小区ｗｉｆｉ又断了",
+    "拨打１２３４５热线没人接",
+    "打12345热线反映了三次",
+    "水质，发黄，根本没法喝",
+    "G15高速堵车五小时",
+    "ＡＰＰ下载不了，缴费失败",
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), [
+    ("wifi", [True, True, False, False, False, False, False]),
+    ("WIFI & 投诉", [True, False, False, False, False, False, False]),
+    ("12345 & 热线", [False, False, True, True, False, False, False]),
+    ("水质发黄", [False, False, False, False, True, False, False]),
+    ("G15", [False, False, False, False, False, True, False]),
+    ("G1", [False] * 7),  # not a road of its own: G15's first two characters
+    ("app & !wifi", [False, False, False, False, False, False, True]),
+    ("ａｐｐ", [False, False, False, False, False, False, True]),
+])
+def test_a_word_matches_whatever_case_and_width_it_is_typed_in(store, expr, expected):
+    """Live detection and the console match schemes in Elasticsearch, replay matches them
+    in process: both must find 12345热线 typed in full-width digits and WiFi in any case,
+    and agree on every text (a backtest that misses what live detection catches, or the
+    reverse, is a wrong backtest)."""
+    docs = [analyzed(f"http://s.test/w{i}", f"帖子{i}", t) for i, t in enumerate(TYPED)]
+    store.index(docs, NOW, refresh=True)
+    compiled = SchemeConfig(name="t", expression=expr).compile()
+    in_process = [compiled.match(d.item.title, d.item.text) for d in docs]
+    hits = {d["id"] for d in store.iter_query(compiled.query())}
+    from_es = [d.item.id in hits for d in docs]
+    assert in_process == expected
+    assert from_es == expected
