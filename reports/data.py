@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from detection.detector import RULES
 from storage import ReportQueries, Span
 from yuqing.records import SHANGHAI
 
@@ -22,6 +23,10 @@ TOP_EVENTS = 10
 # A keyword is "rising" when it occurs at least this often now and grew by half or more.
 RISING_MIN = 3
 RISING_RATIO = 1.5
+# The alerts a report counts and lists: growing complaints. A crawl-health alert (a source
+# gone silent) shares the alert index but is about the crawler, not about the county, and
+# nobody 处置s it: it is resolved when the source comes back.
+COMPLAINT_RULES = tuple(sorted(RULES.values()))
 
 
 @dataclass(frozen=True)
@@ -272,7 +277,7 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
     cur_s, prev_s = _span(period), _span(prev)
     vol = q.volume({"cur": cur_s, "prev": prev_s})
     days = [Span(a, b) for a, b in period.days()]
-    alerts = q.alerts_in(cur_s, days)
+    alerts = q.alerts_in(cur_s, days, rules=COMPLAINT_RULES)
     towns = q.breakdown("townships", cur_s, prev_s)
     cats = q.breakdown("category", cur_s, prev_s)
     srcs = q.breakdown("source_id", cur_s, prev_s)
@@ -287,7 +292,8 @@ def gather(q: ReportQueries, period: Period, *, county: str, now: datetime,
         alerts=[_alert_row(d, period.end) for d in alerts["rows"]],
         handling=Handling(fired=alerts["total"], handled=alerts["handled"],
                           same_day=alerts["same_day"], acknowledged=alerts["acknowledged"],
-                          backlog=q.open_backlog(period.start, period.end),
+                          backlog=q.open_backlog(period.start, period.end,
+                                                 rules=COMPLAINT_RULES),
                           severity=alerts["severity"],
                           by_township=alerts["township"]),
         townships=_breakdown(towns), townships_missing=towns["missing"],

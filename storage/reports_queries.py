@@ -65,6 +65,10 @@ def _before(field: str, t: datetime) -> dict[str, Any]:
     return {"range": {field: {"lt": t.isoformat()}}}
 
 
+def _rules(rules: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    return [{"terms": {"rule": list(rules)}}] if rules is not None else []
+
+
 def _terms(bucket: dict[str, Any] | None) -> dict[str, int]:
     return {str(b["key"]): int(b["doc_count"]) for b in (bucket or {}).get("buckets", [])}
 
@@ -292,13 +296,14 @@ class ReportQueries:
 
     # ---- 预警与处置 ---------------------------------------------------------------------
 
-    def alerts_in(self, span: Span, days: list[Span], list_size: int = 50
-                  ) -> dict[str, Any]:
+    def alerts_in(self, span: Span, days: list[Span], list_size: int = 50, *,
+                  rules: tuple[str, ...] | None = None) -> dict[str, Any]:
         """Alerts fired in ``span``: counts as of the span's end (handled, acknowledged,
         handled on the calendar day they fired: one ``filters`` bucket per day, because
         comparing two fields of one document needs a script), breakdowns, and the alerts
         themselves for the listing (as stored now: the caller clips them to the span's
-        end). Handling after the end counts as open, so a past period's figures stay."""
+        end). Handling after the end counts as open, so a past period's figures stay.
+        ``rules``: only alerts of these rules (default: every alert)."""
         same_day = {d.start.date().isoformat(): {"bool": {"filter": [
             d.range("fired_at"), d.range("handled_at")]}} for d in days}
         aggs = {"handled": {"filter": _before("handled_at", span.end)},
@@ -306,7 +311,8 @@ class ReportQueries:
                 "same_day": {"filters": {"filters": same_day}},
                 "severity": {"terms": {"field": "severity", "size": 5}},
                 "rule": {"terms": {"field": "rule", "size": 10}}}
-        res = self._aggs(self.alerts, span.range("fired_at"), aggs, size=list_size,
+        query = {"bool": {"filter": [span.range("fired_at"), *_rules(rules)]}}
+        res = self._aggs(self.alerts, query, aggs, size=list_size,
                          sort=[{"fired_at": {"order": "asc"}}])
         hits = res.get("_hits", {})
         per_day = {k: int(v["doc_count"])
@@ -317,21 +323,22 @@ class ReportQueries:
             "acknowledged": int(res.get("acknowledged", {}).get("doc_count", 0)),
             "same_day": sum(per_day.values()), "same_day_by_day": per_day,
             "severity": _terms(res.get("severity")), "rule": _terms(res.get("rule")),
-            "township": self._alert_townships(span),
+            "township": self._alert_townships(query),
             "rows": [h["_source"] for h in hits.get("hits", [])],
         }
 
-    def _alert_townships(self, span: Span) -> dict[str, int]:
+    def _alert_townships(self, query: dict[str, Any]) -> dict[str, int]:
         """Alerts per township, every township (a terms list of 20 left the rest out)."""
-        pairs = self._every("label_pairs", span.range("fired_at"), {}, self.alerts)
+        pairs = self._every("label_pairs", query, {}, self.alerts)
         towns = {k.removeprefix("township="): v["count"] for k, v in pairs.items()
                  if k.startswith("township=")}
         return dict(sorted(towns.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    def open_backlog(self, before: datetime, as_of: datetime) -> int:
-        """Alerts fired before ``before`` and still not handled at ``as_of`` (carried
-        over; one handled since then was still open at the time)."""
-        query = {"bool": {"filter": [_before("fired_at", before)],
+    def open_backlog(self, before: datetime, as_of: datetime, *,
+                     rules: tuple[str, ...] | None = None) -> int:
+        """Alerts (of ``rules``, default every one) fired before ``before`` and still not
+        handled at ``as_of`` (carried over; one handled since then was still open then)."""
+        query = {"bool": {"filter": [_before("fired_at", before), *_rules(rules)],
                           "must_not": [_before("handled_at", as_of)]}}
         res = self._aggs(self.alerts, query, {})
         return int(res.get("_hits", {}).get("total", {}).get("value", 0))

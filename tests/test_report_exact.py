@@ -18,7 +18,7 @@ from reports.data import ReportData
 from storage import AlertStore, ItemStore
 from yuqing.cli import main
 from yuqing.config import load_config
-from yuqing.records import SHANGHAI, SourceKind
+from yuqing.records import SHANGHAI, Alert, Severity, SourceKind
 
 NOW = W47 + timedelta(days=8, hours=10)  # Tuesday after W47
 
@@ -285,3 +285,24 @@ def test_every_township_with_alerts_is_named(store: ItemStore, prefix: str) -> N
     data, _ = build(load_config(None), "weekly", "2026-W47", NOW)
     assert data.handling.fired == 25
     assert data.handling.by_township == {f"乡镇{i:02d}": 1 for i in range(25)}
+
+
+def test_crawl_health_alerts_are_not_complaint_alerts(store: ItemStore, prefix: str) -> None:
+    """A source going silent raises a crawl-health alert into the same alert index. It is
+    not a growing complaint: counted as one it inflated 增长型诉求预警, listed a 信息源
+    中断 as a complaint, and, resolved by the crawl rather than handled, pulled the
+    same-day handling rate (一事一处) down and the carried-over backlog up."""
+    from duty.health import RULE
+
+    day = timedelta(days=1)
+    health = [Alert(id=f"h{i}", rule=RULE, severity=Severity.warning,
+                    title="信息源中断：青河论坛（qh-forum）", summary="", fired_at=t,
+                    labels={"source": "qh-forum"}, category="抓取健康")
+              for i, t in enumerate((W47 - 2 * day, W47 + 3 * day + timedelta(hours=3)))]
+    seed(store, prefix, tuple(health))
+    data, doc = build(load_config(None), "weekly", "2026-W47", NOW)
+    h = data.handling
+    assert (h.fired, h.handled, h.same_day, h.open, h.backlog) == (3, 2, 1, 1, 1)
+    assert [a.id for a in data.alerts] == ["a1-water", "a2-place", "a3-noise"]
+    md = render_md.render(doc)
+    assert "信息源中断" not in md and "共触发增长型诉求预警 3 条" in md
