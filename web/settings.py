@@ -44,6 +44,10 @@ class WebConfig(_Model):
     # The name of an environment variable holding the key that signs device cookies;
     # unset, the console generates <data_dir>/state/console.key (mode 0600) once.
     secret_env: str | None = Field(None, min_length=1)
+    # Per Elasticsearch request of the console, retried once: a hung cluster turns into
+    # the "not reachable" page after about twice this, before the browser gives up on a
+    # refresh (twice poll_seconds) and without holding a server thread for minutes.
+    storage_timeout_seconds: float = Field(4.0, gt=0, le=30)
 
     @model_validator(mode="after")
     def _address_cap(self) -> WebConfig:
