@@ -31,10 +31,12 @@ def open_event_store(cfg: Config):
     return store
 
 
-def open_alert_stores(cfg: Config) -> tuple[AlertStore, SilenceStore]:
-    """The alert-state and silence indices, created on first use."""
+def open_alert_stores(cfg: Config, deadline: float | None = None
+                      ) -> tuple[AlertStore, SilenceStore]:
+    """The alert-state and silence indices, created on first use (``deadline``: see
+    ``connect``)."""
     es_cfg = cfg.elasticsearch
-    es = connect(es_cfg)
+    es = connect(es_cfg, deadline)
     stores = (AlertStore(es, es_cfg.prefix, shards=es_cfg.shards, replicas=es_cfg.replicas),
               SilenceStore(es, es_cfg.prefix, shards=es_cfg.shards, replicas=es_cfg.replicas))
     for s in stores:
@@ -42,16 +44,17 @@ def open_alert_stores(cfg: Config) -> tuple[AlertStore, SilenceStore]:
     return stores
 
 
-def open_report_queries(cfg: Config) -> ReportQueries:
-    """Read-only aggregations for reports (creates nothing)."""
-    return ReportQueries(connect(cfg.elasticsearch), cfg.elasticsearch.prefix)
+def open_report_queries(cfg: Config, deadline: float | None = None) -> ReportQueries:
+    """Read-only aggregations for reports (creates nothing; ``deadline``: see ``connect``)."""
+    return ReportQueries(connect(cfg.elasticsearch, deadline), cfg.elasticsearch.prefix)
 
 
-def open_console_queries(cfg: Config):
-    """Read-only queries of the duty console (creates nothing)."""
+def open_console_queries(cfg: Config, deadline: float | None = None):
+    """Read-only queries of the duty console (creates nothing; ``deadline``: see
+    ``connect``)."""
     from .console import ConsoleQueries
 
-    return ConsoleQueries(connect(cfg.elasticsearch), cfg.elasticsearch.prefix)
+    return ConsoleQueries(connect(cfg.elasticsearch, deadline), cfg.elasticsearch.prefix)
 
 
 __all__ = ["AlertStore", "ItemStore", "ReportQueries", "SilenceStore", "Span",

@@ -25,15 +25,19 @@ def unavailable(exc: BaseException) -> bool:
                                                  or exc.meta.status == 429)
 
 
-def connect(cfg: ElasticsearchConfig) -> Elasticsearch:
-    """A client for every configured host (several hosts = a real cluster, round-robin)."""
+def connect(cfg: ElasticsearchConfig, deadline: float | None = None) -> Elasticsearch:
+    """A client for every configured host (several hosts = a real cluster, round-robin).
+
+    ``deadline``: for someone waiting on the answer (the console), each request gets that
+    many seconds and one retry instead of ``request_timeout`` and two, so a hung node
+    costs about twice ``deadline``, not three times ``request_timeout`` (90 s)."""
     api_key = os.environ.get(cfg.api_key_env) if cfg.api_key_env else None
     return Elasticsearch(
         cfg.resolved_hosts(),
         api_key=api_key,
-        request_timeout=cfg.request_timeout,
+        request_timeout=deadline if deadline is not None else cfg.request_timeout,
         retry_on_timeout=True,
-        max_retries=2,
+        max_retries=1 if deadline is not None else 2,
     )
 
 

@@ -349,6 +349,30 @@ def test_cluster_away_pages_can_tell_the_officer_and_come_back_by_themselves(pro
     assert "data-retry" not in officer.get("/duty").text
 
 
+def test_a_hung_cluster_turns_into_the_503_page_within_seconds(proxied):
+    """A node that takes requests and never answers held a console thread for ~90 s (30 s
+    timeout, two retries) while the browser had long given up; now the default
+    ``web.storage_timeout_seconds`` (4 s, one retry) bounds it."""
+    import time
+
+    app, proxy = proxied
+    officer = login(app, "li")
+    assert officer.get("/feed").status_code == 200
+    proxy.mode = "hang"
+    officer = TestClient(app, raise_server_exceptions=False, cookies=officer.cookies)
+    for path, page in (("/feed", True), ("/feed/rows", False)):
+        started = time.monotonic()
+        r = officer.get(path, headers={"Accept": "text/html"})
+        took = time.monotonic() - started
+        assert r.status_code == 503 and took < 15, (path, took)
+        if page:
+            assert "检索库（Elasticsearch）暂时无法连接" in r.text and "退出" in r.text
+        else:
+            assert r.json()["unavailable"] == "elasticsearch"
+    proxy.mode = "up"
+    assert officer.get("/feed").status_code == 200
+
+
 def test_duty_count_of_open_alerts_follows_its_live_table(clients):
     c = clients["li"]
     assert re.search(r"未处置预警（<span data-total-out>1</span>）", c.get("/duty").text)

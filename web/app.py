@@ -19,12 +19,14 @@ from yuqing.records import SHANGHAI
 from .auth import ROLE_ZH, Forbidden, NotAuthenticated, principal
 from .data import ConsoleData
 from .db import ConsoleDB, now
+from .devices import console_key
 
 HERE = Path(__file__).resolve().parent
 SENTIMENT_ZH = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 KIND_ZH = {"news": "新闻", "forum": "论坛", "board": "留言板"}
 ACTION_ZH = {"alert.acknowledge": "确认预警", "alert.handle": "处置预警",
-             "silence.create": "新建静默", "silence.expire": "静默失效"}
+             "silence.create": "新建静默", "silence.expire": "静默失效",
+             "login.limited": "登录受限"}
 SEVERITY_ZH = {"info": "提示", "warning": "警告", "critical": "严重"}
 STORAGE_DOWN = ("检索库（Elasticsearch）暂时无法连接，本页数据读取不到。请稍后刷新；"
                 "如持续，请联系系统管理员。登录、值班页与审计记录不受影响。")
@@ -78,6 +80,7 @@ def create_app(cfg: Config, db: ConsoleDB | None = None) -> FastAPI:
                   redoc_url=None)
     app.state.cfg = cfg
     app.state.db = db or console_db(cfg)
+    app.state.device_key = console_key(cfg)
     app.state.data = ConsoleData(cfg, app.state.db)
     app.state.templates = templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from fastapi import Request
 
+from . import devices
 from .db import ConsoleDB, User, now
 
 SESSION_COOKIE = "yq_session"
@@ -106,16 +107,42 @@ officer_change = _changing("officer")
 viewer_change = _changing("viewer")  # e.g. logging out
 
 
-def login(request: Request, name: str, password: str) -> tuple[User, str, str]:
-    """Verify a password under the per-user+IP rate limit: (user, session id, csrf)."""
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    session: str
+    csrf: str
+    device_cookie: tuple[str, str]  # (name, value): a fresh one for this user
+
+
+# Audited when a limit is hit; no password, and the same words for names that exist and
+# names that do not.
+LIMITED_ZH = {"device": "此浏览器（设备 cookie）登录失败次数过多",
+              "user": "此用户名在无设备 cookie 的浏览器上登录失败次数过多",
+              "address": "此地址在无设备 cookie 的浏览器上登录失败次数过多（多个用户名）"}
+NOBODY = User("-", "-")
+
+
+def login(request: Request, name: str, password: str) -> LoginResult:
+    """Verify a password under the login limits (see ``ConsoleDB.reserve_attempt``): a
+    browser with this name's device cookie is limited per cookie, any other per name and
+    per address."""
     cfg = request.app.state.cfg.web
     db, ip, t = _db(request), client_ip(request), now()
-    if not db.reserve_attempt(name, ip, t - timedelta(minutes=cfg.lockout_minutes),
-                              cfg.max_failed_logins, t):
+    key: bytes = request.app.state.device_key
+    device = devices.device_id(key, name, request.cookies.get(devices.cookie_name(name)), t)
+    since = t - timedelta(minutes=cfg.lockout_minutes)
+    limited = db.reserve_attempt(name, ip, device, since, per_user=cfg.max_failed_logins,
+                                 per_address=cfg.lockout_per_address, now=t)
+    if limited:
+        # Spraying hits the address limit under ever new names: one line per address.
+        target = None if limited == "address" else name
+        db.audit_once(NOBODY, ip, "login.limited", target, LIMITED_ZH[limited], t, since)
         raise TooManyAttempts()
     user = db.verify(name, password)
     if user is None:
         raise NotAuthenticated()  # the reserved attempt stays counted
-    db.clear_failures(name, ip)
+    db.clear_failures(name, ip, device)
     sid, csrf = db.new_session(user, t, cfg.session_hours)
-    return user, sid, csrf
+    return LoginResult(user, sid, csrf,
+                       (devices.cookie_name(name), devices.issue(key, name, t)))

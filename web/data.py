@@ -33,8 +33,11 @@ class ConsoleData:
     def __init__(self, cfg: Config, db: ConsoleDB):
         self.cfg = cfg
         self.db = db
-        self.queries = open_console_queries(cfg)
-        self.reports = open_report_queries(cfg)
+        # Someone is waiting on every read: a hung cluster must become the "not
+        # reachable" page within seconds, not hold a server thread for 90 s.
+        self.deadline = cfg.web.storage_timeout_seconds
+        self.queries = open_console_queries(cfg, self.deadline)
+        self.reports = open_report_queries(cfg, self.deadline)
         self._alert_stores: tuple[Any, Any] | None = None
         # Compiled once: the feed runs these on every poll of every screen.
         self.schemes = {s.name: s.compile().query() for s in cfg.schemes if s.enabled}
@@ -43,7 +46,7 @@ class ConsoleData:
     def stores(self) -> tuple[Any, Any]:
         # Lazily, so the console starts (and shows its login page) before the cluster is up.
         if self._alert_stores is None:
-            self._alert_stores = open_alert_stores(self.cfg)
+            self._alert_stores = open_alert_stores(self.cfg, self.deadline)
         return self._alert_stores
 
     # ---- items ----------------------------------------------------------------------------

@@ -38,12 +38,16 @@ CREATE TABLE IF NOT EXISTS sessions (
   created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
   token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS login_failures (
-  name TEXT NOT NULL, ip TEXT NOT NULL, at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(name, ip, at);
+DROP TABLE IF EXISTS login_failures;
+CREATE TABLE IF NOT EXISTS failed_logins (
+  name TEXT NOT NULL, ip TEXT NOT NULL, device TEXT, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS failed_logins_name ON failed_logins(name, at);
+CREATE INDEX IF NOT EXISTS failed_logins_ip ON failed_logins(ip, at);
+CREATE INDEX IF NOT EXISTS failed_logins_device ON failed_logins(device, at);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
   role TEXT NOT NULL, ip TEXT, action TEXT NOT NULL, target TEXT, detail TEXT);
+CREATE INDEX IF NOT EXISTS audit_action ON audit(action, at);
 """
 
 
@@ -144,25 +148,40 @@ class ConsoleDB:
 
     # ---- failed logins ------------------------------------------------------------------
 
-    def reserve_attempt(self, name: str, ip: str, since: datetime, limit: int,
-                        now: datetime) -> bool:
-        """Count this attempt as a failure up front, unless ``limit`` failures since
-        ``since`` are already recorded (then False). Checking and counting in one
-        transaction: attempts sent together cannot all read the count before any is
-        written. A successful login clears the count."""
+    def reserve_attempt(self, name: str, ip: str, device: str | None, since: datetime, *,
+                        per_user: int, per_address: int, now: datetime) -> str | None:
+        """Count this attempt as a failure up front unless a limit is already reached
+        since ``since``; then say which: ``device`` (this device cookie, ``per_user``
+        failures), ``user`` (the name, from browsers without its device cookie,
+        ``per_user``) or ``address`` (the address, over all names, from such browsers,
+        ``per_address``). A browser with the name's device cookie (``device``) is counted
+        only per cookie: guessing elsewhere cannot keep it out. Checking and counting in
+        one transaction: attempts sent together cannot all read the counts before any is
+        written. A successful login clears its own count."""
+        t = since.isoformat()
         with self._tx() as c:
-            n = c.execute("SELECT COUNT(*) FROM login_failures WHERE name = ? AND ip = ? "
-                          "AND at >= ?", (name, ip, since.isoformat())).fetchone()[0]
-            if n >= limit:
-                return False
-            c.execute("INSERT INTO login_failures VALUES (?, ?, ?)", (name, ip, now.isoformat()))
-            c.execute("DELETE FROM login_failures WHERE at < ?",
-                      ((now - timedelta(days=1)).isoformat(),))
-        return True
+            if device is not None:
+                checks = [("device", "device = ?", device, per_user)]
+            else:
+                checks = [("user", "name = ? AND device IS NULL", name, per_user),
+                          ("address", "ip = ? AND device IS NULL", ip, per_address)]
+            for scope, where, key, limit in checks:
+                n = c.execute(f"SELECT COUNT(*) FROM failed_logins WHERE {where} AND at >= ?",
+                              (key, t)).fetchone()[0]
+                if n >= limit:
+                    return scope
+            c.execute("INSERT INTO failed_logins VALUES (?, ?, ?, ?)",
+                      (name, ip, device, now.isoformat()))
+            c.execute("DELETE FROM failed_logins WHERE at < ?", (t,))
+        return None
 
-    def clear_failures(self, name: str, ip: str) -> None:
+    def clear_failures(self, name: str, ip: str, device: str | None) -> None:
         with self._tx() as c:
-            c.execute("DELETE FROM login_failures WHERE name = ? AND ip = ?", (name, ip))
+            if device is not None:
+                c.execute("DELETE FROM failed_logins WHERE device = ?", (device,))
+            else:
+                c.execute("DELETE FROM failed_logins WHERE name = ? AND ip = ? "
+                          "AND device IS NULL", (name, ip))
 
     # ---- sessions and tokens ------------------------------------------------------------
 
@@ -209,6 +228,23 @@ class ConsoleDB:
             c.execute("INSERT INTO audit (at, user, role, ip, action, target, detail) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
                       (now.isoformat(), user.name, user.role, ip, action, target, detail))
+
+    def audit_once(self, user: User, ip: str | None, action: str, target: str | None,
+                   detail: str, now: datetime, since: datetime) -> bool:
+        """``audit`` unless the same entry was written since ``since``: a client hammering
+        a limit leaves one line per window, not one per request."""
+        with self._tx() as c:
+            seen = c.execute("SELECT 1 FROM audit WHERE action = ? AND user = ? "
+                             "AND IFNULL(ip, '') = ? AND IFNULL(target, '') = ? "
+                             "AND detail = ? AND at >= ? LIMIT 1",
+                             (action, user.name, ip or "", target or "", detail,
+                              since.isoformat())).fetchone()
+            if seen:
+                return False
+            c.execute("INSERT INTO audit (at, user, role, ip, action, target, detail) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (now.isoformat(), user.name, user.role, ip, action, target, detail))
+        return True
 
     def audit_log(self, limit: int = 200, target: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, at, user, role, ip, action, target, detail FROM audit"

@@ -33,6 +33,7 @@ from .auth import (
 )
 from .data import ConsoleData, parse_time
 from .db import now
+from .devices import DEVICE_DAYS
 from .duty import duty_status
 
 router = APIRouter(include_in_schema=False)
@@ -114,7 +115,7 @@ def login_submit(request: Request, username: Annotated[str, Form()],
     if not cookie or not secrets.compare_digest(cookie, csrf):
         return RedirectResponse(f"/login?{urlencode({'next': target, 'error': 'csrf'})}", 303)
     try:
-        _user, sid, _csrf = login(request, username.strip(), password)
+        done = login(request, username.strip(), password)
     except TooManyAttempts:
         return RedirectResponse(f"/login?{urlencode({'next': target, 'error': 'locked'})}",
                                 303)
@@ -122,8 +123,11 @@ def login_submit(request: Request, username: Annotated[str, Form()],
         return RedirectResponse(f"/login?{urlencode({'next': target, 'error': 'bad'})}", 303)
     resp = RedirectResponse(target, status_code=303)
     cfg = request.app.state.cfg.web
-    resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax",
+    resp.set_cookie(SESSION_COOKIE, done.session, httponly=True, samesite="lax",
                     secure=cfg.secure_cookies, max_age=int(cfg.session_hours * 3600))
+    # Only the login form needs it: sent nowhere else, never to another site.
+    resp.set_cookie(*done.device_cookie, httponly=True, samesite="strict", path="/login",
+                    secure=cfg.secure_cookies, max_age=DEVICE_DAYS * 86400)
     resp.delete_cookie(LOGIN_CSRF_COOKIE)
     return resp
 
