@@ -23,6 +23,7 @@ from .keywords import tfidf_keywords
 from .places import PlaceIndex
 from .scoring import ArrayCache, JointScorer
 from .segment import Segmenter
+from .simplify import to_simplified
 
 __all__ = ["MAX_CHARS", "Analyzer", "Features"]
 
@@ -50,9 +51,10 @@ class Features:
 def county_segmenter(gazetteer: Gazetteer, domain_words: Iterable[str] = (),
                      backend: str = "rjieba", places: PlaceIndex | None = None) -> Segmenter:
     """The segmenter with the county's words: gazetteer places, its domain words and
-    ``analysis.user_words``."""
+    ``analysis.user_words``, in simplified characters like the text it will cut."""
     places = places or PlaceIndex(gazetteer)
-    return Segmenter([*places.segmenter_words(), *gazetteer.domain_words, *domain_words],
+    return Segmenter([*places.segmenter_words(),
+                      *map(to_simplified, (*gazetteer.domain_words, *domain_words))],
                      backend=backend)
 
 
@@ -81,7 +83,11 @@ class Analyzer:
                    cache=cache, max_chars=cfg.analysis.max_chars)
 
     def features(self, title: str, text: str, region: str | None = None) -> Features:
-        full, text = text, text[:self.max_chars]
+        # Analysis reads simplified characters (a traditional repost must find the
+        # gazetteer's 河口镇 and the models' words); the item keeps what was published.
+        # One character for one, so max_chars cuts the same place in either.
+        title, full = to_simplified(title), to_simplified(text)
+        text = full[:self.max_chars]
         # Title and text cut apart give the same tokens as "title\ntext" cut whole (jieba
         # never joins across a line break), and the category model needs the title's own.
         title_tokens = self.segmenter.tokens(title)
@@ -100,7 +106,7 @@ class Analyzer:
             category=sc.category,
             places=match.places,
             townships=match.townships or ([region] if region else []),
-            signature=signature(f"{title}\n{text}"),
+            signature=signature(f"{title}\n{text}"),  # both simplified, as in warm
             truncated=len(full) > len(text),
         )
 
@@ -125,7 +131,7 @@ class Analyzer:
             m = d.get("metrics") or {}
             self.events.restore(
                 d["id"], d["event_id"], d.get("title", ""), when,
-                signature(f"{d.get('title', '')}\n{(d.get('text') or '')[:self.max_chars]}"),
+                _signature(d.get("title", ""), (d.get("text") or "")[:self.max_chars]),
                 list(d.get("keywords") or []), list(d.get("townships") or []),
                 negative=d.get("sentiment_label") == "negative",
                 engagement_score=engagement(m.get("replies"), m.get("views"), m.get("likes")),
@@ -139,6 +145,11 @@ class Analyzer:
         event_id = self.assign_event(item.id, item.title, item.published_at or item.fetched_at,
                                      f, engagement(m.replies, m.views, m.likes))
         return AnalyzedItem(item=item, analysis=to_analysis(f, event_id))
+
+
+def _signature(title: str, text: str) -> np.ndarray:
+    """A stored item's signature as ``features`` computed it: from simplified text."""
+    return signature(f"{to_simplified(title)}\n{to_simplified(text)}")
 
 
 def to_analysis(f: Features, event_id: str | None) -> Analysis:

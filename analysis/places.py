@@ -4,6 +4,10 @@ A name shared by places in two townships is ambiguous: it is resolved only when 
 also names one of those townships, otherwise it is reported as ambiguous, never guessed.
 A place elsewhere whose name holds one of ours (the gazetteer's ``other_places``: 黄河口镇
 holds 河口镇) is matched first and then set aside, so it never counts as ours.
+
+Names are matched in simplified characters, the text's and the gazetteer's alike
+(``simplify``): a repost writing 河口鎮 names 河口镇. What is reported is the gazetteer's
+canonical name as written there.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from yuqing.config import Gazetteer
+
+from .simplify import to_simplified
 
 
 @dataclass(frozen=True)
@@ -32,18 +38,19 @@ class PlaceIndex:
             for place in tw.places:
                 for form in (place.name, *place.aliases):
                     self._add(form, place.name, tw.name)
-        self._elsewhere = frozenset(gazetteer.other_places)
+        self._elsewhere = frozenset(map(to_simplified, gazetteer.other_places))
         # Longest first so that 东关村 wins over 东关 when both are listed, and 黄河口镇
         # (elsewhere) over 河口镇 (ours).
         self._ordered = sorted({*self._forms, *self._elsewhere}, key=len, reverse=True)
 
     def _add(self, form: str, canonical: str, township: str) -> None:
-        entries = self._forms.setdefault(form, [])
+        entries = self._forms.setdefault(to_simplified(form), [])
         if (canonical, township) not in entries:
             entries.append((canonical, township))
 
     def words(self) -> list[str]:
-        """Every surface form of our places (boosted keywords, event place words)."""
+        """Every surface form of our places, simplified like the tokens they are compared
+        with (boosted keywords, event place words)."""
         return list(self._forms)
 
     def segmenter_words(self) -> list[str]:
@@ -52,7 +59,8 @@ class PlaceIndex:
         return [*self._forms, *self._elsewhere]
 
     def find(self, texts: Iterable[str]) -> PlaceMatch:
-        joined = "\n".join(t for t in texts if t)
+        """Places named in ``texts`` (either script)."""
+        joined = to_simplified("\n".join(t for t in texts if t))
         positions: dict[str, int] = {}
         masked = joined
         for form in self._ordered:

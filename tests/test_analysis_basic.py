@@ -109,3 +109,82 @@ def test_posts_with_nothing_to_compare_each_found_their_own_event():
     # while a real repost still joins its original
     water = "河口水厂的自来水发黄，有异味，没人管。"
     assert event("w1", "水发黄", water) == event("w2", "水发黄", "转发：" + water)
+
+
+# --- traditional characters (reposts from HK/TW-style accounts, Big5 pages) ---
+
+TRAD_TITLE = "河口鎮自來水停了三天"
+TRAD_TEXT = "河口鎮河口水廠的自來水停了三天，沒人管，希望儘快解決。"
+SIMP_TITLE = "河口镇自来水停了三天"
+SIMP_TEXT = "河口镇河口水厂的自来水停了三天，没人管，希望尽快解决。"
+
+
+@pytest.mark.parametrize(("text", "places", "townships", "ambiguous"), [
+    ("河口鎮自來水停了三天", ["河口镇"], ["河口镇"], []),
+    ("河口水廠的水發黃", ["河口水厂"], ["河口镇"], []),
+    ("柳林鄉新民村的路燈壞了", ["柳林乡", "新民村"], ["柳林乡"], []),
+    ("新民村的路燈壞了", [], [], ["新民村"]),  # still never guessed
+])
+def test_traditional_text_names_gazetteer_places(text, places, townships, ambiguous):
+    match = PlaceIndex(GAZ).find([text])
+    assert (match.places, match.townships, match.ambiguous) == (places, townships, ambiguous)
+
+
+def test_a_place_elsewhere_written_in_traditional_is_still_elsewhere():
+    assert PlaceIndex(ELSEWHERE).find(["黃河口鎮發生洪水"]).townships == []
+    # and a gazetteer written in traditional characters matches simplified text
+    trad = Gazetteer.model_validate({"county": "青禾縣", "townships": [
+        {"name": "河口鎮", "places": [{"name": "河口水廠"}]}], "other_places": ["黃河口鎮"]})
+    match = PlaceIndex(trad).find(["河口水厂停水，黄河口镇没事"])
+    # reported as the gazetteer writes them
+    assert (match.places, match.townships) == (["河口水廠"], ["河口鎮"])
+
+
+def test_a_traditional_post_is_analysed_as_its_simplified_form():
+    analyzer = Analyzer(GAZ)
+    trad = analyzer.features(TRAD_TITLE, TRAD_TEXT)
+    simp = analyzer.features(SIMP_TITLE, SIMP_TEXT)
+    assert trad.places == ["河口镇", "河口水厂"] and trad.townships == ["河口镇"]
+    assert "自来水" in trad.keywords and "河口水厂" in trad.keywords
+    assert (trad.tokens, trad.keywords, trad.sentiment, trad.complaint, trad.complaint_score,
+            trad.category) == (simp.tokens, simp.keywords, simp.sentiment, simp.complaint,
+                               simp.complaint_score, simp.category)
+    assert (trad.signature == simp.signature).all()
+
+
+def test_the_item_keeps_the_text_as_published():
+    analyzer = Analyzer(GAZ)
+    item = Item.from_url("http://x.test/t", source_id="s", source_kind=SourceKind.forum,
+                         title=TRAD_TITLE, text=TRAD_TEXT, fetched_at=NOW)
+    ai = analyzer.analyze(item)
+    assert (ai.item.title, ai.item.text) == (TRAD_TITLE, TRAD_TEXT)
+    assert ai.analysis.townships == ["河口镇"] and "自来水" in ai.analysis.tokens
+    assert analyzer.events.record(ai.analysis.event_id).title == TRAD_TITLE  # as published
+
+
+def test_a_traditional_repost_joins_the_simplified_original_even_after_a_restart():
+    first = Analyzer(GAZ)
+    f = first.features(TRAD_TITLE, TRAD_TEXT)
+    event_id = first.assign_event("t1", TRAD_TITLE, NOW, f)
+    assert first.assign_event("s1", SIMP_TITLE, NOW, first.features(SIMP_TITLE, SIMP_TEXT)) \
+        == event_id
+    # A new process restores the stored (as published) item and continues its event; no
+    # keywords stored, so that only the near-copy signature can join them.
+    later = Analyzer(GAZ)
+    later.warm([{"id": "t1", "event_id": event_id, "title": TRAD_TITLE, "text": TRAD_TEXT,
+                 "published_at": NOW.isoformat(), "keywords": [], "townships": [],
+                 "sentiment_label": f.sentiment_label.value, "category": f.category}])
+    repost = "转发：" + SIMP_TEXT
+    assert later.assign_event("s2", SIMP_TITLE, NOW, later.features(SIMP_TITLE, repost)) \
+        == event_id
+
+
+def test_simplified_text_with_characters_traditional_text_also_uses_is_unchanged():
+    # 乾隆/乾城, 著名, 覆盖, 其余, 狼藉, 哪吒, 大阪: simplified words whose characters the
+    # traditional map would convert.
+    text = "乾城二期在乾隆年间是著名的去处，覆盖其余地段，一片狼藉，哪吒去了大阪"
+    analyzer = Analyzer(GAZ)
+    tokens = analyzer.segmenter.tokens(text)
+    f = analyzer.features("", text)
+    assert f.tokens == tokens and "".join(f.tokens) == text.replace("，", "")
+    assert {"著名", "覆盖", "其余", "哪吒", "大阪"} <= set(f.tokens)

@@ -88,6 +88,22 @@ def test_analyze_is_the_same_on_one_or_two_workers():
     assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 9
 
 
+def test_a_traditional_line_is_analysed_in_simplified_and_passed_through_as_written():
+    # A Big5 page or a Hong Kong repost: the places and keywords are the gazetteer's and
+    # the index's (simplified); the text stays what was published, character for character.
+    trad = {"id": "t", "title": "轉：河口鎮自來水發黃",
+            "text": "河口鎮河口村的自來水發黃有異味，好幾天了沒人管，希望儘快解決。",
+            "published_at": "2026-11-20T10:00:00+08:00"}
+    stdin = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in (LINES[0], trad))
+    proc = run(stdin, "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    simp, out = (json.loads(line) for line in proc.stdout.splitlines())
+    assert {k: out[k] for k in trad} == trad
+    assert out["places"] == ["河口镇", "河口村"] and "自来水" in out["keywords"]
+    assert (out["complaint"], out["sentiment_label"]) == (True, "negative")
+    assert out["event_id"] == simp["event_id"]  # the repost joins the original
+
+
 COUNTY = "gazetteer:\n  county: 测试县\n  townships:\n    - name: 桃源乡\n"
 PEACH = {"id": "p1", "title": "桃源乡停水", "text": "桃源乡停水三天了",
          "published_at": "2026-11-20T08:00:00+08:00"}

@@ -97,6 +97,18 @@ def test_words_command_json_output_and_bad_lines() -> None:
     assert text.returncode == 0 and "user_words: [" in text.stdout
 
 
+def test_words_in_traditional_text_are_proposed_as_the_analyser_will_see_them() -> None:
+    trad = [t.replace("车", "車").replace("关", "關").replace("门", "門").replace("湾", "灣")
+            for t in TEXTS]
+    lines = "".join(json.dumps({"title": "", "text": t}, ensure_ascii=False) + "\n"
+                    for t in trad + ["河口鎮停水，河口鎮的河口水廠沒有說法"] * 3)
+    proc = run(lines, "--json", "--min-count", "3")
+    assert proc.returncode == 0, proc.stderr
+    words = [json.loads(line)["word"] for line in proc.stdout.splitlines()]
+    assert "渣土车" in words and "榔梨" in words
+    assert not {"渣土車", "相關部門", "河口鎮", "河口水廠"} & set(words)
+
+
 def test_words_command_reads_stored_items(store) -> None:
     from datetime import datetime, timedelta
 

@@ -51,11 +51,14 @@ def run(cfg: Config, texts: Iterable[str], out: TextIO, *, as_json: bool, top: i
     from analysis.newwords import propose_words
     from analysis.pipeline import county_segmenter
     from analysis.segment import dictionary_words, stopwords
+    from analysis.simplify import to_simplified
 
     segmenter = county_segmenter(cfg.gazetteer, cfg.analysis.user_words,
                                  cfg.analysis.segmenter)
     known = dictionary_words() | set(segmenter.user_words)
-    cands = propose_words(list(texts), known, segmenter.tokens, top=top,
+    # Proposed words are for the analyser, which reads simplified characters: 渣土車 in a
+    # traditional post is 渣土车, and the gazetteer's 河口镇 is known however it is written.
+    cands = propose_words(list(map(to_simplified, texts)), known, segmenter.tokens, top=top,
                           min_count=min_count, min_docs=min_docs, stop=stopwords())
     if as_json:
         for c in cands:
