@@ -180,3 +180,20 @@ def test_python_dash_m_yuqing_checks_a_config(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2, run.stderr
     assert f"{bad}: crawl.retries: Input should be a valid integer" in run.stderr
+
+
+def test_the_example_configuration_validates_and_shows_every_section():
+    # README: "config/example.yaml is a commented starting point. Its parts: ..." — it
+    # had no `schemes:` at all, so a newcomer copying it never saw how a scheme is written.
+    import re
+    from pathlib import Path
+
+    from yuqing.config import Config
+
+    example = Path(__file__).resolve().parents[1] / "config" / "example.yaml"
+    cfg = load_config(example)
+    assert cfg.sources and cfg.schemes
+    text = example.read_text(encoding="utf-8")
+    # A section may be shown commented out (`# web:`), as long as it is shown.
+    shown = set(re.findall(r"^(?:# ?)?([a-z_]+):", text, flags=re.M))
+    assert set(Config.model_fields) - shown == set()

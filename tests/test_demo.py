@@ -97,3 +97,19 @@ def test_the_demo_delivers_at_any_hour(base_config):
     with LocalSite() as site:
         cfg = demo_config(base_config, site)
     assert not any(cfg.watch.quiet_at(m) for m in range(0, 24 * 60, 30))
+
+
+def test_the_demo_offers_to_stop_only_a_node_it_started(base_config, monkeypatch, tmp_path):
+    # Run against an existing cluster, the demo still said "The local Elasticsearch keeps
+    # running ... stop the node with `yuqing es stop`": there was no such node.
+    from yuqing.demo import _afterwards
+
+    dump = tmp_path / "demo.yaml"
+    monkeypatch.delenv("YUQING_ES_URL", raising=False)
+    local = base_config.model_copy(update={"elasticsearch": base_config.elasticsearch
+                                           .model_copy(update={"hosts": []})})
+    assert "yuqing es stop" in _afterwards(local, dump)
+    monkeypatch.setenv("YUQING_ES_URL", "http://127.0.0.1:9200")
+    said = _afterwards(local, dump)
+    assert "yuqing es stop" not in said and "local Elasticsearch" not in said
+    assert f"yuqing -c {dump} search" in said

@@ -390,3 +390,25 @@ def test_a_backlog_pushed_off_the_end_of_the_list_is_counted_and_logged(
 
         row = summary(crawl(cfg))["county-news"]
         assert (row["new"], row["deferred"], row["dropped"]) == (0, 0, 0), row
+
+
+def test_an_author_selector_gives_the_byline_of_a_news_page(tmp_path, prefix, store):
+    # `selectors.author` was accepted by the configuration and then ignored: a site whose
+    # byline no heuristic recognises kept no author whatever the operator configured.
+    page = ('<html><head><meta charset="utf-8"><title>{t}</title></head><body><h1>{t}</h1>'
+            '<div class="info"><span class="who">{who}</span></div>'
+            '<div id="zoom"><p>{text}</p></div></body></html>')
+    with LocalSite() as site:
+        site.add("/gk/", '<html><body><div class="newslist"><a href="/gk/view?doc=abc">'
+                         "停水通知</a></div></body></html>")
+        site.add("/gk/view?doc=abc", page.format(
+            t="停水通知", who="赵小青", text="因管网维修，城关镇幸福小区周六停水一天。"))
+        cfg = write_config(tmp_path, [{
+            "id": "gov-notices", "name": "通知公告", "template": "news", "kind": "news",
+            "start_urls": [site.url("/gk/")],
+            "selectors": {"list_links": "div.newslist a", "author": "span.who"}}])
+        row = summary(crawl(cfg))["gov-notices"]
+    assert row["new"] == 1, row
+    store.refresh()
+    [doc] = store.search("", size=10)
+    assert doc["title"] == "停水通知" and doc["author"] == "赵小青"

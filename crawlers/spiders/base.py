@@ -552,7 +552,7 @@ class SourceSpider(scrapy.Spider):
         except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
             self.drop(response.url, "extract_error", repr(exc)[:200])
             return None
-        title, text, published_at = ex.title, ex.text, ex.published_at
+        title, text, published_at, author = ex.title, ex.text, ex.published_at, ex.author
         sel = self.source.selectors
         if sel.title:
             title = self.text_of(self.select(response, sel.title)[:1]) or title
@@ -561,6 +561,8 @@ class SourceSpider(scrapy.Spider):
         if sel.date:
             published_at = self.list_date(
                 self.text_of(self.select(response, sel.date)[:1])) or published_at
+        if sel.author:
+            author = self.text_of(self.select(response, sel.author)[:1]) or author
         if not text.strip():
             self.drop(response.url, "empty_text")
             return None
@@ -571,7 +573,7 @@ class SourceSpider(scrapy.Spider):
             return None
         return self.make_item(response, title=title or title_hint or "", text=text,
                               published_at=published_at, date_hint=date_hint,
-                              author=ex.author, metrics=metrics, **extra)
+                              author=author, metrics=metrics, **extra)
 
     def make_item(self, response: Response, *, title: str, text: str,
                   published_at: datetime | None, date_hint: datetime | None = None,

@@ -134,12 +134,20 @@ def run_demo(args: argparse.Namespace) -> int:
     dump.write_text(yaml.safe_dump(cfg.model_dump(mode="json", by_alias=True,
                                                   exclude={"sources"}),
                                    allow_unicode=True, sort_keys=False), encoding="utf-8")
-    print(f"\nThe local Elasticsearch keeps running. Search the demo data with "
-          f"`{_env_hint(cfg)}yuqing -c {dump} search 噪音`; stop the node with "
-          f"`yuqing es stop`.", file=out)
+    print(f"\n{_afterwards(cfg, dump)}", file=out)
     if args.no_web:
         return 0
     return _console(cfg, args, dump, out)
+
+
+def _afterwards(cfg: Config, dump: Path) -> str:
+    """How to look at the demo's data later; only a node the demo started is there to stop
+    (`yuqing es stop` leaves an existing cluster alone and says so)."""
+    search = f"`{_env_hint(cfg)}yuqing -c {dump} search 噪音`"
+    if cfg.elasticsearch.external:
+        return f"Search the demo data (on the existing cluster) with {search}."
+    return (f"The local Elasticsearch keeps running. Search the demo data with {search}; "
+            f"stop the node with `yuqing es stop`.")
 
 
 def _env_hint(cfg: Config) -> str:
