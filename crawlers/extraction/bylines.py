@@ -40,6 +40,9 @@ _WORD = re.compile(r"[A-Za-z][a-z]*|[a-z]+")
 # A header part is short; a longer marked element is a body or a whole post.
 _MAX_HEADER_CHARS = 60
 _MAX_NAME_LINK = 20
+# Shorter header texts ("椿", "ZG") are too likely to be words of a reply to be looked for
+# elsewhere in the page.
+_MIN_KNOWN = 2
 _BLOCKS = frozenset({"div", "p", "ul", "ol", "li", "blockquote", "pre", "table", "section",
                      "article", "dl", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6"})
 _SENTENCE = re.compile(r"[，。！？；,!?;]")
@@ -100,25 +103,29 @@ def _leading_link(post: HtmlElement) -> HtmlElement | None:
     return None
 
 
-def mark_headers(post: HtmlElement, leading_link: bool = False) -> None:
-    """Replace the header parts of ``post`` with NAME / META placeholders, in place.
+def mark_headers(post: HtmlElement, leading_link: bool = False) -> dict[str, str]:
+    """Replace the header parts of ``post`` with NAME / META placeholders, in place, and
+    return their texts with their kind (the same names show up in the rest of the page).
 
-    ``leading_link``: the post is a whole post block, so an unmarked short link that opens
-    it is the poster's name too (comment lists link each name)."""
+    ``leading_link``: the post is a whole post block, so a link that opens it before a
+    colon is the poster's name too (comment lists link each name)."""
     size = _chars(post.text_content())
     # An element holding all of the post's text is the post (list pages name thread
     # titles "name"), not its header.
     found = [(el, kind) for el in post.iterdescendants()
              if isinstance(el.tag, str) and (kind := _kind(el)) is not None
              and _chars(el.text_content()) < size]
+    if leading_link and (link := _leading_link(post)) is not None:
+        found.append((link, NAME))
     chosen = {el for el, _ in found}
+    texts: dict[str, str] = {}
     for el, kind in found:
         if not any(a in chosen for a in el.iterancestors()):
+            text = " ".join(el.text_content().split()).lstrip("@")
+            if len(text) >= _MIN_KNOWN:
+                texts.setdefault(text, kind)
             _replace(el, kind)
-    if leading_link:
-        link = _leading_link(post)
-        if link is not None:
-            _replace(link, NAME)
+    return texts
 
 
 # Post times: dates, clock times and relative times (3小时前, 1周前, 昨天).
@@ -135,7 +142,10 @@ _SEP = r"[\s|｜·•/:：]"
 _NAME_SEP = r"[\s|｜·•]"
 # Words that introduce a post's time ("发布于 2023-07-06 23:12", "X 发表于 ...").
 _LEAD = r"(?:发布于|发表于|回复于|编辑于|更新于|最后回复|最后编辑于?|发布|发表|回复|编辑)"
-_NAME = rf"[^\s，。！？；,!?;|｜]{{1,16}}(?:{_NAME_SEP}+|(?={_ROLE_MARK}|{_LEAD}))"
+_NAME_CHARS = r"[^\s，。！？；,!?;:：|｜]"
+# A name, maybe followed by a user's title set off by separators ("某某 | 版主 | 3天前").
+_NAME = (rf"{_NAME_CHARS}{{1,16}}(?:{_NAME_SEP}+|(?={_ROLE_MARK}|{_LEAD}))"
+         rf"(?:{_NAME_CHARS}{{1,8}}{_NAME_SEP}+)?")
 _HEADER_LINE = re.compile(
     # [name] [role] [lead word] stamp[s] [counters].
     rf"^(?:{_NAME})?{_SEP}*(?:{_ROLE}{_SEP}*)?(?:{_LEAD}{_SEP}*)?"
@@ -171,12 +181,34 @@ def _header_line(line: str) -> bool:
             and _DATED.search(line) is not None and _SAYS.search(line) is None)
 
 
-def drop_header_lines(text: str) -> str:
-    """``text`` of one post without its header lines and the @handle opening a reply."""
+def _mark_known(line: str, known: dict[str, str]) -> str:
+    """``line`` with the header texts of ``known`` it opens with as placeholders: a name
+    that begins a line, set off from what follows."""
+    out, rest = "", line
+    while True:
+        head = re.match(rf"[{_MARKS}@\s|｜·•]*", rest).group(0)  # type: ignore[union-attr]
+        out, rest = out + head, rest[len(head):]
+        hit = next((t for t in sorted(known, key=len, reverse=True)
+                    if rest.startswith(t) and not rest[len(t):len(t) + 1].isalnum()), None)
+        if hit is None:
+            return out + rest
+        out, rest = out + known[hit], rest[len(hit):]
+
+
+def drop_header_lines(text: str, known: dict[str, str] | None = None) -> str:
+    """``text`` of a thread without its header lines and the @handle opening a reply.
+
+    ``known``: header texts found in the page's markup (``mark_headers``); lines that open
+    with one are judged as if it were marked there too."""
     out = []
     for raw in text.split("\n"):
         line = raw.strip()
-        if not line or _header_line(line):
+        if known and line:
+            line = _mark_known(line, known)
+        if not line:
+            out.append("")
+            continue
+        if _header_line(line):
             continue
         # A placeholder inside a line of text (a name before the reply, a mention).
         line = re.sub(rf"[{_MARKS}]+\s*[:：]?\s*", "", line).strip()

@@ -15,6 +15,7 @@ import math
 import re
 from collections import defaultdict
 from copy import deepcopy
+from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
@@ -228,14 +229,22 @@ def _repeated_posts(body: HtmlElement, stamped_only: bool = False
     return best, set(best)
 
 
-def forum_posts(tree: HtmlElement, stamped_only: bool = False) -> tuple[list[str], bool]:
-    """Texts of the thread's posts in page order, and whether engine markup found them.
+class Posts(NamedTuple):
+    texts: list[str]
+    # Engine markup found the posts (their texts are the whole thread).
+    engine: bool
+    # Header texts (names, times) taken out of the posts, by kind (see bylines).
+    headers: dict[str, str]
+
+
+def thread_posts(tree: HtmlElement, stamped_only: bool = False) -> Posts:
+    """The thread's posts in page order, without their headers.
 
     ``stamped_only``: take only blocks that show a time stamp as posts (see
     ``_repeated_posts``)."""
     body = tree.find("body")
     if body is None:
-        return [], False
+        return Posts([], False, {})
     body = drop_boilerplate(deepcopy(body))
     posts = _marked(body, _ENGINE_CLASSES, _ENGINE_ID)
     engine = bool(posts)
@@ -244,7 +253,15 @@ def forum_posts(tree: HtmlElement, stamped_only: bool = False) -> tuple[list[str
         posts, whole = _repeated_posts(body, stamped_only)
     # Who posted is not what was posted (and the project keeps no names): header parts
     # go before the text is read, and so do header lines nobody marked.
+    headers: dict[str, str] = {}
     for post in posts:
-        mark_headers(post, leading_link=post in whole)
+        for text, kind in mark_headers(post, leading_link=post in whole).items():
+            headers.setdefault(text, kind)
     texts = [drop_header_lines(block_text(p)) for p in posts]
-    return [t for t in texts if _chars(t) >= _MIN_POST_CHARS], engine
+    return Posts([t for t in texts if _chars(t) >= _MIN_POST_CHARS], engine, headers)
+
+
+def forum_posts(tree: HtmlElement, stamped_only: bool = False) -> tuple[list[str], bool]:
+    """Texts of the thread's posts in page order, and whether engine markup found them."""
+    found = thread_posts(tree, stamped_only)
+    return found.texts, found.engine
