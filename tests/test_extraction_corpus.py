@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -139,8 +140,14 @@ KNOWN_FORUM_MISSES = {
 _FOOTER_WORDS = ("版权所有", "Copyright", "举报电话")
 
 
+# The benchmark gold keeps the @handle a reply opens with; the project drops it (issues,
+# not people: a handle is a person's), so gold lines are compared without it.
+_HANDLE = re.compile(r"^@\S{1,20}\s+")
+
+
 def _substantial_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if len(line.strip()) >= 8]
+    lines = (_HANDLE.sub("", line.strip()) for line in text.split("\n"))
+    return [line for line in lines if len(line) >= 8]
 
 
 @pytest.mark.parametrize("row", _params(FORUM_ROWS, KNOWN_FORUM_MISSES))

@@ -15,9 +15,11 @@ import math
 import re
 from collections import defaultdict
 from copy import deepcopy
+from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
+from crawlers.extraction.bylines import drop_header_lines, mark_headers
 from crawlers.extraction.density import block_text, drop_boilerplate
 
 # Post-body markup of forum/Q&A engines, by class token. Generic to the engine, not a site:
@@ -180,7 +182,8 @@ def _sibling_bodies(best: list[HtmlElement], first: list[HtmlElement],
     return chosen
 
 
-def _repeated_posts(body: HtmlElement, stamped_only: bool = False) -> list[HtmlElement]:
+def _repeated_posts(body: HtmlElement, stamped_only: bool = False
+                    ) -> tuple[list[HtmlElement], set[HtmlElement]]:
     """The same-class blocks that together hold the most unlinked text.
 
     The winner is often a wrapper (avatar, name, time, buttons and the post body); of the
@@ -189,6 +192,7 @@ def _repeated_posts(body: HtmlElement, stamped_only: bool = False) -> list[HtmlE
     most of the words. With ``stamped_only`` only blocks that show a time stamp count as
     posts: on a page that is a thread by its markers alone, the article extractor has the
     article, and repeated code blocks or paragraphs in it must not pass for replies.
+    Also returns which of them are whole post blocks (header and body) rather than bodies.
     """
     groups = _groups(body)
     if stamped_only:
@@ -199,7 +203,7 @@ def _repeated_posts(body: HtmlElement, stamped_only: bool = False) -> list[HtmlE
     else:
         pool = groups
     if not pool:
-        return []
+        return [], set()
     best = max(pool, key=lambda g: g[1])[0]
     outer = set(best)
     inner = [members for members, _ in groups
@@ -219,24 +223,45 @@ def _repeated_posts(body: HtmlElement, stamped_only: bool = False) -> list[HtmlE
         # A post block holding none of the bodies (an opening post marked unlike the
         # replies) is kept whole rather than lost.
         found = set(bodies)
-        bodies += [m for m in best if not any(d in found for d in m.iterdescendants())]
+        whole = [m for m in best if not any(d in found for d in m.iterdescendants())]
         order = {el: i for i, el in enumerate(body.iter())}
-        return sorted(bodies, key=order.__getitem__)
-    return best
+        return sorted(bodies + whole, key=order.__getitem__), set(whole)
+    return best, set(best)
 
 
-def forum_posts(tree: HtmlElement, stamped_only: bool = False) -> tuple[list[str], bool]:
-    """Texts of the thread's posts in page order, and whether engine markup found them.
+class Posts(NamedTuple):
+    texts: list[str]
+    # Engine markup found the posts (their texts are the whole thread).
+    engine: bool
+    # Header texts (names, times) taken out of the posts, by kind (see bylines).
+    headers: dict[str, str]
+
+
+def thread_posts(tree: HtmlElement, stamped_only: bool = False) -> Posts:
+    """The thread's posts in page order, without their headers.
 
     ``stamped_only``: take only blocks that show a time stamp as posts (see
     ``_repeated_posts``)."""
     body = tree.find("body")
     if body is None:
-        return [], False
+        return Posts([], False, {})
     body = drop_boilerplate(deepcopy(body))
     posts = _marked(body, _ENGINE_CLASSES, _ENGINE_ID)
     engine = bool(posts)
+    whole: set[HtmlElement] = set()
     if not engine:
-        posts = _repeated_posts(body, stamped_only)
-    texts = [block_text(p) for p in posts]
-    return [t for t in texts if _chars(t) >= _MIN_POST_CHARS], engine
+        posts, whole = _repeated_posts(body, stamped_only)
+    # Who posted is not what was posted (and the project keeps no names): header parts
+    # go before the text is read, and so do header lines nobody marked.
+    headers: dict[str, str] = {}
+    for post in posts:
+        for text, kind in mark_headers(post, leading_link=post in whole).items():
+            headers.setdefault(text, kind)
+    texts = [drop_header_lines(block_text(p)) for p in posts]
+    return Posts([t for t in texts if _chars(t) >= _MIN_POST_CHARS], engine, headers)
+
+
+def forum_posts(tree: HtmlElement, stamped_only: bool = False) -> tuple[list[str], bool]:
+    """Texts of the thread's posts in page order, and whether engine markup found them."""
+    found = thread_posts(tree, stamped_only)
+    return found.texts, found.engine

@@ -14,8 +14,9 @@ import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
 
+from crawlers.extraction.bylines import drop_header_lines
 from crawlers.extraction.density import density_text
-from crawlers.extraction.forum import forum_posts
+from crawlers.extraction.forum import thread_posts
 from crawlers.extraction.prune import drop_recommendations, unwrap_layout_tables
 from crawlers.extraction.thread import looks_like_forum, thread_markers
 from crawlers.extraction.trim import is_notice, tidy_lines, trim_edges
@@ -72,14 +73,18 @@ def _contained(post: str, seen: str) -> bool:
     return found >= _SEEN_SHARE * max(1, size)
 
 
-def _thread_text(title: str, main: str, posts: list[str], engine: bool) -> str:
+def _thread_text(title: str, main: str, posts: list[str], engine: bool,
+                 headers: dict[str, str]) -> str:
     """Title, opening post and replies.
 
     Engine markup marks every post, so its posts are the whole thread. A generic repeated
     group may miss the opening post, which the article extractor (``main``) usually
     found, so unseen posts are added to ``main`` - unless ``main`` is mostly those posts
-    already, and its remainder is the page furniture around them.
+    already, and its remainder is the page furniture around them. ``main`` read the
+    same post blocks with their headers, so it loses them too (``headers`` are the names
+    and times found in the posts' markup).
     """
+    main = drop_header_lines(main, headers)
     seen = _squeeze(main)
     covered = sum(len(_squeeze(p)) for p in posts if _contained(p, seen))
     if engine or covered >= _POSTS_COVER * max(1, len(seen)):
@@ -165,10 +170,10 @@ def _main_text(tree: HtmlElement, html: str, url: str | None, title: str,
     marked = not forum and thread_markers(tree)
     if not (forum or marked):
         return text, False
-    posts, engine = forum_posts(tree, stamped_only=marked)
+    posts, engine, headers = thread_posts(tree, stamped_only=marked)
     if not posts:
         return text, forum
-    return _thread_text(title, text, posts, engine), True
+    return _thread_text(title, text, posts, engine, headers), True
 
 
 def _article_text(tree: HtmlElement, html: str, url: str | None, forum: bool) -> str:
