@@ -32,7 +32,9 @@ def responsible(cfg, townships: Iterable[str], places: Iterable[str]) -> list[st
     for t in cfg.gazetteer.townships:
         t_names = {t.name, *t.aliases}
         hit_places = [p for p in t.places if {p.name, *p.aliases} & wanted_p]
-        if not (t_names & wanted_t or hit_places):
+        # An alert's places name townships too: an event about two townships carries one
+        # in its township label and both in its places, and both leaders must be told.
+        if not (t_names & (wanted_t | wanted_p) or hit_places):
             continue
         for p in hit_places:
             out += _names_for(cfg, p.leader) + _names_for(cfg, p.department)

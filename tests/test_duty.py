@@ -218,6 +218,28 @@ def test_grid_and_on_duty_expansion(tmp_path):
     assert "person:李秀兰" not in [n.notification.receiver for n in other.notifications]
 
 
+def test_an_event_about_two_townships_reaches_both_leaders_and_the_office(tmp_path):
+    # Detection labels an event with its most frequent township and lists every township
+    # and place in ``places``: 城关镇's leader was never told of a shared event.
+    cfg = make_cfg(tmp_path, alerting={
+        "route": {"receiver": "office", "group_wait": "1s"},
+        "receivers": [{"name": "office", "channels": channel("X")}]})
+    people = [*cfg.duty.people, cfg.duty.people[0].model_copy(update={"name": "王建国"})]
+    cfg = cfg.model_copy(update={"duty": cfg.duty.model_copy(update={"people": people})})
+    now = T(2026, 11, 20, 10)
+    shared = alert("e1").model_copy(update={"places": ["河口镇", "城关镇"]})
+    p = plan(cfg.alerting, [shared], now, {})
+    p = plan(cfg.alerting, [shared], now + timedelta(seconds=2), p.state)
+    got = [n.notification.receiver for n in expand_plan(cfg, p, now).notifications]
+    assert got == ["office", "person:王建国", "person:李秀兰", "person:水利联络员"]
+    # A community of 城关镇 reaches 城关镇's leader, and only the places named count.
+    village = alert("v1", "").model_copy(update={"labels": {}, "places": ["东关社区"]})
+    p = plan(cfg.alerting, [village], now, {})
+    p = plan(cfg.alerting, [village], now + timedelta(seconds=2), p.state)
+    got = [n.notification.receiver for n in expand_plan(cfg, p, now).notifications]
+    assert got == ["office", "person:王建国"]
+
+
 def test_a_special_receiver_meaning_nobody_goes_to_the_root_receiver(tmp_path):
     # 青山乡 has nobody in the grid; the plan already counted the group as sent, so a
     # dropped notification would never be retried: the root receiver answers instead.
