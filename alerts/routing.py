@@ -71,10 +71,11 @@ def resolve_routes(route: Route, parent: ResolvedRoute | None = None,
         repeat_interval=pick(route.repeat_interval, parent and parent.repeat_interval,
                              DEFAULT_REPEAT_INTERVAL),
         continue_=route.continue_,
-        active_time_intervals=tuple(route.active_time_intervals or
-                                    (parent.active_time_intervals if parent else ())),
-        mute_time_intervals=tuple(route.mute_time_intervals or
-                                  (parent.mute_time_intervals if parent else ())),
+        # Not inherited, as in Alertmanager: a child inheriting its parent's night mute
+        # could not be un-muted (an empty list reads as "unset"), so a critical route
+        # under a muted parent stayed silent at 03:00.
+        active_time_intervals=tuple(route.active_time_intervals),
+        mute_time_intervals=tuple(route.mute_time_intervals),
     )
     children = tuple(resolve_routes(c, node, f"{path}.{i}") for i, c in enumerate(route.routes))
     return replace(node, children=children)

@@ -153,6 +153,30 @@ def test_time_intervals_mute_and_activate_routes(tmp_path):
     assert [p.notification.receiver for p in holiday.notifications] == ["night"]
 
 
+def test_a_critical_child_of_a_route_muted_at_night_still_wakes_the_office(tmp_path):
+    # As in Alertmanager, time intervals are the route's own: a child inheriting the
+    # parent's night mute had no way to be heard at 03:00 (an empty list means "unset").
+    cfg = make_cfg(tmp_path, alerting={
+        "route": {"receiver": "office", "group_wait": "1s", "routes": [
+            {"matchers": ['township="河口镇"'], "receiver": "leaders",
+             "mute_time_intervals": ["夜间"], "routes": [
+                 {"matchers": ['severity="critical"'], "receiver": "office"}]}]},
+        "receivers": [{"name": "office"}, {"name": "leaders"}],
+        "time_intervals": [{"name": "夜间", "time_intervals": [
+            {"times": [{"start_time": "22:00", "end_time": "08:00"}]}]}]})
+    check = interval_check(cfg.alerting.time_intervals)
+
+    def sent(a: Alert, at: datetime) -> list[str]:
+        p = plan(cfg.alerting, [a], at, {}, intervals=check)
+        p = plan(cfg.alerting, [a], at + timedelta(seconds=2), p.state, intervals=check)
+        return [n.notification.receiver for n in p.notifications]
+
+    critical = alert("c1").model_copy(update={"severity": Severity.critical})
+    assert sent(critical, T(2026, 11, 20, 3)) == ["office"]
+    assert sent(alert("w1"), T(2026, 11, 20, 3)) == []  # the muted route itself
+    assert sent(alert("w2"), T(2026, 11, 20, 10)) == ["leaders"]
+
+
 def test_a_night_range_belongs_to_the_day_it_began(tmp_path):
     cfg = make_cfg(tmp_path, alerting={
         "route": {"receiver": "office"}, "receivers": [{"name": "office"}],
