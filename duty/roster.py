@@ -128,3 +128,25 @@ class DutyRoster:
     def by_id(self, shift_id: str) -> Shift:
         d, kind = shift_id.split("/")
         return self.shift(date.fromisoformat(d), kind)
+
+
+def missing_shifts(cfg: DutyConfig, root: str = "duty") -> list[str]:
+    """Overrides and swaps naming a shift their day does not have (``2026-10-01/day`` when
+    国庆 makes it one 24-hour shift): the roster would skip them without a word, and the
+    officer who asked for the day off would still be the one on duty."""
+    roster = DutyRoster(cfg)
+    out: list[str] = []
+
+    def check(path: str, shift_id: str) -> None:
+        d, kind = shift_id.split("/")
+        kinds = roster._kinds(date.fromisoformat(d))
+        if kind not in kinds:
+            have = ", ".join(f"{d}/{k}" for k in kinds)
+            out.append(f"{path}: {shift_id} does not exist (that day has {have})")
+
+    for i, o in enumerate(cfg.roster.overrides):
+        check(f"{root}.roster.overrides[{i}].shift", o.shift)
+    for i, s in enumerate(cfg.roster.swaps):
+        for j, shift_id in enumerate(s.shifts):
+            check(f"{root}.roster.swaps[{i}].shifts[{j}]", shift_id)
+    return out

@@ -223,6 +223,28 @@ def test_roster_shifts_swaps_overrides(tmp_path):
     assert r2.by_id("2026-11-21/day").officer == night.officer
 
 
+def test_an_override_of_a_shift_the_day_does_not_have_is_a_config_error(tmp_path):
+    from yuqing.config import ConfigError
+
+    # 2026-10-01 (国庆) is one 24-hour shift and 2026-11-18 a configured sensitive day:
+    # an override of their "day" shift was skipped without a word and the officer who
+    # asked for the day off stayed on duty.
+    base = make_cfg(tmp_path).duty.model_dump(mode="json")
+    for shift in ("2026-10-01/day", "2026-11-18/night"):
+        raw = {**base, "roster": {**base["roster"],
+                                  "overrides": [{"shift": shift, "officer": "丙"}],
+                                  "swaps": [{"shifts": ["2026-11-20/day", shift]}]}}
+        with pytest.raises(ConfigError) as exc:
+            make_cfg(tmp_path, duty=raw)
+        day = shift.split("/")[0]
+        assert (f"duty.roster.overrides[0].shift: {shift} does not exist (that day has "
+                f"{day}/full)") in str(exc.value)
+        assert f"duty.roster.swaps[0].shifts[1]: {shift} does not exist" in str(exc.value)
+    ok = {**base, "roster": {**base["roster"],
+                             "overrides": [{"shift": "2026-10-01/full", "officer": "丙"}]}}
+    assert DutyRoster(make_cfg(tmp_path, duty=ok).duty).at(T(2026, 10, 1, 12)).officer == "丙"
+
+
 def test_grid_and_on_duty_expansion(tmp_path):
     cfg = make_cfg(tmp_path, alerting={
         "route": {"receiver": "@on-duty", "group_wait": "1s"}, "receivers": []})

@@ -373,6 +373,20 @@ def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return [(_key_path(e["loc"]), _message(e)) for e in exc.errors()]
 
 
+def _shift_problems(cfg: Config) -> list[str]:
+    """Roster overrides and swaps against this configuration's calendar (which days are
+    24-hour days depends on its years and sensitive periods)."""
+    from duty.roster import missing_shifts
+    from watch.calendar import configure, current_config
+
+    before = current_config()
+    configure(cfg.calendar)
+    try:
+        return missing_shifts(cfg.duty, "duty")
+    finally:
+        configure(before)
+
+
 def _cross_key_problems(cfg: Config) -> list[str]:
     """Checks that span keys (receiver names, fallback cycles), each naming its key path."""
     problems = cfg.gazetteer.problems("gazetteer")
@@ -380,6 +394,7 @@ def _cross_key_problems(cfg: Config) -> list[str]:
     receivers = [r.name for r in cfg.alerting.receivers]
     problems += cfg.duty.problems(set(receivers), "duty")
     problems += cfg.duty.person_problems(cfg.alerting, "alerting")
+    problems += _shift_problems(cfg)
     send = cfg.scheduler.report_send
     if send is not None and send not in receivers:
         # The report goes to a receiver's channels directly (no roster expansion); an
