@@ -224,3 +224,30 @@ class DutyConfig(_Model):
         for i, r in enumerate(alerting.receivers):
             check(f"{root}.receivers[{i}].fallback", r.fallback)
         return out
+
+    def catch_problems(self, alerting: AlertingConfig, root: str = "alerting") -> list[str]:
+        """Messages that would reach nobody and be marked done: the root route's receiver
+        answers for every special receiver that means nobody now, and for people without
+        channels when ``duty.fallback`` is not set, so it must mean someone."""
+        out: list[str] = []
+        rec = alerting.route.receiver
+        r = self.roster
+        means = {"@on-duty": bool(r.officers), "@shift-leader": bool(r.leaders),
+                 "@office-head": r.office_head is not None, "@grid": False}
+        if rec in means and not means[rec]:
+            what = ("the people responsible for a place (often nobody)" if rec == "@grid"
+                    else f"nobody: duty.roster lists no {rec.removeprefix('@')}")
+            out.append(f"{root}.route.receiver: {rec!r} means {what}; the root route's "
+                       "receiver takes every message that finds nobody, so it must be a "
+                       "receiver or a person")
+        silent = {f"{PERSON_PREFIX}{p.name}" for p in self.people if not p.channels}
+        catches = self.fallback is not None or (
+            rec is not None and not rec.startswith("@") and rec not in silent)
+        if not catches:
+            for i, p in enumerate(self.people):
+                if not p.channels:
+                    out.append(f"duty.people[{i}].channels: {p.name!r} has none, and neither "
+                               "duty.fallback nor the root route's receiver (a receiver or "
+                               "person, not " f"{rec!r}) takes their messages: they would be "
+                               "dropped")
+        return out

@@ -31,9 +31,12 @@ def effective_alerting(cfg) -> AlertingConfig:
     # A person without channels (listed for the roster only) hands their messages to the
     # duty fallback, or else to the root route's receiver: never to nobody.
     root = cfg.alerting.route.receiver
-    spare = root if root and not is_special_receiver(root) else None
+    # person:NAME at the root is one fixed person, as good a catcher as a named receiver.
+    spare = root if root and not root.startswith("@") else None
     people = [Receiver(name=f"{PERSON_PREFIX}{p.name}", channels=p.channels,
-                       fallback=cfg.duty.fallback or (None if p.channels else spare))
+                       fallback=cfg.duty.fallback or (
+                           None if p.channels or spare == f"{PERSON_PREFIX}{p.name}"
+                           else spare))
               for p in cfg.duty.people]
     have = {r.name for r in cfg.alerting.receivers}
     return cfg.alerting.model_copy(update={

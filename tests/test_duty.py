@@ -328,6 +328,44 @@ def test_a_person_without_channels_hands_messages_to_the_root_receiver(tmp_path,
         office.stop()
 
 
+def test_a_message_nobody_can_catch_is_a_config_error_not_dropped(tmp_path, monkeypatch):
+    from hooks import Hook
+
+    from alerts.delivery import deliver_due
+    from yuqing.config import ConfigError
+
+    # The office head has no channels and the root route is @on-duty: their escalation
+    # was marked sent with "nothing sent", at 3 a.m., telling no one.
+    base = make_cfg(tmp_path).duty.model_dump(mode="json")
+    people = [{**p, "channels": []} if p["name"] == "主任" else p for p in base["people"]]
+    on_duty = {"route": {"receiver": "@on-duty"}, "receivers": []}
+    with pytest.raises(ConfigError) as exc:
+        make_cfg(tmp_path, alerting=on_duty, duty={**base, "people": people})
+    assert "duty.people[4].channels: '主任' has none" in str(exc.value)
+    # A root route that can mean nobody catches nothing: alerts stayed "@on-duty" forever.
+    with pytest.raises(ConfigError) as exc:
+        make_cfg(tmp_path, alerting=on_duty, duty={})
+    assert ("alerting.route.receiver: '@on-duty' means nobody: duty.roster lists no "
+            "on-duty") in str(exc.value)
+    # A fixed person at the root does catch: the office head's message reaches them.
+    office = Hook()
+    try:
+        monkeypatch.setenv("OFFICE", office.url("/office"))
+        people = [{**p, "channels": channel("OFFICE")} if p["name"] == "甲" else p
+                  for p in people]
+        cfg = make_cfg(tmp_path, alerting={"route": {"receiver": "person:甲"},
+                                           "receivers": []}, duty={**base, "people": people})
+        ob = state.open_outbox(cfg)
+        now = T(2026, 11, 20, 3)
+        with ob.transaction() as tx:
+            state.add_message(tx, "n1", "person:主任", "escalation", "升级", "正文", now)
+        report = deliver_due(effective_alerting(cfg), ob, now)
+        assert report.blackholed == 0 and len(office.accepted) == 1
+        assert ob.get("n1").fallback_to == "person:甲"
+    finally:
+        office.stop()
+
+
 def test_check_config_names_unknown_roster_people(tmp_path):
     from yuqing.config import ConfigError
 

@@ -394,6 +394,7 @@ def _cross_key_problems(cfg: Config) -> list[str]:
     receivers = [r.name for r in cfg.alerting.receivers]
     problems += cfg.duty.problems(set(receivers), "duty")
     problems += cfg.duty.person_problems(cfg.alerting, "alerting")
+    problems += cfg.duty.catch_problems(cfg.alerting, "alerting")
     problems += _shift_problems(cfg)
     send = cfg.scheduler.report_send
     if send is not None and send not in receivers:
