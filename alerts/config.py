@@ -118,6 +118,13 @@ Channel = Annotated[
     Field(discriminator="type"),
 ]
 
+_SECRET_FIELDS = ("token_env", "secret_env", "key_env", "password_env", "url_env")
+
+
+def channel_secrets(ch: BaseModel) -> list[tuple[str, str]]:
+    """(field, environment variable) of each secret a channel needs to send."""
+    return [(f, getattr(ch, f)) for f in _SECRET_FIELDS if getattr(ch, f, None)]
+
 
 class Receiver(_Model):
     name: str

@@ -197,3 +197,34 @@ def test_the_example_configuration_validates_and_shows_every_section():
     # A section may be shown commented out (`# web:`), as long as it is shown.
     shown = set(re.findall(r"^(?:# ?)?([a-z_]+):", text, flags=re.M))
     assert set(Config.model_fields) - shown == set()
+
+
+def test_a_channel_secret_missing_at_start_up_is_named_by_key_and_variable(
+        tmp_path, capsys, monkeypatch):
+    # Read only at send time, a misspelt variable showed when the first alert failed
+    # (and reached the fallback minutes later); check-config said ok.
+    from yuqing.cli import main
+
+    good = tmp_path / "ch.yaml"
+    good.write_text(GAZ + SRC + """
+alerting:
+  route: {receiver: office}
+  receivers:
+    - name: office
+      channels: [{type: dingtalk, token_env: T_OFFICE_TOKEN, secret_env: T_OFFICE_SECRET}]
+duty:
+  people: [{name: 甲, channels: [{type: webhook, url_env: T_JIA_URL}]}]
+""", encoding="utf-8")
+    monkeypatch.setenv("T_OFFICE_SECRET", "s")
+    monkeypatch.delenv("T_OFFICE_TOKEN", raising=False)
+    monkeypatch.delenv("T_JIA_URL", raising=False)
+    assert main(["check-config", str(good)]) == 1
+    err = capsys.readouterr().err
+    assert (f"{good}: alerting.receivers[0].channels[0].token_env: environment variable "
+            "T_OFFICE_TOKEN is not set") in err
+    assert "duty.people[0].channels[0].url_env: environment variable T_JIA_URL" in err
+    assert "T_OFFICE_SECRET" not in err
+    assert main(["check-config", "--ignore-env", str(good)]) == 0
+    monkeypatch.setenv("T_OFFICE_TOKEN", "t")
+    monkeypatch.setenv("T_JIA_URL", "http://127.0.0.1:9/")
+    assert main(["check-config", str(good)]) == 0

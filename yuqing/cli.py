@@ -18,7 +18,7 @@ from yuqing.cliargs import (
     positive_int,
     positive_seconds,
 )
-from yuqing.config import Config, ConfigError, load_config
+from yuqing.config import DEFAULT_CONFIG, Config, ConfigError, load_config, missing_secrets
 from yuqing.records import SHANGHAI
 
 Handler = Callable[[argparse.Namespace], int]
@@ -141,7 +141,16 @@ def _es_status(cfg: Config, node) -> int:
 
 @command("check-config")
 def cmd_check_config(args: argparse.Namespace) -> int:
-    cfg = load_config(args.file or getattr(args, "config", None))
+    path = args.file or getattr(args, "config", None)
+    cfg = load_config(path)
+    missing = [] if args.ignore_env else missing_secrets(cfg)
+    where = path or os.environ.get("YUQING_CONFIG") or DEFAULT_CONFIG
+    for m in missing:
+        print(f"error: {where}: {m}", file=sys.stderr)
+    if missing:
+        print("the file is valid, but these channels cannot send from this environment "
+              "(--ignore-env checks the file alone)", file=sys.stderr)
+        return 1
     print(f"ok: {len(cfg.sources)} sources, {len(cfg.gazetteer.townships)} townships "
           f"in {cfg.gazetteer.county}")
     return 0
@@ -347,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cc = sub.add_parser("check-config", help="validate a configuration file")
     cc.add_argument("file", nargs="?")
+    cc.add_argument("--ignore-env", action="store_true",
+                    help="do not check that the channels' secret variables are set here")
 
     se = sub.add_parser("search", help="full-text search over indexed items")
     se.add_argument("query", nargs="*", help="terms (exact substrings); -term excludes; a|b")

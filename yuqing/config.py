@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -446,6 +447,29 @@ def load_config(path: Path | str | None = None) -> Config:
 
 
 Secret = Annotated[str, "name of an environment variable"]
+
+
+def missing_secrets(cfg: Config, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """``key.path: VAR is not set`` for every channel secret absent from ``environ``.
+    Channels read their secrets at send time, so without this a typo in a variable name
+    showed only when the first alert failed, and went to the fallback minutes later."""
+    from alerts.config import channel_secrets
+
+    owners = [(f"alerting.receivers[{i}]", r.channels)
+              for i, r in enumerate(cfg.alerting.receivers)]
+    owners += [(f"duty.people[{i}]", p.channels) for i, p in enumerate(cfg.duty.people)]
+    out = []
+    for path, channels in owners:
+        for j, ch in enumerate(channels):
+            for field, var in channel_secrets(ch):
+                if not environ.get(var, "").strip():
+                    out.append(f"{path}.channels[{j}].{field}: environment variable {var} "
+                               f"is not set ({ch.type} channel cannot send)")
+    hb = cfg.duty.heartbeat.ping_url_env
+    if hb and not environ.get(hb, "").strip():
+        out.append(f"duty.heartbeat.ping_url_env: environment variable {hb} is not set "
+                   "(the dead-man's switch is never pinged)")
+    return out
 
 
 def secret(env_name: Secret, *, what: str) -> str:

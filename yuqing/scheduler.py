@@ -35,7 +35,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from yuqing.config import Config, load_config
+from yuqing.config import Config, load_config, missing_secrets
 from yuqing.leader import Leader, make_leader, renew
 from yuqing.records import SHANGHAI
 
@@ -184,6 +184,9 @@ def run_forever(config_path: str | None, *, log_level: str = "INFO") -> int:
     now = datetime.now(SHANGHAI)
     for w in calendar_warnings(now):
         log.warning("CALENDAR: %s", w)
+    # Not fatal: other channels and the fallback still deliver, and detection goes on.
+    for m in missing_secrets(cfg):
+        log.error("CHANNEL: %s", m)
     w = watch_at(now)
     log.warning("yuqing run starting: watch level %s %s", w.level, "；".join(w.reasons))
     _LEADER = make_leader(cfg)
