@@ -140,8 +140,10 @@ def mute_reasons(cfg: AlertingConfig, alerts: Sequence[Alert], now: datetime,
         src_m = [parse_matcher(t) for t in rule.source_matchers]
         tgt_m = [parse_matcher(t) for t in rule.target_matchers]
         # Silenced alerts still inhibit, as in Alertmanager: muting a cause must not
-        # un-mute its consequences.
-        sources = [a for a in alerts if matches_all(src_m, labels[a.id])]
+        # un-mute its consequences. Resolved ones do not (the escalation job passes alerts
+        # of every status: a resolved critical stopped the escalation of a live warning).
+        sources = [a for a in alerts if a.status == AlertStatus.firing
+                   and matches_all(src_m, labels[a.id])]
         source_ids = {a.id for a in sources}
         for t in alerts:
             if t.id in out or not matches_all(tgt_m, labels[t.id]):

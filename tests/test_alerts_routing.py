@@ -10,7 +10,7 @@ import yaml
 
 from alerts.config import AlertingConfig
 from alerts.message import render, size
-from alerts.routing import dry_run, plan
+from alerts.routing import dry_run, mute_reasons, plan
 from alerts.silences import Silence
 from yuqing.records import SHANGHAI, Alert, AlertItem, AlertStatus
 
@@ -102,6 +102,8 @@ def test_inhibition_mutes_warning_in_same_township_only():
     # Once the critical alert resolves, the warning is no longer inhibited.
     resolved = crit.model_copy(update={"status": AlertStatus.resolved})
     assert all(d.muted_by is None for d in dry_run(CFG, [resolved, warn_same], T0))
+    # The escalation job asks about alerts of every status (those with messages pending).
+    assert mute_reasons(CFG, [resolved, warn_same], T0, []) == {}
 
 
 def test_alerts_matching_both_sides_of_an_inhibit_rule_do_not_silence_each_other():
