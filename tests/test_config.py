@@ -228,3 +228,28 @@ duty:
     monkeypatch.setenv("T_OFFICE_TOKEN", "t")
     monkeypatch.setenv("T_JIA_URL", "http://127.0.0.1:9/")
     assert main(["check-config", str(good)]) == 0
+
+
+def test_the_example_routes_every_alert_to_the_duty_office_and_the_townships_leaders():
+    # A warning about 河口镇 matched the township route first (no `continue`) and reached
+    # only the township's leaders: the duty office was never told.
+    from datetime import datetime
+    from pathlib import Path
+
+    from alerts.routing import dry_run
+    from yuqing.records import SHANGHAI, Alert, Severity
+
+    example = Path(__file__).resolve().parents[1] / "config" / "example.yaml"
+    cfg = load_config(example)
+    now = datetime(2026, 11, 20, 3, tzinfo=SHANGHAI)
+
+    def receivers(severity: str, township: str) -> tuple[str, ...]:
+        a = Alert(id=f"{severity}{township}", rule="growing_complaint",
+                  severity=Severity(severity), title="t", summary="", fired_at=now,
+                  labels={"township": township}, category="供水", count=6, baseline=1.0)
+        [d] = dry_run(cfg.alerting, [a], now)
+        return d.receivers
+
+    for severity in ("warning", "critical"):
+        assert receivers(severity, "河口镇") == ("duty-office", "township-leaders")
+        assert receivers(severity, "青山乡") == ("duty-office",)
