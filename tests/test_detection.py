@@ -279,3 +279,30 @@ def test_thresholds_follow_the_duty_day_across_midnight():
     # turned critical (12 → 9 items) by a holiday that starts with the morning shift.
     assert at(2026, 10, 1, 0, 30) == normal
     assert at(2026, 10, 1, 8, 30) == holiday
+
+
+def test_after_handling_a_new_wave_recurs_and_only_its_items_make_it_critical():
+    # The backtest never handles anything: there the second wave below stays silent
+    # within the cool-down (as in test_cool_down_is_respected_but_becoming_critical_...).
+    bg = stream(30, 0.5, seed=4)
+    first = burst(START + timedelta(days=25, hours=8), 6, event="ev-f")
+    det = Detector()
+    [alert] = [a for a in run(bg + first, det) if a.labels.get("event") == "ev-f"]
+    handled = START + timedelta(days=25, hours=20)
+    det.remember(alert, handled_at=handled)  # what the cycle reads back from the store
+    wave = [Observation(**{**o.__dict__, "id": f"{o.id}-2"})
+            for o in burst(START + timedelta(days=26, hours=2), 14, event="ev-f")]
+    fired = run(wave, det)
+    assert [(a.severity.value, a.count) for a in fired] == [("warning", 3), ("critical", 12)]
+    assert all(a.labels["recurrence_of"] == alert.id and a.title.startswith("【处置后复发】")
+               for a in fired)
+    # Critical at the twelfth item of the new wave, not at the sixth (with the six
+    # handled ones still in the 24 hours); no handled item is evidence.
+    assert fired[1].fired_at == wave[11].when
+    assert set(fired[1].item_ids) == {o.id for o in wave[:12]}
+    # A detector started afresh from the stored alerts counts the same items.
+    fresh = Detector()
+    fresh.remember(alert, handled_at=handled)
+    fresh.remember(fired[0])
+    assert run(bg + first + wave[:11], fresh) == []
+    assert [a.id for a in run(wave[11:12], fresh)] == [fired[1].id]
