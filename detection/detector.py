@@ -67,6 +67,9 @@ class _Fired:
     handled_at: datetime | None = None
     # A recurrence: (the handled alert it follows, when that was handled).
     wave: tuple[str, datetime] | None = None
+    # The key's usual rate when it first fired, before the issue: what a wave after the
+    # handling is measured against (the windows since hold the first wave itself).
+    usual: float = 0.0
 
     def handled_by(self, now: datetime) -> bool:
         return self.handled_at is not None and self.handled_at <= now
@@ -135,7 +138,8 @@ class Detector:
                 continue  # the same story already fired under another key
             alert = self._alert(v, now, after)
             wave = (after, v.recurs_after) if after and v.recurs_after else None
-            fired = _Fired(v.key, now, v.count, refs, v.critical, alert.id, wave=wave)
+            fired = _Fired(v.key, now, v.count, refs, v.critical, alert.id, wave=wave,
+                           usual=v.baseline)
             self.fired[v.key] = fired
             self.recent.append(fired)
             alerts.append(alert)
@@ -156,7 +160,7 @@ class Detector:
         # Items up to the handling were dealt with: only those after it count, also for
         # a recurrence's own step to critical.
         after, since = wave
-        v = recurrence(series, key, now, s, since, known_since=self.started,
+        v = recurrence(series, key, now, s, since, last.usual, known_since=self.started,
                        needs_history=needs_history)
         return None if v is None else (v, after)
 
@@ -172,7 +176,8 @@ class Detector:
                 since := alert.labels.get(RECURS_AFTER)):
             wave = (after, datetime.fromisoformat(since))
         fired = _Fired(key, alert.fired_at, alert.count, frozenset(alert.item_ids),
-                       alert.severity is Severity.critical, alert.id, handled_at, wave)
+                       alert.severity is Severity.critical, alert.id, handled_at, wave,
+                       alert.baseline)
         last = self.fired.get(key)
         if last is None or last.at <= fired.at:
             self.fired[key] = fired

@@ -157,19 +157,28 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
 
 
 def recurrence(series: Series, key: str, now: datetime, s: Sensitivity, since: datetime,
-               *, known_since: datetime | None = None, needs_history: bool = True,
+               usual: float, *, known_since: datetime | None = None,
+               needs_history: bool = True,
                day_type_of: Callable[[date], str] = day_type) -> Verdict | None:
     """A new wave after an alert about the key was handled at ``since``: only the items
-    after it count, and reaching the key's minimum count is enough. The officer said the
-    issue was dealt with, so its coming back is news whatever the baseline (which the
-    first wave itself has raised); the baseline is still given, to explain."""
+    after it count. ``usual``: the key's rate before the issue (the baseline its first
+    alert was judged against; the windows since hold the first wave itself).
+
+    An event is one story: the officer said it was dealt with, so its coming back at the
+    event's minimum count is news. A place or a scheme gathers many stories and can have
+    a steady trickle of complaints: its new wave must also be ``min_growth`` times its
+    usual rate, else a key with five complaints on an ordinary day would "recur" every
+    day after each handling. No tail-probability test: a handled issue coming back needs
+    less proof than a first alert."""
     start = max(now - s.window, since)
     count = series.count(start, now)
     if count < (s.min_count if needs_history else s.event_min_count):
         return None
     now = now.astimezone(SHANGHAI)
     counts, compared_with = _history(series, now, s, known_since, day_type_of)
-    lam = _rate(counts, s, needs_history)
+    lam = usual if usual > 0 else _rate(counts, s, needs_history)
+    if needs_history and count < s.min_growth * lam:
+        return None
     return _verdict(series, key, now, s, start, count, lam, counts, compared_with,
                     recurs_after=since)
 
