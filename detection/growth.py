@@ -125,6 +125,8 @@ class Verdict:
     # The day types of the baseline windows: the window's own, or "holiday+weekend"
     # when days off filled in for a holiday history too short to judge by.
     compared_with: str = ""
+    # A recurrence: the wave after an alert about the key was handled at this moment.
+    recurs_after: datetime | None = None
 
 
 def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
@@ -141,6 +143,49 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
     if count < (s.min_count if needs_history else s.event_min_count):
         return None
     now = now.astimezone(SHANGHAI)  # the calendar day is Beijing's
+    counts, compared_with = _history(series, now, s, known_since, day_type_of)
+    if needs_history and len(counts) < MIN_HISTORY:
+        return None
+    lam = _rate(counts, s, needs_history)
+    growth = count / lam
+    if growth < s.min_growth:
+        return None
+    p = poisson_tail(count, lam)
+    if p > s.max_p:
+        return None
+    return _verdict(series, key, now, s, start, count, lam, counts, compared_with)
+
+
+def recurrence(series: Series, key: str, now: datetime, s: Sensitivity, since: datetime,
+               usual: float, *, known_since: datetime | None = None,
+               needs_history: bool = True,
+               day_type_of: Callable[[date], str] = day_type) -> Verdict | None:
+    """A new wave after an alert about the key was handled at ``since``: only the items
+    after it count. ``usual``: the key's rate before the issue (the baseline its first
+    alert was judged against; the windows since hold the first wave itself).
+
+    An event is one story: the officer said it was dealt with, so its coming back at the
+    event's minimum count is news. A place or a scheme gathers many stories and can have
+    a steady trickle of complaints: its new wave must also be ``min_growth`` times its
+    usual rate, else a key with five complaints on an ordinary day would "recur" every
+    day after each handling. No tail-probability test: a handled issue coming back needs
+    less proof than a first alert."""
+    start = max(now - s.window, since)
+    count = series.count(start, now)
+    if count < (s.min_count if needs_history else s.event_min_count):
+        return None
+    now = now.astimezone(SHANGHAI)
+    counts, compared_with = _history(series, now, s, known_since, day_type_of)
+    lam = usual if usual > 0 else _rate(counts, s, needs_history)
+    if needs_history and count < s.min_growth * lam:
+        return None
+    return _verdict(series, key, now, s, start, count, lam, counts, compared_with,
+                    recurs_after=since)
+
+
+def _history(series: Series, now: datetime, s: Sensitivity, known_since: datetime | None,
+             day_type_of: Callable[[date], str]) -> tuple[list[int], str]:
+    """The counts of the earlier windows like this one (nearest first), and their type."""
     # A window is of the day type of its middle, the day most of it holds: at 00:05 on a
     # holiday's first day the last 24 hours are the workday before, and compared with
     # holiday windows that ordinary workday looks like a burst.
@@ -160,25 +205,26 @@ def evaluate(series: Series, key: str, now: datetime, s: Sensitivity, *,
             spare.append(series.count(end - s.window, end))
         if len(counts) >= s.baseline_windows:
             break
-    compared_with = kind
     if len(counts) < MIN_HISTORY and spare:
-        counts = (counts + spare)[:s.baseline_windows]
-        compared_with = f"{kind}+{fallback}"
-    if needs_history and len(counts) < MIN_HISTORY:
-        return None
+        return (counts + spare)[:s.baseline_windows], f"{kind}+{fallback}"
+    return counts, kind
+
+
+def _rate(counts: list[int], s: Sensitivity, needs_history: bool) -> float:
     # One pseudo-window at the prior rate keeps a short, lucky-quiet history from making
     # an ordinary day look like a burst.
     prior = s.prior_rate if needs_history else s.event_prior_rate
-    lam = max(prior, (sum(counts) + prior) / (len(counts) + 1))
-    growth = count / lam
-    if growth < s.min_growth:
-        return None
+    return max(prior, (sum(counts) + prior) / (len(counts) + 1))
+
+
+def _verdict(series: Series, key: str, now: datetime, s: Sensitivity, start: datetime,
+             count: int, lam: float, counts: list[int], compared_with: str, *,
+             recurs_after: datetime | None = None) -> Verdict:
     p = poisson_tail(count, lam)
-    if p > s.max_p:
-        return None
     score = -math.log10(max(p, 1e-300))
-    return Verdict(key=key, count=count, baseline=round(lam, 3), growth=round(growth, 2),
-                   p_value=p, score=round(score, 2),
+    return Verdict(key=key, count=count, baseline=round(lam, 3),
+                   growth=round(count / lam, 2), p_value=p, score=round(score, 2),
                    critical=count >= s.critical_count,
                    refs=series.refs_in(start, now), window_start=start,
-                   history_windows=len(counts), compared_with=compared_with)
+                   history_windows=len(counts), compared_with=compared_with,
+                   recurs_after=recurs_after)

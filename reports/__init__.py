@@ -60,8 +60,13 @@ def demo_report(cfg: Config, now: datetime) -> Path:
     complaint is in the last days, so the current week to date is reported (compared with
     the same days of last week) once it has two days of data; early in a week, the last
     complete week is."""
+    from yuqing.records import SHANGHAI
+
     from . import periods
 
+    # The week is Beijing's whatever zone ``now`` is in: a clock ahead of it names a week
+    # that has not begun there yet.
+    now = now.astimezone(SHANGHAI)
     this_week = periods.week(now.strftime("%G-W%V"), now)
     spec = this_week.slug if (now - this_week.start).days >= 2 else None
     data, doc = build(cfg, "weekly", spec, now)

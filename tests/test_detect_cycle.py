@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from web_support import seed
 
 from yuqing.records import SHANGHAI
@@ -102,3 +103,105 @@ def test_a_cycle_sees_every_stored_alert_beyond_a_thousand(prefix, store, tmp_pa
     assert cooling.id in sent
     # Escalation reads the firing alerts the same way: none is left unescalated.
     assert len(_firing_with_ack(cfg)) == 1 + len(noise)
+
+
+# A complaint that comes back after the officer marked it handled (处置).
+WAVE = "ev-tap"
+
+
+def _tap(n: int, when: datetime):
+    from web_support import item
+
+    return item(n, f"河口镇停水还没修好第{n}帖", "河口镇沙湾村停水三天了，还没人来修。", when,
+                town="河口镇", sentiment=0.1, category="城乡建设", event=WAVE)
+
+
+def _first_wave(store, cfg):
+    """Six complaints in the morning, and the alert they fire at T0."""
+    from yuqing.jobs import detect_cycle
+
+    store.index([_tap(i, T0 - timedelta(hours=6 - i)) for i in range(6)], T0, refresh=True)
+    [first] = [a for a in detect_cycle(cfg, T0, deliver=False).fired
+               if a.labels.get("key") == f"event:{WAVE}"]
+    return first
+
+
+def _cycle(cfg, now: datetime):
+    from yuqing.jobs import detect_cycle
+
+    return [a for a in detect_cycle(cfg, now, deliver=False).fired
+            if a.labels.get("key") == f"event:{WAVE}"]
+
+
+@pytest.fixture
+def wave_cfg(prefix, store, tmp_path, monkeypatch):
+    from yuqing.config import load_config
+
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    return load_config(None)
+
+
+def test_a_complaint_back_after_handling_fires_again_as_a_recurrence(prefix, store,
+                                                                       wave_cfg):
+    from storage import AlertStore
+
+    alerts = AlertStore(store.es, prefix)
+    first = _first_wave(store, wave_cfg)
+    handled = T0 + timedelta(hours=2)
+    alerts.handle(first.id, "李", "已通知县水务局抢修", handled)
+    # The next day, five more: "停水 still not fixed". Well inside the 72-hour cool-down.
+    again = [_tap(10 + i, T0 + timedelta(hours=18 + i)) for i in range(5)]
+    store.index(again, T0 + timedelta(hours=23), refresh=True)
+    day2 = T0 + timedelta(days=1)
+    [rec] = _cycle(wave_cfg, day2)
+    assert rec.title.startswith("【处置后复发】") and rec.id != first.id
+    assert rec.labels["recurrence_of"] == first.id and first.id in rec.summary
+    assert sorted(rec.item_ids) == sorted(i.item.id for i in again)  # only the new wave
+    assert rec.count == 5 and rec.first_seen == again[0].item.published_at
+    stored = alerts.get(rec.id)
+    assert stored["status"] == "firing" and not stored.get("handled_at")
+    # Running the same minute again, or the next minutes, fires nothing more, and the
+    # store holds one recurrence, whatever the cycle that reads it back.
+    assert _cycle(wave_cfg, day2) == []
+    assert _cycle(wave_cfg, day2 + timedelta(minutes=1)) == []
+    recs = [d for d in alerts.firing_or_fired_since(T0)
+            if (d.get("labels") or {}).get("recurrence_of")]
+    assert [d["id"] for d in recs] == [rec.id]
+
+
+def test_an_alert_only_acknowledged_keeps_its_cool_down(prefix, store, wave_cfg):
+    from storage import AlertStore
+
+    alerts = AlertStore(store.es, prefix)
+    first = _first_wave(store, wave_cfg)
+    alerts.acknowledge(first.id, "李", T0 + timedelta(hours=2))
+    store.index([_tap(10 + i, T0 + timedelta(hours=18 + i)) for i in range(5)],
+                T0 + timedelta(hours=23), refresh=True)
+    assert _cycle(wave_cfg, T0 + timedelta(days=1)) == []  # the wave is being dealt with
+    # The step to critical still applies: twelve in the window.
+    store.index([_tap(20 + i, T0 + timedelta(hours=23, minutes=5 * i)) for i in range(7)],
+                T0 + timedelta(days=1), refresh=True)
+    [crit] = _cycle(wave_cfg, T0 + timedelta(days=1, minutes=1))
+    assert crit.severity.value == "critical" and "recurrence_of" not in crit.labels
+    assert not crit.title.startswith("【处置后复发】")
+
+
+def test_only_items_after_the_handling_count_as_the_new_wave(prefix, store, wave_cfg):
+    from storage import AlertStore
+
+    alerts = AlertStore(store.es, prefix)
+    first = _first_wave(store, wave_cfg)
+    handled = T0 + timedelta(hours=6)
+    # Four more came in before the officer handled it, two after: not a new wave.
+    before = [_tap(10 + i, T0 + timedelta(hours=1 + i)) for i in range(4)]
+    after = [_tap(20 + i, handled + timedelta(hours=1 + i)) for i in range(2)]
+    store.index(before + after, handled + timedelta(hours=3), refresh=True)
+    alerts.handle(first.id, "李", "已通知县水务局抢修", handled)
+    assert _cycle(wave_cfg, handled + timedelta(hours=4)) == []
+    # A third after the handling reaches the event's minimum of three: those three only.
+    third = _tap(30, handled + timedelta(hours=5))
+    store.index([third], handled + timedelta(hours=5), refresh=True)
+    [rec] = _cycle(wave_cfg, handled + timedelta(hours=5, minutes=1))
+    assert sorted(rec.item_ids) == sorted(i.item.id for i in [*after, third])
+    assert rec.labels["recurrence_of"] == first.id
+

@@ -279,3 +279,64 @@ def test_thresholds_follow_the_duty_day_across_midnight():
     # turned critical (12 → 9 items) by a holiday that starts with the morning shift.
     assert at(2026, 10, 1, 0, 30) == normal
     assert at(2026, 10, 1, 8, 30) == holiday
+
+
+def test_after_handling_a_new_wave_recurs_and_only_its_items_make_it_critical():
+    # The backtest never handles anything: there the second wave below stays silent
+    # within the cool-down (as in test_cool_down_is_respected_but_becoming_critical_...).
+    bg = stream(30, 0.5, seed=4)
+    first = burst(START + timedelta(days=25, hours=8), 6, event="ev-f")
+    det = Detector()
+    [alert] = [a for a in run(bg + first, det) if a.labels.get("event") == "ev-f"]
+    handled = START + timedelta(days=25, hours=20)
+    det.remember(alert, handled_at=handled)  # what the cycle reads back from the store
+    wave = [Observation(**{**o.__dict__, "id": f"{o.id}-2"})
+            for o in burst(START + timedelta(days=26, hours=2), 14, event="ev-f")]
+    fired = run(wave, det)
+    assert [(a.severity.value, a.count) for a in fired] == [("warning", 3), ("critical", 12)]
+    assert all(a.labels["recurrence_of"] == alert.id and a.title.startswith("【处置后复发】")
+               for a in fired)
+    # Critical at the twelfth item of the new wave, not at the sixth (with the six
+    # handled ones still in the 24 hours); no handled item is evidence.
+    assert fired[1].fired_at == wave[11].when
+    assert set(fired[1].item_ids) == {o.id for o in wave[:12]}
+    # A detector started afresh from the stored alerts counts the same items.
+    fresh = Detector()
+    fresh.remember(alert, handled_at=handled)
+    fresh.remember(fired[0])
+    assert run(bg + first + wave[:11], fresh) == []
+    assert [a.id for a in run(wave[11:12], fresh)] == [fired[1].id]
+
+
+def _scattered(at: datetime, n: int, prefix: str, *, hours: float = 12) -> list[Observation]:
+    """``n`` complaints about one township and category, each its own story (no event
+    key grows): only the place key sees them together."""
+    return [Observation(id=f"{prefix}-{i}", title=f"河口镇诉求{prefix}{i}",
+                        when=at + timedelta(hours=hours * i / n), complaint=True,
+                        category="城乡建设", townships=("河口镇",), event_id=f"ev-{prefix}-{i}",
+                        keywords=("物业", f"词{prefix}{i}"))
+            for i in range(n)]
+
+
+def _place_alert(fired):
+    return [a for a in fired if a.rule != "growing_event" and "event" not in a.labels]
+
+
+@pytest.mark.parametrize(("per_day", "second", "recurs"), [
+    (0.3, 6, True),    # a quiet place: six complaints the day after handling are news
+    (5.0, 6, False),   # a busy place: six is an ordinary day, not the issue coming back
+    (5.0, 20, True),   # ...but twenty is
+])
+def test_a_place_recurs_after_handling_only_above_its_usual_rate(per_day, second, recurs):
+    bg = stream(40, per_day, seed=7, prefix=f"bg{per_day}")
+    first = _scattered(START + timedelta(days=38, hours=8), 30, "w1")
+    det = Detector()
+    alerts = _place_alert(run(bg + first, det))
+    assert alerts, "the first wave fires the place key"
+    handled = START + timedelta(days=38, hours=22)
+    for a in alerts:
+        det.remember(a, handled_at=handled)
+    wave = _scattered(START + timedelta(days=39, hours=8), second, "w2")
+    again = _place_alert(run(wave, det))
+    assert bool(again) is recurs, [(a.title, a.count) for a in again]
+    assert all(a.labels.get("recurrence_of") for a in again)

@@ -7,7 +7,7 @@ Two ISO weeks of 2026: W46 (11-09 .. 11-15) and W47 (11-16 .. 11-22); "now" is T
 from __future__ import annotations
 
 import warnings
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import docx
@@ -322,6 +322,25 @@ def test_demo_report_writes_every_format(seeded: str, tmp_path: Path,
     later = demo_report(load_config(None), NOW + timedelta(days=3))
     assert later.name == "weekly-2026-W48.docx"
     assert "11月23日至11月27日 10:00" in later.with_suffix(".md").read_text("utf-8")
+
+
+def test_the_demo_report_picks_its_week_on_beijings_calendar(
+        seeded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoneinfo import ZoneInfo
+
+    from reports import demo_report
+
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    # Sunday 23:30 in Beijing, the last hour of W48, is already Monday of W49 in Tokyo:
+    # that week "has not begun yet" in Beijing, and the demo stopped on it.
+    sunday_night = datetime(2026, 11, 29, 23, 30, tzinfo=SHANGHAI)
+    path = demo_report(load_config(None), sunday_night.astimezone(ZoneInfo("Asia/Tokyo")))
+    assert path.name == "weekly-2026-W48.docx"
+    assert "11月23日至11月29日 23:30" in path.with_suffix(".md").read_text("utf-8")
+    # Sunday 17:00 UTC is Monday 01:00 in Beijing: W48 is the last complete week.
+    path = demo_report(load_config(None), datetime(2026, 11, 29, 17, 0, tzinfo=UTC))
+    assert path.name == "weekly-2026-W48.docx"
+    assert "11月23日—11月29日" in path.with_suffix(".md").read_text("utf-8")
 
 
 def test_a_control_character_in_scraped_text_does_not_break_the_docx() -> None:

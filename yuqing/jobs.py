@@ -3,8 +3,9 @@
 ``detect_cycle`` is detection + alert state + routing + delivery for one moment: read the
 recent analysed items back from Elasticsearch (incrementally, see yuqing.observations),
 evaluate every key at ``now``, store new alerts, resolve old ones, and hand the firing
-ones to the dispatcher. Restart-safe: the cool-down is seeded from the stored alerts and
-alert ids are stable, so running the same minute twice neither re-fires nor re-sends.
+ones to the dispatcher. Restart-safe: the cool-down is seeded from the stored alerts (an
+alert handled since ends its key's cool-down: see detection.detector) and alert ids are
+stable, so running the same minute twice neither re-fires nor re-sends.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from detection.detector import Detector
 from detection.sensitivity import configured_sensitivity
 from yuqing.config import Config
 from yuqing.observations import ObservationCache
-from yuqing.records import Alert, AlertStatus, Severity
+from yuqing.records import SHANGHAI, Alert, AlertStatus, Severity
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,13 @@ _OBSERVATIONS = ObservationCache()
 
 def _as_alert(doc: dict[str, Any]) -> Alert:
     return Alert.model_validate({k: v for k, v in doc.items() if k in Alert.model_fields})
+
+
+def _handled_at(doc: dict[str, Any]) -> datetime | None:
+    if not (value := doc.get("handled_at")):
+        return None
+    t = datetime.fromisoformat(value)
+    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
 
 
 def _hold_for_quiet_hours(cfg: Config, alerts: list[Alert], now: datetime) -> list[Alert]:
@@ -128,9 +136,10 @@ def _detect_cycle(cfg: Config, now: datetime, *, deliver: bool) -> CycleReport:
     # Acknowledged or handled: someone has it. Repeating it every repeat_interval for
     # its three days of cool-down (and afresh each morning after quiet hours) is noise.
     taken = {d["id"] for d in docs if d.get("acknowledged_at") or d.get("handled_at")}
-    for alert in stored:
+    for alert, doc in zip(stored, docs, strict=True):
         if alert.rule != HEALTH_RULE and now - alert.fired_at < s.cooldown:
-            detector.remember(alert)
+            # Handled: its key's cool-down ends then (a new wave is a recurrence).
+            detector.remember(alert, _handled_at(doc))
     report.fired = detector.evaluate(now, None, s)
     # Crawl health: an episode is firing while the source stays silent / failing.
     try:
