@@ -5,7 +5,7 @@ from __future__ import annotations
 from yuqing.config import Config
 
 from .alerts_store import AlertStore, SilenceStore
-from .client import StorageUnavailable, connect, unavailable
+from .client import StorageUnavailable, connect, timed_out, unavailable
 from .items import ItemStore
 from .reports_queries import ReportQueries, Span
 
@@ -59,4 +59,4 @@ def open_console_queries(cfg: Config, deadline: float | None = None):
 
 __all__ = ["AlertStore", "ItemStore", "ReportQueries", "SilenceStore", "Span",
            "StorageUnavailable", "connect", "open_alert_stores", "open_report_queries",
-           "open_store", "unavailable"]
+           "open_store", "timed_out", "unavailable"]

@@ -25,6 +25,12 @@ def unavailable(exc: BaseException) -> bool:
                                                  or exc.meta.status == 429)
 
 
+def timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` is the cluster taking a request and not answering in time (hung,
+    overloaded) rather than refusing the connection: the officer is told which."""
+    return isinstance(exc, es_exc.ConnectionTimeout)
+
+
 def connect(cfg: ElasticsearchConfig, deadline: float | None = None) -> Elasticsearch:
     """A client for every configured host (several hosts = a real cluster, round-robin).
 

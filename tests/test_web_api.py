@@ -368,7 +368,11 @@ def test_a_hung_cluster_turns_into_the_503_page_within_seconds(proxied):
         if page:
             assert "检索库（Elasticsearch）暂时无法连接" in r.text and "退出" in r.text
         else:
-            assert r.json()["unavailable"] == "elasticsearch"
+            # Hung, not down: the page script says 无应答（超时）, not 不可达.
+            assert r.json()["unavailable"] == "elasticsearch" and r.json()["timeout"] is True
+    proxy.mode = "503"
+    r = officer.get("/feed/rows")
+    assert r.status_code == 503 and r.json()["timeout"] is False
     proxy.mode = "up"
     assert officer.get("/feed").status_code == 200
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from storage import unavailable
+from storage import timed_out, unavailable
 from yuqing.config import Config
 from yuqing.records import SHANGHAI
 
@@ -122,11 +122,13 @@ def create_app(cfg: Config, db: ConsoleDB | None = None) -> FastAPI:
         except Exception as exc:
             if not unavailable(exc):
                 raise
+            hung = timed_out(exc)
         if request.url.path.startswith("/api/") or request.url.path.endswith("/rows"):
             # ``unavailable`` lets the page script tell the officer it is the cluster, not
-            # the console server (or a proxy in front of it), that is away.
-            return JSONResponse({"detail": STORAGE_DOWN, "unavailable": "elasticsearch"},
-                                status_code=503)
+            # the console server (or a proxy in front of it), that is away; ``timeout``
+            # whether it is hung (takes requests, never answers) rather than down.
+            return JSONResponse({"detail": STORAGE_DOWN, "unavailable": "elasticsearch",
+                                 "timeout": hung}, status_code=503)
         try:
             who = principal(request)
         except NotAuthenticated:

@@ -36,7 +36,9 @@
     err.why = "控制台服务器应答异常（HTTP " + resp.status + "）";
     if (resp.status !== 503) { return Promise.reject(err); }
     return resp.json().catch(function () { return {}; }).then(function (body) {
-      if (body && body.unavailable === "elasticsearch") { err.why = "检索库 Elasticsearch 不可达"; }
+      if (body && body.unavailable === "elasticsearch") {
+        err.why = body.timeout ? "检索库 Elasticsearch 无应答（超时）" : "检索库 Elasticsearch 不可达";
+      }
       throw err;
     });
   }
