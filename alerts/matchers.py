@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 from yuqing.records import Alert
 
-# The labels routing can see. Detection sets township/scheme/source in Alert.labels;
-# rule/severity/category come from the Alert's own fields.
-KNOWN_LABELS = ("rule", "severity", "category", "township", "scheme", "source")
+# The labels routing can see. Detection sets township/scheme/source in Alert.labels, and
+# recurrence_of (the handled alert's id) on a complaint back after handling, so that
+# recurrences can be routed higher: ``recurrence_of!=""``. rule/severity/category come
+# from the Alert's own fields.
+KNOWN_LABELS = ("rule", "severity", "category", "township", "scheme", "source",
+                "recurrence_of")
 
 _MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
 

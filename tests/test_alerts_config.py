@@ -38,10 +38,10 @@ CASES = [
       "subpattern at position 0"]),
     ("unknown matcher label", BASE + "    routes:\n      - matchers: ['town=\"河口镇\"']\n",
      ["alerting.route.routes[0].matchers: unknown label 'town' in matcher 'town=\"河口镇\"'; "
-      "known: rule, severity, category, township, scheme, source"]),
+      "known: rule, severity, category, township, scheme, source, recurrence_of"]),
     ("unknown group_by label", BASE + "    group_by: [twonship]\n",
      ["alerting.route.group_by: unknown label 'twonship'; known: rule, severity, category, "
-      "township, scheme, source or '...' (every label)"]),
+      "township, scheme, source, recurrence_of or '...' (every label)"]),
     ("fallback cycle", GAZ + """alerting:
   receivers:
     - {name: duty, fallback: mail}
@@ -74,11 +74,15 @@ CASES = [
     ("duplicate receiver", GAZ + "alerting:\n  receivers: [{name: duty}, {name: duty}]\n"
      "  route: {receiver: duty}\n",
      ["alerting.receivers[1].name: duplicate receiver 'duty'"]),
+    ("empty time range", BASE + "  time_intervals:\n    - name: 夜间\n      time_intervals:\n"
+     "        - times: [{start_time: '22:00', end_time: '22:00'}]\n",
+     ["alerting.time_intervals[0].time_intervals[0].times[0]: start_time and end_time are "
+      "both 22:00, so the range covers no time (the whole day is 00:00 to 24:00)"]),
     ("inhibit equal on unknown label", BASE + "  inhibit_rules:\n"
      "    - source_matchers: ['severity=\"critical\"']\n"
      "      target_matchers: ['severity=\"warning\"']\n      equal: [town]\n",
      ["alerting.inhibit_rules[0].equal: unknown label 'town'; known: rule, severity, "
-      "category, township, scheme, source"]),
+      "category, township, scheme, source, recurrence_of"]),
 ]
 
 

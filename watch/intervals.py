@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yuqing.records import SHANGHAI
 
@@ -49,6 +49,14 @@ class TimeRange(_Model):
     def _hhmm(cls, v: str) -> str:
         _minutes(v)
         return v
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TimeRange:
+        # Alertmanager refuses it too: a mute that never mutes is a typo, not a wish.
+        if _minutes(self.start_time) == _minutes(self.end_time):
+            raise ValueError(f"start_time and end_time are both {self.start_time}, so the "
+                             "range covers no time (the whole day is 00:00 to 24:00)")
+        return self
 
     def end(self) -> int:
         return _minutes(self.end_time)
