@@ -139,7 +139,8 @@ def to_query(node: Node) -> dict[str, Any]:
 
 
 def words(node: Node) -> list[str]:
-    """The positive words of a scheme (for highlighting and explanations)."""
+    """The positive words of a scheme, as written (for explanations; a traditional hit
+    spells them otherwise: find them in raw text with ``phrase.has`` or the query)."""
     if isinstance(node, Word):
         return [node.text]
     if isinstance(node, Not):
