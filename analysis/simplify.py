@@ -78,3 +78,19 @@ def to_simplified(text: str) -> str:
     if text.isascii() or _traditional().search(text) is None:
         return text
     return text.translate(table())
+
+
+@lru_cache(maxsize=1)
+def _inverse() -> dict[str, tuple[str, ...]]:
+    inv: dict[str, list[str]] = {}
+    for k, v in sorted(table().items()):
+        inv.setdefault(v, []).append(chr(k))
+    return {v: (v, *ks) for v, ks in inv.items()}
+
+
+def spellings(ch: str) -> tuple[str, ...]:
+    """Every character ``to_simplified`` reads as ``ch``'s simplified form, that form
+    first (镇 → 镇, 鎮; 台 → 台, 檯, 臺, 颱): what a search for ``ch`` must accept in
+    unconverted text. A character the table leaves alone has one spelling, itself."""
+    simple = ch.translate(table())
+    return _inverse().get(simple, (simple,))

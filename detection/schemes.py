@@ -4,19 +4,18 @@ A scheme is either the industry's three word groups (every non-empty group must 
 any word within a group; exclusion words veto) or a boolean expression over words:
 ``(河口镇|沙湾村) & (自来水|水厂) & (发黄|异味) & !演练`` — ``|`` or, ``&``/``+``/space
 and, ``!``/``-`` not, parentheses. A word matches as a phrase of title or text, in process
-and in Elasticsearch alike: the fields' standard analyzer makes each Chinese character a
-token, a run of Latin letters and digits one lower-cased token, and drops punctuation and
-spaces. So ``水质发黄`` finds 水质，发黄, ``wifi`` finds WiFi, and ``G1`` is not found in G15.
-Full-width letters and digits (全角, typed by Chinese IMEs) match their half-width forms:
-the process folds them, the query asks for both forms (the node has no folding filter).
+and in Elasticsearch alike (``detection.phrase``): every Chinese character counts,
+punctuation and spaces do not, Latin runs are whole words in any case and width, and a
+traditional character matches its simplified form (河口镇 finds 河口鎮).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
+
+from .phrase import has, joined, word_query
 
 
 class SchemeError(ValueError):
@@ -112,47 +111,15 @@ def from_groups(regions: list[str], subjects: list[str], events: list[str],
     return All(tuple(parts))
 
 
-# Full-width ASCII (U+FF01..FF5E) and the ideographic space, to their half-width forms.
-_HALF = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
-_FULL = {0x21 + i: 0xFF01 + i for i in range(94)}
-_SEP = "\x1f"  # between tokens: never inside one
-
-
-# Characters the standard tokenizer makes a token each: Han (with its extensions and
-# compatibility block) and Hiragana. Enclosed numbers (①) it drops.
-_SINGLE = "\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-_W = f"[^\\W{_SINGLE}\u2460-\u24ff]"
-# A run of letters/digits, joined by an inner ./' (pm2.5, c's) or ,; between digits (1,000).
-_TOKEN_RE = re.compile(f"[{_SINGLE}]|{_W}+(?:(?:[.'\u2019]|(?<=\\d)[,;](?=\\d)){_W}+)*")
-
-
-def _tokens(text: str) -> list[str]:
-    """An approximation of Lucene's standard tokenizer and lowercase filter (UAX #29),
-    full-width forms folded first."""
-    return _TOKEN_RE.findall(text.translate(_HALF).lower())
-
-
-@lru_cache(maxsize=64)  # a text is matched against every scheme in turn
-def _joined(text: str) -> str:
-    return _SEP + _SEP.join(_tokens(text)) + _SEP
-
-
-def _has(word: str, fields: tuple[str, ...]) -> bool:
-    # A phrase never spans two fields (title, text), as a per-field phrase query.
-    tokens = _tokens(word)
-    phrase = _SEP + _SEP.join(tokens) + _SEP
-    return bool(tokens) and any(phrase in f for f in fields)
-
-
 def matches(node: Node, text: str | tuple[str, ...]) -> bool:
     """``text``: one text, or the fields (title, text) a phrase must fall within."""
-    fields = tuple(_joined(t) for t in ((text,) if isinstance(text, str) else text))
+    fields = tuple(joined(t) for t in ((text,) if isinstance(text, str) else text))
     return _matches(node, fields)
 
 
 def _matches(node: Node, fields: tuple[str, ...]) -> bool:
     if isinstance(node, Word):
-        return _has(node.text, fields)
+        return has(node.text, fields)
     if isinstance(node, Not):
         return not _matches(node.node, fields)
     if isinstance(node, All):
@@ -160,18 +127,10 @@ def _matches(node: Node, fields: tuple[str, ...]) -> bool:
     return any(_matches(n, fields) for n in node.nodes)
 
 
-def _phrase(text: str) -> dict[str, Any]:
-    return {"multi_match": {"query": text, "type": "phrase", "fields": ["title", "text"]}}
-
-
 def to_query(node: Node) -> dict[str, Any]:
-    """The Elasticsearch query: a word is a phrase on title or text, in both widths."""
+    """The Elasticsearch query: a word is a phrase of title or text (``phrase``)."""
     if isinstance(node, Word):
-        forms = list(dict.fromkeys((node.text.translate(_HALF),
-                                    node.text.translate(_HALF).translate(_FULL))))
-        if len(forms) == 1:
-            return _phrase(forms[0])
-        return {"bool": {"should": [_phrase(f) for f in forms], "minimum_should_match": 1}}
+        return word_query(node.text)
     if isinstance(node, Not):
         return {"bool": {"must_not": [to_query(node.node)]}}
     if isinstance(node, All):
@@ -180,7 +139,8 @@ def to_query(node: Node) -> dict[str, Any]:
 
 
 def words(node: Node) -> list[str]:
-    """The positive words of a scheme (for highlighting and explanations)."""
+    """The positive words of a scheme, as written (for explanations; a traditional hit
+    spells them otherwise: find them in raw text with ``phrase.has`` or the query)."""
     if isinstance(node, Word):
         return [node.text]
     if isinstance(node, Not):

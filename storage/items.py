@@ -17,6 +17,8 @@ from typing import Any
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch import exceptions as es_exc
 
+from analysis.simplify import to_simplified
+from detection.phrase import phrase_query
 from yuqing.records import SHANGHAI, AnalyzedItem
 
 from .client import StorageUnavailable, search_pages
@@ -298,11 +300,13 @@ class ItemStore:
 
 
 def _term_clause(term: str) -> dict[str, Any]:
-    # Exact substring on the character-level fields, or the jieba token.
+    # Exact substring on the character-level fields in any spelling (河口镇 finds the
+    # traditional 河口鎮 and the reverse, as monitoring schemes do), or the jieba token
+    # (tokens are cut from the simplified text).
     return {"bool": {"should": [
-        {"match_phrase": {"title": {"query": term, "boost": 2.0}}},
-        {"match_phrase": {"text": term}},
-        {"term": {"tokens": term}},
+        phrase_query(term, "title", boost=2.0),
+        phrase_query(term, "text"),
+        {"term": {"tokens": to_simplified(term)}},
     ], "minimum_should_match": 1}}
 
 

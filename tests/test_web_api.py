@@ -236,6 +236,29 @@ def test_search_highlights_and_escapes(clients):
     assert "找到 <b>1</b> 条" in html
 
 
+def test_a_traditional_repost_is_found_by_simplified_words(clients, store):
+    """A Hong Kong style repost (河口鎮自來水停水) must reach the officer: in the feed under
+    the water scheme (自来水 × 停水) and in a search for 河口镇, highlighted; a search typed
+    in traditional finds the simplified posts too."""
+    t = now()
+    repost = item(20, "轉發：河口鎮自來水又停水了", "河口鎮東街自來水停水三天，沒人管。",
+                  t - timedelta(minutes=30), town=None, sentiment=0.2, category=None,
+                  event=None, url="http://hk.example.com/p/20")
+    store.index([repost], t, refresh=True)
+    c = clients["wang"]
+    feed = {i["id"]: i for i in c.get("/api/feed").json()["items"]}
+    assert feed[repost.item.id]["_schemes"] == ["供水问题"]
+    found = c.get("/api/search?q=河口镇 停水").json()
+    hit = [i for i in found["items"] if i["id"] == repost.item.id]
+    assert hit, found
+    marks = {k: v[0].replace("</mark><mark>", "") for k, v in hit[0]["_highlight"].items()}
+    assert "<mark>河口鎮</mark>" in marks["title"] and "<mark>停水</mark>" in marks["text"]
+    page = c.get("/search?q=河口镇自来水").text.replace("</mark><mark>", "")
+    assert "<mark>河口鎮自來水</mark>" in page and "<mark>河口镇自来水</mark>" in page
+    assert c.get("/api/search?q=河口鎮自來水").json()["total"] == 7  # the 6 simplified too
+    assert c.get("/api/search?q=-河口镇 停水").json()["total"] == 1  # 城关镇停水通知
+
+
 def test_events_duty_and_reports(clients):
     c = clients["wang"]
     events = c.get("/api/events").json()
