@@ -234,6 +234,20 @@ class AlertingConfig(_Model):
     time_intervals: list[Annotated[TimeInterval, BeforeValidator(_bare_name)]] = Field(
         default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
+    # The duty console's address as a phone reaches it (e.g. https://yuqing.example.gov.cn):
+    # each message then links to the alert's page. Unset: messages carry the alert id only.
+    console_url: str | None = None
+
+    @field_validator("console_url")
+    @classmethod
+    def _check_console_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
+            raise ValueError(f"expected the console's http(s) address without query or "
+                             f"spaces, e.g. https://yuqing.example.gov.cn, got {v!r}")
+        return v
 
     def receiver(self, name: str) -> Receiver:
         for r in self.receivers:

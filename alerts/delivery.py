@@ -62,11 +62,21 @@ def fallback_id(nid: str, receiver: str) -> str:
     return hashlib.sha256(f"{nid}\x1ffallback\x1f{receiver}".encode()).hexdigest()[:32]
 
 
-def _content(row: OutboxRow, limit: int) -> tuple[str, str]:
-    """Alert notifications are re-rendered for each channel's limit; other messages
-    (escalation, heartbeat, hand-over) were written whole and are cut to fit."""
+ESCALATION_SEP = "\n\n"  # between an escalation's own first line and the alert message
+
+
+def _content(row: OutboxRow, limit: int, console_url: str | None = None
+             ) -> tuple[str, str]:
+    """Alert notifications and escalations are re-rendered for each channel's limit, so
+    their item lists shrink rather than the alert id and the last links being cut off;
+    other messages (heartbeat, hand-over) were written whole and are cut to fit."""
     if row.alerts and row.kind in ("first", "update", "repeat"):
-        return render(row.alerts, kind=row.kind, limit=limit)
+        return render(row.alerts, kind=row.kind, limit=limit, console_url=console_url)
+    if row.alerts and row.kind == "escalation" and ESCALATION_SEP in row.body:
+        head = row.body.split(ESCALATION_SEP, 1)[0]
+        title, body = render(row.alerts, kind="escalation", console_url=console_url,
+                             limit=max(limit - size(head + ESCALATION_SEP), 0))
+        return title, head + ESCALATION_SEP + body
     title = _cut(row.title, max(limit // 4, 40))
     return title, _cut(row.body, limit - size(title))
 
@@ -103,7 +113,7 @@ def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
         for idx, ch in enumerate(receiver.channels):
             if idx in done:
                 continue
-            title, body = _content(row, limit_for(ch))
+            title, body = _content(row, limit_for(ch), cfg.console_url)
             if row.maybe_duplicate:
                 title = MAYBE_DUPLICATE + title
             result = send(ch, title, body, timeout=cfg.delivery.timeout_seconds)

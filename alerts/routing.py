@@ -266,7 +266,7 @@ def plan(cfg: AlertingConfig, alerts: Iterable[Alert], now: datetime,
             continue
         slot = f"{prev.created_at.isoformat()}#{prev.sends}"
         ordered = tuple(sorted(members, key=lambda a: (-a.score, a.id)))
-        title, body = render(ordered, kind=kind)
+        title, body = render(ordered, kind=kind, console_url=cfg.console_url)
         note = Notification(id=notification_id(receiver, key, ids, slot), receiver=receiver,
                             alert_ids=list(ids), title=title, body=body, created_at=now)
         out.notifications.append(Planned(note, key, kind, ordered))

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from alerts.config import is_special_receiver
-from alerts.message import render
+from alerts.delivery import ESCALATION_SEP
+from alerts.message import alert_link, render
 from watch.levels import watch_at
 from yuqing.records import Alert, AlertStatus
 
@@ -119,10 +120,13 @@ def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime,
             receivers = targets(cfg, cfg.alerting.route.receiver or "", now)
             log.warning("escalation of %s: the whole chain means nobody now; sent to %s",
                         alert.id, ", ".join(receivers))
-        title, body = render([alert], kind="escalation")
+        console = cfg.alerting.console_url
+        title, body = render([alert], kind="escalation", console_url=console)
         minutes = int((now - last_at).total_seconds() // 60)
-        body = (f"此告警已 {minutes} 分钟无人确认，第 {step} 次升级。确认：yuqing alerts ack "
-                f"{alert.id[:12]}\n\n{body}")
+        link = alert_link(console, alert.id)
+        how = f"请打开 {link} 确认" if link else f"确认：yuqing alerts ack {alert.id[:12]}"
+        # Delivery re-renders what follows the separator for each channel's size limit.
+        body = f"此告警已 {minutes} 分钟无人确认，第 {step} 次升级。{how}{ESCALATION_SEP}{body}"
         with outbox.transaction() as tx:
             for r in receivers:
                 state.add_message(tx, escalation_id(alert.id, step, r), r, "escalation",

@@ -7,10 +7,12 @@ can be tested without a cluster.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from alerts.message import one_line
 from yuqing.records import SHANGHAI
 
 from .roster import Shift
@@ -67,7 +69,7 @@ def gather(cfg, shift: Shift, now: datetime) -> HandoverData:
 
 def _state(d: dict[str, Any]) -> str:
     if d.get("handled_at"):
-        return f"已处置（{d.get('handled_by')}：{d.get('handle_note') or ''}）"
+        return f"已处置（{d.get('handled_by')}：{one_line(d.get('handle_note') or '')}）"
     if d.get("acknowledged_at"):
         return f"已确认（{d.get('acknowledged_by')}），待处置"
     return "未确认"
@@ -79,10 +81,25 @@ def _line(d: dict[str, Any], md: bool) -> str:
     link = ""
     top = d.get("top_items") or []
     if top:
-        link = f" [{top[0]['title'][:30]}]({top[0]['url']})" if md else f" {top[0]['url']}"
+        url = one_line(top[0]["url"])
+        link = f" [{_md_text(top[0]['title'][:30])}]({_md_url(url)})" if md else f" {url}"
     elif d.get("urls"):
-        link = f" {d['urls'][0]}"
-    return f"- {when} {d.get('title')}｜{_state(d)}｜编号 {str(d.get('id'))[:12]}{link}"
+        link = f" {one_line(d['urls'][0])}"
+    title = one_line(str(d.get("title")))
+    return (f"- {when} {_md_text(title) if md else title}｜{_state(d)}｜编号 "
+            f"{str(d.get('id'))[:12]}{link}")
+
+
+def _md_text(text: str) -> str:
+    """A post title as markdown text: its own brackets or emphasis would end the link
+    early or start one of its own (``[x](http://elsewhere)``)."""
+    return re.sub(r"([\\`*_\[\]<>()#|!~])", r"\\\1", one_line(text))
+
+
+def _md_url(url: str) -> str:
+    """A link target that ends where the link does: its parentheses, angle brackets and
+    spaces percent-encoded (the same address to any server)."""
+    return url.translate({ord(c): f"%{ord(c):02X}" for c in " ()<>"})
 
 
 def compose(data: HandoverData, fmt: str = "text") -> tuple[str, str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from alerts.message import one_line
 from watch.levels import Watch, calendar_warnings, watch_at
 from yuqing.records import SHANGHAI
 
@@ -25,6 +26,7 @@ from .messages import queue
 from .roster import DutyRoster, Shift
 
 log = logging.getLogger(__name__)
+SHOWN = 10  # sources or alerts listed by name
 LEVEL_ZH = {"normal": "常态值守", "holiday": "节假日值守", "sensitive": "敏感时期值守"}
 
 
@@ -48,7 +50,9 @@ def compose(now: datetime, watch: Watch, shift: Shift | None, snap: Snapshot,
             warnings: list[str], reason: str) -> tuple[str, str]:
     """(title, body) in Chinese; a pure function of its inputs."""
     level = LEVEL_ZH[watch.level]
-    title = f"【舆情值守心跳】系统运行中｜{level}"
+    # "Running" would read as all well while detection or delivery is broken.
+    state = f"⚠异常 {len(snap.problems)} 项" if snap.problems else "系统运行中"
+    title = f"【舆情值守心跳】{state}｜{level}"
     if warnings:
         title += "｜⚠日历未知"
     lines = [f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（{reason}）",
@@ -57,11 +61,18 @@ def compose(now: datetime, watch: Watch, shift: Shift | None, snap: Snapshot,
         lines.append(f"当前班次：{shift.start:%m-%d} {shift.name} {_t(shift.start)}—"
                      f"{_t(shift.end)}，值班员 {shift.officer or '未排'}，带班领导 "
                      f"{shift.leader or '未排'}")
+    # Problems before the lists: a robot's size limit cuts from the end.
+    for p in snap.problems:
+        lines.append(f"⚠ {p}")
+    for w in warnings:
+        lines.append(f"⚠ 日历警告：{w}")
     ok = [s for s in snap.sources if s.status == "ok"]
     bad = [s for s in snap.sources if s.status != "ok"]
     lines.append(f"信息源：共 {len(snap.sources)} 个，正常 {len(ok)} 个，异常 {len(bad)} 个")
-    for s in bad:
+    for s in bad[:SHOWN]:
         lines.append(f"  · {s.name}（{s.source_id}）{STATUS_ZH[s.status]}：{s.detail}")
+    if len(bad) > SHOWN:
+        lines.append(f"  ……另有 {len(bad) - SHOWN} 个异常信息源")
     if snap.items is None:
         lines.append("采集条目：未知（Elasticsearch 不可达）")
     else:
@@ -69,14 +80,10 @@ def compose(now: datetime, watch: Watch, shift: Shift | None, snap: Snapshot,
         lines.append(f"采集条目：{since}新增 {snap.items} 条")
     total = len(snap.open_alerts) if snap.open_total is None else snap.open_total
     lines.append(f"未处置告警：{total} 条")
-    for alert_title in snap.open_alerts[:10]:
-        lines.append(f"  · {alert_title}")
-    if total > 10:
-        lines.append(f"  ……另有 {total - 10} 条")
-    for w in warnings:
-        lines.append(f"⚠ 日历警告：{w}")
-    for p in snap.problems:
-        lines.append(f"⚠ {p}")
+    for alert_title in snap.open_alerts[:SHOWN]:
+        lines.append(f"  · {one_line(alert_title)}")
+    if total > SHOWN:
+        lines.append(f"  ……另有 {total - SHOWN} 条")
     lines.append("若超过一个班次未收到本消息，说明监测系统已停止，请立即检查。")
     return title, "\n".join(lines)
 
