@@ -72,10 +72,26 @@ def _chunks(it: Iterable[Any], n: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+# Per-document answers that mean "not now" (a full write queue, a flood-stage disk block,
+# a shard without its primary), not "never": such a document waits in the spool.
+_TRANSIENT = frozenset({429, 502, 503, 504})
+
+
 @dataclass
 class BulkResult:
     indexed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (item id, reason)
+    # Still refused after the retries for a transient reason: to be spooled, not dropped.
+    retry: list[tuple[str, str]] = field(default_factory=list)
+    # A later fetch of the item is already stored: this older one is skipped.
+    stale: list[str] = field(default_factory=list)
+
+
+def version_of(ai: AnalyzedItem) -> int:
+    """The document version of an item: its fetch time in milliseconds. A spool replayed
+    after the cluster came back (or a slow crawl process) then never overwrites a later
+    fetch of the same item with an older one; the same fetch written twice is accepted."""
+    return int(ai.item.fetched_at.timestamp() * 1000)
 
 
 class ItemStore:
@@ -158,6 +174,7 @@ class ItemStore:
                 when = ai.item.published_at or ai.item.fetched_at
                 index = placed.get(ai.item.id) or self.index_for(when)
                 yield {"_op_type": "index", "_index": index, "_id": ai.item.id,
+                       "version": version_of(ai), "version_type": "external_gte",
                        "_source": self.to_doc(ai, now)}
 
     def index(self, items: Iterable[AnalyzedItem], now: datetime, *,
@@ -165,7 +182,9 @@ class ItemStore:
         """Bulk-index items; document id = item id, so indexing twice is one document.
 
         Raises StorageUnavailable when the cluster cannot be reached at all (the caller
-        spools); per-document rejections are returned in ``failed`` with their reason.
+        spools); per-document rejections are returned in ``failed`` with their reason,
+        transient refusals that outlasted the retries in ``retry`` (spool them), and items
+        of which a later fetch is stored in ``stale``.
         """
         result = BulkResult()
         try:
@@ -177,13 +196,22 @@ class ItemStore:
                 op = info.get("index", {})
                 if ok:
                     result.indexed += 1
+                    continue
+                reason = op.get("error", {})
+                if isinstance(reason, dict):
+                    reason = f"{reason.get('type')}: {reason.get('reason')}"
+                status = op.get("status")
+                if status == 409:
+                    result.stale.append(str(op.get("_id")))
                 else:
-                    reason = op.get("error", {})
-                    if isinstance(reason, dict):
-                        reason = f"{reason.get('type')}: {reason.get('reason')}"
-                    result.failed.append((str(op.get("_id")), str(reason)))
+                    (result.retry if status in _TRANSIENT else result.failed).append(
+                        (str(op.get("_id")), str(reason)))
         except (es_exc.ConnectionError, es_exc.ConnectionTimeout, es_exc.TransportError) as exc:
             raise StorageUnavailable(f"Elasticsearch unavailable during bulk index: {exc}") from exc
+        except es_exc.ApiError as exc:
+            if exc.meta.status in _TRANSIENT:  # the whole request refused, after retries
+                raise StorageUnavailable(f"Elasticsearch refused the bulk index: {exc}") from exc
+            raise
         if refresh:
             self.refresh()
         return result

@@ -110,3 +110,20 @@ def test_search_command_takes_dash_terms_as_exclusions(store, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["search", "自来水", "--bogus"])
     assert exc.value.code == 2 and "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_a_transient_refusal_is_for_retry_not_a_rejection(store):
+    # A flood-stage disk block refuses every write with 429 until space is freed.
+    doc = analyzed("http://a.test/9", "标题", "正文")
+    store.index([doc], NOW, refresh=True)
+    index = store.index_for(doc.item.published_at)
+    block = "index.blocks.read_only_allow_delete"
+    store.es.indices.put_settings(index=index, settings={block: True})
+    try:
+        result = store.index([doc, analyzed("http://a.test/10", "标题", "正文")], NOW)
+    finally:
+        store.es.indices.put_settings(index=index, settings={block: None})
+    assert result.failed == [] and result.indexed == 0
+    assert sorted(i for i, _ in result.retry) == sorted(
+        [doc.item.id, analyzed("http://a.test/10", "标题", "正文").item.id])
+    assert all("cluster_block_exception" in reason for _, reason in result.retry)
