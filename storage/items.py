@@ -9,6 +9,7 @@ are built into the server, so the minimal distribution (no analysis-common) suff
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +60,8 @@ ITEM_PROPERTIES: dict[str, Any] = {
 
 
 _CHUNK = 500
+# Well past the 1 s refresh interval (and a slow refresh under load).
+_RECENT_SECONDS = 60.0
 
 
 def _chunks(it: Iterable[Any], n: int) -> Iterator[list[Any]]:
@@ -103,6 +106,10 @@ class ItemStore:
         self.prefix = prefix
         self.shards = shards
         self.replicas = replicas
+        # id -> (index, monotonic time) of this store's recent writes: a search sees a write
+        # only after the next refresh, and a second fetch of an item written meanwhile (the
+        # spool replaying two fetches of one thread) would go to another month's index.
+        self._recent: dict[str, tuple[str, float]] = {}
 
     @property
     def alias(self) -> str:
@@ -164,15 +171,29 @@ class ItemStore:
                               allow_no_indices=True)
         return {h["_id"]: h["_index"] for h in resp["hits"]["hits"]}
 
+    def _place(self, pairs: list[tuple[str, datetime]]) -> list[str]:
+        """The index for each (item id, its time): where it is stored or was just written,
+        else its month's."""
+        horizon = time.monotonic() - _RECENT_SECONDS
+        for item_id in [i for i, (_, t) in self._recent.items() if t < horizon]:
+            del self._recent[item_id]
+        placed = self.placement([i for i, _ in pairs if i not in self._recent])
+        out = []
+        for item_id, when in pairs:
+            recent = self._recent.pop(item_id, None)
+            index = recent[0] if recent else placed.get(item_id) or self.index_for(when)
+            self._recent[item_id] = (index, time.monotonic())  # reinserted: oldest first
+            out.append(index)
+        return out
+
     def _actions(self, items: Iterable[AnalyzedItem], now: datetime) -> Iterator[dict[str, Any]]:
         # An item stays in the index that first took it. Its month comes from a time that
         # can move (an undated thread re-fetched next month, a date found on a later
         # fetch): written to the new month it would be stored, searched and counted twice.
         for chunk in _chunks(items, _CHUNK):
-            placed = self.placement([ai.item.id for ai in chunk])
-            for ai in chunk:
-                when = ai.item.published_at or ai.item.fetched_at
-                index = placed.get(ai.item.id) or self.index_for(when)
+            indices = self._place([(ai.item.id, ai.item.published_at or ai.item.fetched_at)
+                                   for ai in chunk])
+            for ai, index in zip(chunk, indices, strict=True):
                 yield {"_op_type": "index", "_index": index, "_id": ai.item.id,
                        "version": version_of(ai), "version_type": "external_gte",
                        "_source": self.to_doc(ai, now)}
@@ -226,10 +247,8 @@ class ItemStore:
 
         def actions() -> Iterator[dict[str, Any]]:
             for chunk in _chunks(items, _CHUNK):
-                placed = self.placement([item_id for item_id, _ in chunk])
-                for item_id, when in chunk:
-                    yield {"_op_type": "update", "_id": item_id,
-                           "_index": placed.get(item_id) or self.index_for(when),
+                for (item_id, _), index in zip(chunk, self._place(chunk), strict=True):
+                    yield {"_op_type": "update", "_id": item_id, "_index": index,
                            "doc": {"event_id": event_id, "indexed_at": stamp}}
 
         result = BulkResult()
