@@ -15,6 +15,7 @@ from crawlers.context import config_for
 from crawlers.events_sync import shared_sync
 from storage import event_store, open_store
 from storage.client import StorageUnavailable
+from storage.items import log_refusals
 from storage.spool import DrainResult, Spool
 from yuqing.arraycache import model_cache
 from yuqing.config import Config
@@ -160,18 +161,15 @@ class AnalyzeIndexPipeline:
             self._stat("yuqing/stale", len(result.stale))
             log.info("%d documents not written, a later fetch is stored: %s",
                      len(result.stale), result.stale[:5])
+        log_refusals(log, result, "indexing")
         if result.retry:
             # Refused for now (429: a full queue or a disk at its flood stage; 503): the
             # spool keeps them until a later crawl replays it.
-            for item_id, reason in result.retry[:5]:
-                log.warning("document %s refused for now, spooled: %s", item_id, reason)
             retry_ids = {i for i, _ in result.retry}
             if not self._spool([ai for ai in batch if ai.item.id in retry_ids]):
                 batch = [ai for ai in batch if ai.item.id not in retry_ids]
         if result.failed:
             failed_ids = {i for i, _ in result.failed}
-            for item_id, reason in result.failed[:5]:
-                log.error("document %s rejected: %s", item_id, reason)
             # Rejected documents are not transient: kept aside for inspection, not retried.
             self._stat("yuqing/quarantined", self.quarantine.append(
                 ai for ai in batch if ai.item.id in failed_ids))

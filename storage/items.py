@@ -9,6 +9,7 @@ are built into the server, so the minimal distribution (no analysis-common) suff
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -88,6 +89,15 @@ class BulkResult:
     retry: list[tuple[str, str]] = field(default_factory=list)
     # A later fetch of the item is already stored: this older one is skipped.
     stale: list[str] = field(default_factory=list)
+
+
+def log_refusals(logger: logging.Logger, result: BulkResult, where: str) -> None:
+    """Every document not stored, with its id and the cluster's reason, one line each: a
+    quarantine file keeps the item but not why, and a batch's refusals need not share one."""
+    for item_id, reason in result.failed:
+        logger.error("%s: document %s rejected, quarantined: %s", where, item_id, reason)
+    for item_id, reason in result.retry:
+        logger.warning("%s: document %s refused for now, spooled: %s", where, item_id, reason)
 
 
 def version_of(ai: AnalyzedItem) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 from yuqing.records import AnalyzedItem
 
 from .client import StorageUnavailable
-from .items import ItemStore
+from .items import ItemStore, log_refusals
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,8 @@ class Spool:
                 log.warning("spool replay stopped, Elasticsearch unavailable: %s", exc)
                 return
             result.stale += len(indexed.stale)
+            log_refusals(log, indexed, f"spool {path.name}")
             if indexed.failed:
-                log.error("spool %s: %d documents rejected, quarantined: %s", path.name,
-                          len(indexed.failed), indexed.failed[:3])
                 rejected = {i for i, _ in indexed.failed}
                 target = quarantine or Spool(self.dir.parent / "quarantine")
                 result.quarantined += target.append(
@@ -119,8 +118,8 @@ class Spool:
                 keep = {i for i, _ in indexed.retry}
                 self._rewrite(path, [ai for ai in items if ai.item.id in keep])
                 result.unavailable = True
-                log.warning("spool replay stopped, %d documents of %s refused for now: %s",
-                            len(keep), path.name, indexed.retry[:3])
+                log.warning("spool replay stopped, %d documents of %s refused for now",
+                            len(keep), path.name)
                 return
             if not bad:
                 path.unlink()

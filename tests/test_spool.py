@@ -135,3 +135,21 @@ def test_documents_refused_for_now_stay_in_the_spool(tmp_path, store):
     result = spool.drain(store, NOW)
     store.refresh()
     assert result.indexed == 3 and result.pending == 0 and store.count() == 3
+
+
+def test_every_rejected_document_is_logged_with_its_id_and_reason(tmp_path, store, caplog):
+    # A view counter parsed from a garbled page overflows the integer field: the cluster
+    # rejects those documents (mapping error). Each one is quarantined and logged by id.
+    from yuqing.records import Metrics
+
+    spool = Spool(tmp_path / "spool")
+    bad = [ai.model_copy(update={"item": ai.item.model_copy(update={
+        "metrics": Metrics(views=12345678901234)})}) for ai in _items(7)]
+    spool.append([*bad, *_items(2, start=10)])
+    with caplog.at_level("ERROR", logger="storage"):
+        result = spool.drain(store, NOW, quarantine=Spool(tmp_path / "quarantine"))
+    assert result.indexed == 2 and result.quarantined == 7 and result.pending == 0
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for ai in bad:
+        assert f"document {ai.item.id} rejected" in logged
+    assert logged.count("failed to parse field [metrics.views]") == 7
