@@ -15,6 +15,7 @@ from crawlers.context import config_for
 from crawlers.events_sync import shared_sync
 from storage import event_store, open_store
 from storage.client import StorageUnavailable
+from storage.items import log_refusals
 from storage.spool import DrainResult, Spool
 from yuqing.arraycache import model_cache
 from yuqing.config import Config
@@ -81,7 +82,8 @@ class AnalyzeIndexPipeline:
         """The spool is replayed at every crawl start: its outcome goes into the crawl's
         statistics, so a spool that does not empty is seen, not just logged."""
         for key, n in (("drained", r.indexed), ("quarantined", r.quarantined),
-                       ("unreadable", r.unreadable), ("pending", r.pending)):
+                       ("unreadable", r.unreadable), ("pending", r.pending),
+                       ("stale", r.stale)):
             if n:
                 self._stat(f"yuqing/spool/{key}", n)
         if r.indexed or r.quarantined or r.unreadable or r.pending:
@@ -151,20 +153,23 @@ class AnalyzeIndexPipeline:
             result = self.store.index(batch, now)
         except Exception as exc:  # noqa: BLE001 - unavailable or broken: keep the items
             log.warning("indexing failed (%s); spooling %d items", exc, len(batch))
-            try:
-                self._stat("yuqing/spooled", self.spool.append(batch))
-            except OSError as err:  # not remembered as seen: the next run fetches them
-                self._stat("yuqing/unsaved", len(batch))
-                log.error("could not spool %d items (%s); they are fetched again next run",
-                          len(batch), err)
-                return
-            self._settle(ai.item for ai in batch)
+            if self._spool(batch):
+                self._settle(ai.item for ai in batch)
             return
         self._stat("yuqing/indexed", result.indexed)
+        if result.stale:
+            self._stat("yuqing/stale", len(result.stale))
+            log.info("%d documents not written, a later fetch is stored: %s",
+                     len(result.stale), result.stale[:5])
+        log_refusals(log, result, "indexing")
+        if result.retry:
+            # Refused for now (429: a full queue or a disk at its flood stage; 503): the
+            # spool keeps them until a later crawl replays it.
+            retry_ids = {i for i, _ in result.retry}
+            if not self._spool([ai for ai in batch if ai.item.id in retry_ids]):
+                batch = [ai for ai in batch if ai.item.id not in retry_ids]
         if result.failed:
             failed_ids = {i for i, _ in result.failed}
-            for item_id, reason in result.failed[:5]:
-                log.error("document %s rejected: %s", item_id, reason)
             # Rejected documents are not transient: kept aside for inspection, not retried.
             self._stat("yuqing/quarantined", self.quarantine.append(
                 ai for ai in batch if ai.item.id in failed_ids))
@@ -174,6 +179,17 @@ class AnalyzeIndexPipeline:
         relabelled, failed = self.sync.persist(self.events)
         self._stat("yuqing/events/relabelled", relabelled)
         self._stat("yuqing/events/relabel_failed", failed)
+
+    def _spool(self, items: list[AnalyzedItem]) -> bool:
+        """Keep ``items`` on disk for a later replay; False when the disk refused them."""
+        try:
+            self._stat("yuqing/spooled", self.spool.append(items))
+        except OSError as err:  # not remembered as seen: the next run fetches them
+            self._stat("yuqing/unsaved", len(items))
+            log.error("could not spool %d items (%s); they are fetched again next run",
+                      len(items), err)
+            return False
+        return True
 
     def _current_events(self, batch: list[AnalyzedItem]) -> list[AnalyzedItem]:
         # An event merged away while its items waited here: write them with the survivor.

@@ -10,7 +10,7 @@ is absent from the minimal distribution) is needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -123,6 +123,7 @@ class _VersionedIndex:
 
 
 MIN_PREFIX = 4  # characters of an id an officer must type
+_DECIDE_ATTEMPTS = 10
 
 
 class AmbiguousId(LookupError):
@@ -220,37 +221,48 @@ class AlertStore(_VersionedIndex):
         """Every firing alert (escalation must see each one)."""
         return self._every({"term": {"status": "firing"}}, page)
 
-    def _patch(self, alert_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        doc = self.get(alert_id)
-        if doc is None:
+    def _decide(self, alert_id: str,
+                decide: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any]:
+        """Write ``decide(stored alert)`` (None: nothing to write) only onto the version it
+        was decided on: between a read and a write a colleague may have acknowledged or
+        handled it (and detection re-fired it), and a plain update would overwrite the
+        first handling with the second. On a conflict the decision is made again."""
+        found = self.get(alert_id)
+        if found is None:
             raise KeyError(alert_id)
-        self.es.update(index=self.index, id=doc["id"], doc=fields, refresh=True,
-                       retry_on_conflict=3)
-        return {**doc, **fields}
+        for _ in range(_DECIDE_ATTEMPTS):
+            cur = self.es.get(index=self.index, id=found["id"])  # real-time, unlike search
+            doc = cur["_source"]
+            fields = decide(doc)
+            if fields is None:
+                return doc
+            try:
+                self.es.update(index=self.index, id=doc["id"], doc=fields, refresh=True,
+                               if_seq_no=cur["_seq_no"], if_primary_term=cur["_primary_term"])
+            except es_exc.ConflictError:
+                continue
+            return {**doc, **fields}
+        raise StorageUnavailable(f"alert {found['id']} kept changing under "
+                                 f"{_DECIDE_ATTEMPTS} attempts to update it")
 
     def acknowledge(self, alert_id: str, by: str, now: datetime) -> dict[str, Any]:
         """The first acknowledgement stands: a colleague's second click neither moves the
         time escalation stopped at nor the name of who saw it first."""
-        doc = self.get(alert_id)
-        if doc is None:
-            raise KeyError(alert_id)
-        if doc.get("acknowledged_at"):
-            return doc
-        return self._patch(doc["id"], {"acknowledged_by": by,
-                                       "acknowledged_at": now.isoformat()})
+        return self._decide(alert_id, lambda doc: None if doc.get("acknowledged_at") else {
+            "acknowledged_by": by, "acknowledged_at": now.isoformat()})
 
     def handle(self, alert_id: str, by: str, note: str, now: datetime) -> dict[str, Any]:
         """Raises AlreadyHandled when it was: the first handling stands."""
-        doc = self.get(alert_id)
-        if doc is None:
-            raise KeyError(alert_id)
-        if doc.get("handled_at"):
-            raise AlreadyHandled(doc)
-        fields = {"handled_by": by, "handled_at": now.isoformat(), "handle_note": note}
-        if not doc.get("acknowledged_at"):
-            # Handling implies having seen it; keeps "open = not acknowledged" queries true.
-            fields.update({"acknowledged_by": by, "acknowledged_at": now.isoformat()})
-        return self._patch(doc["id"], fields)
+        def decide(doc: dict[str, Any]) -> dict[str, Any]:
+            if doc.get("handled_at"):
+                raise AlreadyHandled(doc)
+            fields = {"handled_by": by, "handled_at": now.isoformat(), "handle_note": note}
+            if not doc.get("acknowledged_at"):
+                # Handling implies having seen it; keeps "open = not acknowledged" true.
+                fields.update({"acknowledged_by": by, "acknowledged_at": now.isoformat()})
+            return fields
+
+        return self._decide(alert_id, decide)
 
 
 class SilenceStore(_VersionedIndex):

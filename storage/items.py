@@ -9,6 +9,8 @@ are built into the server, so the minimal distribution (no analysis-common) suff
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +61,8 @@ ITEM_PROPERTIES: dict[str, Any] = {
 
 
 _CHUNK = 500
+# Well past the 1 s refresh interval (and a slow refresh under load).
+_RECENT_SECONDS = 60.0
 
 
 def _chunks(it: Iterable[Any], n: int) -> Iterator[list[Any]]:
@@ -72,10 +76,35 @@ def _chunks(it: Iterable[Any], n: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+# Per-document answers that mean "not now" (a full write queue, a flood-stage disk block,
+# a shard without its primary), not "never": such a document waits in the spool.
+_TRANSIENT = frozenset({429, 502, 503, 504})
+
+
 @dataclass
 class BulkResult:
     indexed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (item id, reason)
+    # Still refused after the retries for a transient reason: to be spooled, not dropped.
+    retry: list[tuple[str, str]] = field(default_factory=list)
+    # A later fetch of the item is already stored: this older one is skipped.
+    stale: list[str] = field(default_factory=list)
+
+
+def log_refusals(logger: logging.Logger, result: BulkResult, where: str) -> None:
+    """Every document not stored, with its id and the cluster's reason, one line each: a
+    quarantine file keeps the item but not why, and a batch's refusals need not share one."""
+    for item_id, reason in result.failed:
+        logger.error("%s: document %s rejected, quarantined: %s", where, item_id, reason)
+    for item_id, reason in result.retry:
+        logger.warning("%s: document %s refused for now, spooled: %s", where, item_id, reason)
+
+
+def version_of(ai: AnalyzedItem) -> int:
+    """The document version of an item: its fetch time in milliseconds. A spool replayed
+    after the cluster came back (or a slow crawl process) then never overwrites a later
+    fetch of the same item with an older one; the same fetch written twice is accepted."""
+    return int(ai.item.fetched_at.timestamp() * 1000)
 
 
 class ItemStore:
@@ -87,6 +116,10 @@ class ItemStore:
         self.prefix = prefix
         self.shards = shards
         self.replicas = replicas
+        # id -> (index, monotonic time) of this store's recent writes: a search sees a write
+        # only after the next refresh, and a second fetch of an item written meanwhile (the
+        # spool replaying two fetches of one thread) would go to another month's index.
+        self._recent: dict[str, tuple[str, float]] = {}
 
     @property
     def alias(self) -> str:
@@ -148,16 +181,31 @@ class ItemStore:
                               allow_no_indices=True)
         return {h["_id"]: h["_index"] for h in resp["hits"]["hits"]}
 
+    def _place(self, pairs: list[tuple[str, datetime]]) -> list[str]:
+        """The index for each (item id, its time): where it is stored or was just written,
+        else its month's."""
+        horizon = time.monotonic() - _RECENT_SECONDS
+        for item_id in [i for i, (_, t) in self._recent.items() if t < horizon]:
+            del self._recent[item_id]
+        placed = self.placement([i for i, _ in pairs if i not in self._recent])
+        out = []
+        for item_id, when in pairs:
+            recent = self._recent.pop(item_id, None)
+            index = recent[0] if recent else placed.get(item_id) or self.index_for(when)
+            self._recent[item_id] = (index, time.monotonic())  # reinserted: oldest first
+            out.append(index)
+        return out
+
     def _actions(self, items: Iterable[AnalyzedItem], now: datetime) -> Iterator[dict[str, Any]]:
         # An item stays in the index that first took it. Its month comes from a time that
         # can move (an undated thread re-fetched next month, a date found on a later
         # fetch): written to the new month it would be stored, searched and counted twice.
         for chunk in _chunks(items, _CHUNK):
-            placed = self.placement([ai.item.id for ai in chunk])
-            for ai in chunk:
-                when = ai.item.published_at or ai.item.fetched_at
-                index = placed.get(ai.item.id) or self.index_for(when)
+            indices = self._place([(ai.item.id, ai.item.published_at or ai.item.fetched_at)
+                                   for ai in chunk])
+            for ai, index in zip(chunk, indices, strict=True):
                 yield {"_op_type": "index", "_index": index, "_id": ai.item.id,
+                       "version": version_of(ai), "version_type": "external_gte",
                        "_source": self.to_doc(ai, now)}
 
     def index(self, items: Iterable[AnalyzedItem], now: datetime, *,
@@ -165,7 +213,9 @@ class ItemStore:
         """Bulk-index items; document id = item id, so indexing twice is one document.
 
         Raises StorageUnavailable when the cluster cannot be reached at all (the caller
-        spools); per-document rejections are returned in ``failed`` with their reason.
+        spools); per-document rejections are returned in ``failed`` with their reason,
+        transient refusals that outlasted the retries in ``retry`` (spool them), and items
+        of which a later fetch is stored in ``stale``.
         """
         result = BulkResult()
         try:
@@ -177,13 +227,22 @@ class ItemStore:
                 op = info.get("index", {})
                 if ok:
                     result.indexed += 1
+                    continue
+                reason = op.get("error", {})
+                if isinstance(reason, dict):
+                    reason = f"{reason.get('type')}: {reason.get('reason')}"
+                status = op.get("status")
+                if status == 409:
+                    result.stale.append(str(op.get("_id")))
                 else:
-                    reason = op.get("error", {})
-                    if isinstance(reason, dict):
-                        reason = f"{reason.get('type')}: {reason.get('reason')}"
-                    result.failed.append((str(op.get("_id")), str(reason)))
+                    (result.retry if status in _TRANSIENT else result.failed).append(
+                        (str(op.get("_id")), str(reason)))
         except (es_exc.ConnectionError, es_exc.ConnectionTimeout, es_exc.TransportError) as exc:
             raise StorageUnavailable(f"Elasticsearch unavailable during bulk index: {exc}") from exc
+        except es_exc.ApiError as exc:
+            if exc.meta.status in _TRANSIENT:  # the whole request refused, after retries
+                raise StorageUnavailable(f"Elasticsearch refused the bulk index: {exc}") from exc
+            raise
         if refresh:
             self.refresh()
         return result
@@ -198,10 +257,8 @@ class ItemStore:
 
         def actions() -> Iterator[dict[str, Any]]:
             for chunk in _chunks(items, _CHUNK):
-                placed = self.placement([item_id for item_id, _ in chunk])
-                for item_id, when in chunk:
-                    yield {"_op_type": "update", "_id": item_id,
-                           "_index": placed.get(item_id) or self.index_for(when),
+                for (item_id, _), index in zip(chunk, self._place(chunk), strict=True):
+                    yield {"_op_type": "update", "_id": item_id, "_index": index,
                            "doc": {"event_id": event_id, "indexed_at": stamp}}
 
         result = BulkResult()

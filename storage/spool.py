@@ -3,7 +3,9 @@
 Each batch is one JSON-lines file written atomically (temp file + rename), so a crash
 never leaves half a batch; a file damaged all the same (a full disk, a copy by hand) costs
 only its unreadable lines, counted. Draining re-indexes a file and deletes it only after every
-document in it was accepted; ids make the re-index idempotent.
+document in it was accepted or quarantined; a document refused for now (429, 503) stays. Ids
+make the re-index idempotent, and versions (the fetch time) keep a replay from overwriting a
+later fetch of the same item.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from yuqing.records import AnalyzedItem
 
 from .client import StorageUnavailable
-from .items import ItemStore
+from .items import ItemStore, log_refusals
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +101,9 @@ class Spool:
                 result.unavailable = True
                 log.warning("spool replay stopped, Elasticsearch unavailable: %s", exc)
                 return
+            result.stale += len(indexed.stale)
+            log_refusals(log, indexed, f"spool {path.name}")
             if indexed.failed:
-                log.error("spool %s: %d documents rejected, quarantined: %s", path.name,
-                          len(indexed.failed), indexed.failed[:3])
                 rejected = {i for i, _ in indexed.failed}
                 target = quarantine or Spool(self.dir.parent / "quarantine")
                 result.quarantined += target.append(
@@ -110,8 +112,26 @@ class Spool:
             result.unreadable += bad
             if bad:
                 path.rename(path.with_suffix(".bad"))
-            else:
+            if indexed.retry:
+                # Refused for now (429/503): a file of just those, in its place in the
+                # order, and the replay stops until the cluster takes writes again.
+                keep = {i for i, _ in indexed.retry}
+                self._rewrite(path, [ai for ai in items if ai.item.id in keep])
+                result.unavailable = True
+                log.warning("spool replay stopped, %d documents of %s refused for now",
+                            len(keep), path.name)
+                return
+            if not bad:
                 path.unlink()
+
+    def _rewrite(self, path: Path, items: list[AnalyzedItem]) -> None:
+        tmp = path.with_name(f".{path.name}.tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write("".join(json.dumps(ai.to_json_dict(), ensure_ascii=False) + "\n"
+                             for ai in items))
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
 
 
 @dataclass
@@ -120,5 +140,6 @@ class DrainResult:
     quarantined: int = 0  # rejected by the cluster, kept in the quarantine spool
     unreadable: int = 0  # lines that could not be read (their file is kept as .bad)
     pending: int = 0  # still waiting in the spool
+    stale: int = 0  # skipped: a later fetch of the item is already stored
     unavailable: bool = False  # stopped because Elasticsearch could not be reached
     busy: bool = False  # another process was replaying the spool

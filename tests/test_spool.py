@@ -95,3 +95,61 @@ def test_two_crawls_starting_together_replay_the_spool_once(tmp_path, store, es_
     store.refresh()
     assert store.count() == 5
     assert not spool.files()
+
+
+def test_a_replay_never_overwrites_a_later_fetch(tmp_path, store):
+    """Spooled while the cluster was down, then re-fetched and indexed once it was back
+    (replies grew): the next crawl's replay must not put the older copy back."""
+    from datetime import timedelta
+
+    spool = Spool(tmp_path / "spool")
+    old = _items(1)[0]
+    old = old.model_copy(update={"item": old.item.model_copy(update={
+        "fetched_at": NOW - timedelta(hours=2)})})
+    spool.append([old])
+    newer = analyzed(old.item.url, old.item.title, "河口镇自来水发黄，已经三天了，回复更多")
+    store.index([newer], NOW, refresh=True)
+    result = spool.drain(store, NOW)
+    store.refresh()
+    assert result.stale == 1 and result.indexed == 0 and result.pending == 0
+    assert store.get(old.item.id)["text"] == newer.item.text
+
+
+def test_documents_refused_for_now_stay_in_the_spool(tmp_path, store):
+    """A disk at its flood stage puts a read-only block on the index: every write is
+    refused with 429. Those documents are not faulty: they wait, they are not quarantined."""
+    spool = Spool(tmp_path / "spool")
+    items = _items(2)
+    store.index(items[:1], NOW, refresh=True)  # creates the month's index
+    index = store.index_for(items[0].item.published_at)
+    spool.append(items)
+    spool.append(_items(1, start=5))
+    block = "index.blocks.read_only_allow_delete"
+    store.es.indices.put_settings(index=index, settings={block: True})
+    try:
+        result = spool.drain(store, NOW, quarantine=Spool(tmp_path / "quarantine"))
+    finally:
+        store.es.indices.put_settings(index=index, settings={block: None})
+    assert result.quarantined == 0 and not Spool(tmp_path / "quarantine").files()
+    assert result.unavailable and result.pending == 3  # the later file waits its turn
+    result = spool.drain(store, NOW)
+    store.refresh()
+    assert result.indexed == 3 and result.pending == 0 and store.count() == 3
+
+
+def test_every_rejected_document_is_logged_with_its_id_and_reason(tmp_path, store, caplog):
+    # A view counter parsed from a garbled page overflows the integer field: the cluster
+    # rejects those documents (mapping error). Each one is quarantined and logged by id.
+    from yuqing.records import Metrics
+
+    spool = Spool(tmp_path / "spool")
+    bad = [ai.model_copy(update={"item": ai.item.model_copy(update={
+        "metrics": Metrics(views=12345678901234)})}) for ai in _items(7)]
+    spool.append([*bad, *_items(2, start=10)])
+    with caplog.at_level("ERROR", logger="storage"):
+        result = spool.drain(store, NOW, quarantine=Spool(tmp_path / "quarantine"))
+    assert result.indexed == 2 and result.quarantined == 7 and result.pending == 0
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for ai in bad:
+        assert f"document {ai.item.id} rejected" in logged
+    assert logged.count("failed to parse field [metrics.views]") == 7

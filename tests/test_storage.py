@@ -110,3 +110,42 @@ def test_search_command_takes_dash_terms_as_exclusions(store, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["search", "自来水", "--bogus"])
     assert exc.value.code == 2 and "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_a_transient_refusal_is_for_retry_not_a_rejection(store):
+    # A flood-stage disk block refuses every write with 429 until space is freed.
+    doc = analyzed("http://a.test/9", "标题", "正文")
+    store.index([doc], NOW, refresh=True)
+    index = store.index_for(doc.item.published_at)
+    block = "index.blocks.read_only_allow_delete"
+    store.es.indices.put_settings(index=index, settings={block: True})
+    try:
+        result = store.index([doc, analyzed("http://a.test/10", "标题", "正文")], NOW)
+    finally:
+        store.es.indices.put_settings(index=index, settings={block: None})
+    assert result.failed == [] and result.indexed == 0
+    assert sorted(i for i, _ in result.retry) == sorted(
+        [doc.item.id, analyzed("http://a.test/10", "标题", "正文").item.id])
+    assert all("cluster_block_exception" in reason for _, reason in result.retry)
+
+
+def test_two_fetches_written_before_a_refresh_stay_one_document(store):
+    # The spool replays two fetches of one thread back to back: the first dated from "昨天"
+    # (last month), the second with its exact date (this month). A search does not see the
+    # first write yet, and the second must not become a copy in another monthly index.
+    first = analyzed("http://a.test/11", "跨月的帖子", "第一次抓取",
+                     published=NOW - timedelta(days=30))
+    later = analyzed("http://a.test/11", "跨月的帖子", "再次抓取，日期更准")
+    later = later.model_copy(update={"item": later.item.model_copy(update={
+        "fetched_at": NOW + timedelta(minutes=30)})})
+    store.index([first], NOW)
+    store.index([later], NOW)
+    store.refresh()
+    assert store.count() == 1 and store.get(first.item.id)["text"] == "再次抓取，日期更准"
+    # And the same within one batch.
+    other = analyzed("http://a.test/12", "跨月", "一", published=NOW - timedelta(days=30))
+    other_later = analyzed("http://a.test/12", "跨月", "二")
+    other_later = other_later.model_copy(update={"item": other_later.item.model_copy(
+        update={"fetched_at": NOW + timedelta(minutes=30)})})
+    store.index([other, other_later], NOW, refresh=True)
+    assert store.count() == 2 and store.get(other.item.id)["text"] == "二"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from helpers import NOW, analyzed
 
-from storage.admin import apply_retention, migrate_items
+from storage.admin import MigrationError, apply_retention, migrate_items
 from storage.items import MAPPING_VERSION
 from yuqing.records import SHANGHAI
 
@@ -42,3 +43,58 @@ def test_migration_copies_old_mapping_versions_and_swaps_the_alias(store):
     store.refresh()
     assert [h["title"] for h in store.search("迁移前")] == ["旧版本文档"]
     assert store.count() == 2
+
+
+def _old_month(store, *docs):
+    es = store.es
+    old = f"{store.prefix}-items-v0-2026.10"
+    es.indices.create(index=old, mappings={"dynamic": True})
+    es.indices.put_alias(index=old, name=store.alias)
+    for doc in docs:
+        body = doc if isinstance(doc, dict) else store.to_doc(doc, NOW)
+        es.index(index=old, id=body.get("id", "bad"), document=body, refresh=True)
+    return old
+
+
+def test_a_failed_migration_leaves_the_old_index_serving_and_a_rerun_completes_it(store):
+    es = store.es
+    doc = analyzed("http://m.test/1", "旧版本文档", "迁移前写入",
+                   published=NOW - timedelta(days=40))
+    # A field the new strict mapping does not have: the copy of that document fails.
+    old = _old_month(store, doc, {"author_id": "u123"})
+    with pytest.raises(MigrationError, match="author_id|strict"):
+        migrate_items(es, store)
+    assert set(es.indices.get_alias(name=store.alias)) == {old}
+    assert [h["title"] for h in store.search("迁移前")] == ["旧版本文档"]
+    es.delete(index=old, id="bad", refresh=True)  # the operator removes the bad document
+    assert migrate_items(es, store) == {old: 1}
+    assert set(es.indices.get_alias(name=store.alias)) == {
+        f"{store.prefix}-items-v{MAPPING_VERSION}-2026.10"}
+    store.refresh()
+    assert [h["title"] for h in store.search("迁移前")] == ["旧版本文档"]
+
+
+def test_a_crawl_write_during_the_copy_is_not_lost(store, monkeypatch):
+    import storage.admin as admin
+
+    es = store.es
+    docs = [analyzed(f"http://m.test/{i}", f"旧帖{i}", "第一次抓取",
+                     published=NOW - timedelta(days=40)) for i in range(3)]
+    old = _old_month(store, *docs)
+    real_scan = admin.helpers.scan
+    later = docs[0].model_copy(update={"item": docs[0].item.model_copy(update={
+        "text": "再抓一次，回复更多", "fetched_at": NOW + timedelta(minutes=5)})})
+
+    def scan_while_crawling(*args, **kwargs):
+        for n, hit in enumerate(real_scan(*args, **kwargs)):
+            yield hit
+            if n == 1 and kwargs["index"] == old:
+                # The crawl re-fetches an item the copy has already passed; it is stored
+                # in the old index, so that is where the write goes.
+                assert store.index([later], NOW, refresh=True).indexed == 1
+    monkeypatch.setattr(admin.helpers, "scan", scan_while_crawling)
+    migrate_items(es, store)
+    assert not es.indices.exists(index=old)
+    store.refresh()
+    assert store.count() == 3
+    assert store.get(docs[0].item.id)["text"] == "再抓一次，回复更多"

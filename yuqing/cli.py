@@ -98,7 +98,7 @@ def _shown_hosts(cfg: Config) -> str:
 
 def _es_maintenance(cfg: Config, args: argparse.Namespace) -> int:
     from storage import connect, open_store
-    from storage.admin import apply_retention, migrate_items
+    from storage.admin import MigrationError, apply_retention, migrate_items
 
     es = connect(cfg.elasticsearch)
     if args.action == "retention":
@@ -109,7 +109,11 @@ def _es_maintenance(cfg: Config, args: argparse.Namespace) -> int:
         print(f"retention {months} months: {verb} {len(gone)} index(es)"
               + "".join(f"\n  {n}" for n in gone))
         return 0
-    copied = migrate_items(es, open_store(cfg))
+    try:
+        copied = migrate_items(es, open_store(cfg))
+    except MigrationError as exc:
+        print(f"migration stopped: {exc}", file=sys.stderr)
+        return 1
     for name, n in copied.items():
         print(f"migrated {name}: {n} documents")
     print(f"{len(copied)} index(es) migrated to the current mapping")
