@@ -45,7 +45,8 @@ def apply_retention(es: Elasticsearch, prefix: str, now: datetime, months: int,
     """Delete monthly item indices whose month ended more than ``months`` months ago.
 
     The minimal distribution has no ILM; this is the whole retention policy (``yuqing es
-    retention``, to be run daily: the scheduler does not). Returns the indices deleted (or
+    retention``, and daily from ``yuqing run`` at ``scheduler.retention``). Returns the
+    indices deleted (or
     that would be)."""
     local = now.astimezone(SHANGHAI)
     cutoff = local.year * 12 + local.month - 1 - months  # months since year 0, inclusive

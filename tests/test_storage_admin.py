@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 from helpers import NOW, analyzed
 
 from storage.admin import MigrationError, apply_retention, migrate_items
@@ -98,3 +99,27 @@ def test_a_crawl_write_during_the_copy_is_not_lost(store, monkeypatch):
     store.refresh()
     assert store.count() == 3
     assert store.get(docs[0].item.id)["text"] == "再抓一次，回复更多"
+
+
+def test_yuqing_run_applies_retention_daily(store, tmp_path, monkeypatch):
+    """No ILM on the minimal node: unless the scheduler drops old months, a county that
+    forgets the cron job keeps every month forever."""
+    from yuqing.config import load_config
+    from yuqing.jobs import retention_job
+    from yuqing.scheduler import wanted_jobs
+
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    docs = [analyzed(f"http://r.test/{m}", f"月{m}", "正文",
+                     published=datetime(2024, m, 15, tzinfo=SHANGHAI)) for m in (1, 11)]
+    store.index(docs, NOW, refresh=True)
+    cfg = load_config(None)
+    jobs = {j["id"]: j for j in wanted_jobs(cfg, None)}
+    assert str(jobs["retention"]["trigger"]) == str(
+        CronTrigger(hour=3, minute=30, timezone=SHANGHAI))
+    gone = retention_job(cfg, datetime(2026, 11, 29, 3, 30, tzinfo=SHANGHAI))
+    assert [n[-7:] for n in gone] == ["2024.01"]  # 24 months back from Nov 2026: Nov 2024 stays
+    store.refresh()
+    assert store.count() == 1
+    off = cfg.model_copy(update={"scheduler": cfg.scheduler.model_copy(
+        update={"retention": None})})
+    assert "retention" not in {j["id"] for j in wanted_jobs(off, None)}

@@ -288,8 +288,11 @@ class SchedulerConfig(_Model):
     weekly_report: str | None = "08:00"  # Mondays
     report_format: Literal["docx", "html", "md"] = "docx"
     report_send: str | None = None  # receiver for the reports, if any
+    # Daily, Beijing time: drop item indices past elasticsearch.retention_months (the
+    # minimal node has no ILM). null leaves it to the operator (`yuqing es retention`).
+    retention: str | None = "03:30"
 
-    _times = field_validator("daily_report", "weekly_report")(_hhmm)
+    _times = field_validator("daily_report", "weekly_report", "retention")(_hhmm)
 
 
 class Config(_Model):

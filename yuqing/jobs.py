@@ -347,3 +347,16 @@ def report_job(cfg: Config, kind: str, now: datetime) -> str:
                           cfg.scheduler.report_send, channel, res.error)
     log.info("%s report written to %s", kind, path)
     return str(path)
+
+
+def retention_job(cfg: Config, now: datetime) -> list[str]:
+    """Drop the monthly item indices past ``elasticsearch.retention_months``: the whole
+    retention policy, as the minimal node has no ILM. Returns the indices dropped."""
+    from storage import connect
+    from storage.admin import apply_retention
+
+    months = cfg.elasticsearch.retention_months
+    gone = apply_retention(connect(cfg.elasticsearch), cfg.elasticsearch.prefix, now, months)
+    if gone:
+        log.info("retention %d months: dropped %s", months, ", ".join(gone))
+    return gone

@@ -83,6 +83,8 @@ def job(kind: str, config_path: str | None, arg: str | None = None) -> None:
                        timeout=cfg.scheduler.crawl_timeout.total_seconds())
     elif kind in ("daily", "weekly"):
         jobs.report_job(cfg, kind, now)
+    elif kind == "retention":
+        jobs.retention_job(cfg, now)
     else:
         log.error("unknown job kind %r", kind)
 
@@ -108,6 +110,10 @@ def wanted_jobs(cfg: Config, config_path: str | None) -> list[dict[str, Any]]:
     if sc.daily_report:
         h, m = sc.daily_report.split(":")
         out.append(dict(id="report:daily", args=["daily", config_path],
+                        trigger=CronTrigger(hour=int(h), minute=int(m), timezone=tz)))
+    if sc.retention:
+        h, m = sc.retention.split(":")
+        out.append(dict(id="retention", args=["retention", config_path],
                         trigger=CronTrigger(hour=int(h), minute=int(m), timezone=tz)))
     if sc.weekly_report:
         h, m = sc.weekly_report.split(":")
