@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from yuqing.records import Alert
+from yuqing.records import Alert, AlertStatus
 
 from .config import AlertingConfig
 from .message import render
@@ -61,7 +61,10 @@ def recheck_pending(cfg: AlertingConfig, outbox: Outbox, now: datetime,
     rows = [r for r in outbox.rows("pending") if r.kind in ALERT_KINDS and r.alerts]
     if not rows:
         return []
-    known = {a.id: a for r in rows for a in r.alerts}
+    # A queued copy may be of an alert that has resolved since: only the alerts firing
+    # now inhibit (as when planning), so the copies count as targets only.
+    known = {a.id: a.model_copy(update={"status": AlertStatus.resolved})
+             for r in rows for a in r.alerts}
     known.update({a.id: a for a in live})
     muted = mute_reasons(cfg, list(known.values()), now, silences)
     out: list[Dropped] = []
