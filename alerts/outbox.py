@@ -8,7 +8,8 @@ exist, so a restart neither loses nor repeats a decision.
 Status: ``pending`` (waiting for its next attempt) → ``sending`` (an attempt is in
 flight) → ``sent``; or ``failed_over`` once handed to the receiver's fallback receiver;
 or ``cancelled`` when a pending message became pointless before it went out (an
-escalation whose alert was acknowledged meanwhile); ``last_error`` then says why.
+escalation or alert notification whose alert was acknowledged, handled or silenced
+meanwhile, see ``alerts.recheck``); ``last_error`` then says why.
 A row found in ``sending`` at start-up was interrupted mid-attempt (see ``recover``).
 """
 
@@ -245,6 +246,25 @@ class Outbox:
                        "updated_at=? WHERE group_key=? AND status='pending'",
                        (reason, _ts(now), group_key))
         return ids
+
+    def cancel(self, nid: str, reason: str, now: datetime) -> bool:
+        """Cancel one notification if it is still ``pending``; False when it is not."""
+        cur = self.db.execute("UPDATE notifications SET status='cancelled', last_error=?, "
+                              "updated_at=? WHERE id=? AND status='pending'",
+                              (reason, _ts(now), nid))
+        return cur.rowcount > 0
+
+    def retain_alerts(self, nid: str, alerts: list[Alert], title: str, body: str,
+                      now: datetime) -> bool:
+        """Narrow a ``pending`` notification to ``alerts`` (the others were dropped);
+        False when it is no longer pending."""
+        cur = self.db.execute(
+            "UPDATE notifications SET alert_ids=?, alerts=?, title=?, body=?, updated_at=? "
+            "WHERE id=? AND status='pending'",
+            (json.dumps([a.id for a in alerts]),
+             json.dumps([a.to_json_dict() for a in alerts], ensure_ascii=False), title, body,
+             _ts(now), nid))
+        return cur.rowcount > 0
 
     def pending_groups(self, prefix: str) -> list[str]:
         """Group keys starting with ``prefix`` that still have a pending notification."""

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 FORMATS = ("docx", "html", "md")
 
 
-def build(cfg: Config, kind: str, spec: str | None, now: datetime
-          ) -> tuple[ReportData, Document]:
-    """Gather and compose the report of one period (``kind`` weekly|daily)."""
+def build(cfg: Config, kind: str, spec: str | None, now: datetime,
+          deadline: float | None = None) -> tuple[ReportData, Document]:
+    """Gather and compose the report of one period (``kind`` weekly|daily); ``deadline``
+    bounds each Elasticsearch request for someone waiting on it (``storage.connect``)."""
     from storage import open_report_queries
 
     from . import periods
@@ -31,7 +32,7 @@ def build(cfg: Config, kind: str, spec: str | None, now: datetime
     from .data import gather
 
     period = (periods.week if kind == "weekly" else periods.day)(spec, now)
-    data = gather(open_report_queries(cfg), period, county=cfg.gazetteer.county, now=now,
+    data = gather(open_report_queries(cfg, deadline), period, county=cfg.gazetteer.county, now=now,
                   source_names={s.id: s.name for s in cfg.sources})
     return data, compose(data)
 

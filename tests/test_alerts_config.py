@@ -78,6 +78,42 @@ CASES = [
      "        - times: [{start_time: '22:00', end_time: '22:00'}]\n",
      ["alerting.time_intervals[0].time_intervals[0].times[0]: start_time and end_time are "
       "both 22:00, so the range covers no time (the whole day is 00:00 to 24:00)"]),
+    # A fallback without channels "delivered" a failed-over message by marking it sent.
+    ("fallback without channels", GAZ + "alerting:\n  receivers:\n"
+     "    - {name: duty, fallback: console, channels: [{type: webhook, url_env: H}]}\n"
+     "    - {name: console}\n  route: {receiver: duty}\n",
+     ["alerting.receivers[0].fallback: receiver 'console' has no channels, so a message "
+      "failed over to it reaches nobody; give it channels or a fallback"]),
+    ("fallback chain ending without channels", GAZ + "alerting:\n  receivers:\n"
+     "    - {name: duty, fallback: relay, channels: [{type: webhook, url_env: H}]}\n"
+     "    - {name: relay, fallback: console}\n    - {name: console}\n"
+     "  route: {receiver: duty}\n",
+     ["alerting.receivers[0].fallback: receiver 'relay' has no channels and hands it to "
+      "'console', which has none either, so a message failed over to it reaches nobody; "
+      "give it channels or a fallback",
+      "alerting.receivers[1].fallback: receiver 'console' has no channels, so a message "
+      "failed over to it reaches nobody; give it channels or a fallback"]),
+    ("duty fallback without channels", GAZ + "alerting:\n  receivers:\n"
+     "    - {name: duty, channels: [{type: webhook, url_env: H}]}\n    - {name: console}\n"
+     "  route: {receiver: duty}\nduty:\n  fallback: console\n"
+     "  people: [{name: 甲, channels: [{type: webhook, url_env: H}]}]\n",
+     ["duty.fallback: receiver 'console' has no channels, so a message failed over to it "
+      "reaches nobody; give it channels or a fallback"]),
+    # Messages bounced between the two sections for ever, a new outbox row per hop.
+    ("fallback loop through duty.fallback", GAZ + "alerting:\n  receivers:\n"
+     "    - {name: duty, fallback: 'person:甲', channels: [{type: webhook, url_env: H}]}\n"
+     "  route: {receiver: duty}\nduty:\n  fallback: duty\n"
+     "  people: [{name: 甲, channels: [{type: webhook, url_env: H}]}]\n",
+     ["alerting.receivers[0].fallback: fallback loop duty -> person:甲 -> duty "
+      "(alerting.receivers[0].fallback: 'duty' -> 'person:甲'; duty.fallback: 'person:甲' "
+      "-> 'duty'): a message that fails would bounce between them for ever"]),
+    ("fallback loop through a person without channels", GAZ + "alerting:\n  receivers:\n"
+     "    - {name: duty, fallback: 'person:甲', channels: [{type: webhook, url_env: H}]}\n"
+     "  route: {receiver: duty}\nduty:\n  people: [{name: 甲}]\n",
+     ["alerting.receivers[0].fallback: fallback loop duty -> person:甲 -> duty "
+      "(alerting.receivers[0].fallback: 'duty' -> 'person:甲'; alerting.route.receiver "
+      "(duty.people[0] has no channels): 'person:甲' -> 'duty'): a message that fails "
+      "would bounce between them for ever"]),
     ("inhibit equal on unknown label", BASE + "  inhibit_rules:\n"
      "    - source_matchers: ['severity=\"critical\"']\n"
      "      target_matchers: ['severity=\"warning\"']\n      equal: [town]\n",

@@ -18,7 +18,7 @@ from alerts.config import AlertingConfig
 from alerts.delivery import deliver_due
 from alerts.dispatch import dispatch
 from alerts.outbox import Outbox
-from yuqing.records import SHANGHAI, Alert, AlertItem
+from yuqing.records import SHANGHAI, Alert, AlertItem, Severity
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=SHANGHAI)
@@ -315,3 +315,55 @@ def test_debug_logging_and_the_outbox_keep_the_webhook_token_secret(tmp_path, re
     assert "failed (attempt 1)" in proc.stderr
     assert token not in proc.stderr
     assert token not in (Outbox(db).get(nid).last_error or "")
+
+
+def test_a_queued_warning_is_dropped_once_a_critical_inhibits_it(tmp_path, receivers,
+                                                                 monkeypatch):
+    """Inhibition applies when the retry is due too; a repeat of an acknowledged alert is
+    dropped; a critical that has resolved since inhibits nothing."""
+    hook = receivers(down=True)
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url("/hook"))
+    cfg = AlertingConfig.model_validate({
+        "receivers": [{"name": "duty",
+                       "channels": [{"type": "webhook", "url_env": "YQ_TEST_HOOK"}]}],
+        "route": {"receiver": "duty", "group_by": ["township", "severity"],
+                  "group_wait": "30s", "repeat_interval": "1h"},
+        "inhibit_rules": [{"source_matchers": ['severity="critical"'],
+                           "target_matchers": ['severity="warning"'],
+                           "equal": ["township"]}],
+        "delivery": {"max_attempts": 50, "backoff_initial": "5m", "backoff_max": "5m"}})
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    warn = water_alert().model_copy(update={"id": "hekou-warn",
+                                            "severity": Severity.warning})
+    crit = water_alert()
+    dispatch(cfg, [warn], T0, outbox)
+    first = dispatch(cfg, [warn], T0 + timedelta(seconds=30), outbox)
+    [nid] = [p.notification.id for p in first.plan.notifications]
+    assert outbox.get(nid).attempts == 1  # the robot is down: waiting for its retry
+    # A critical about the same township fires; the queued warning is not sent with it.
+    hook.down = False
+    dispatch(cfg, [warn, crit], T0 + timedelta(minutes=1), outbox)
+    later = dispatch(cfg, [warn, crit], T0 + timedelta(minutes=6), outbox)
+    row = outbox.get(nid)
+    assert row.status == "cancelled" and "inhibited by hekou-water" in row.last_error
+    assert [d.alert_id for d in later.dropped] == [] and not any(
+        "hekou-warn" in m["message"] for m in hook.accepted)
+    # The critical's repeat waits for its retry while someone acknowledges it: dropped.
+    hook.down = True
+    rep = dispatch(cfg, [crit], T0 + timedelta(hours=1, minutes=7), outbox)
+    [rid] = [p.notification.id for p in rep.plan.notifications if p.kind == "repeat"]
+    taken = {"hekou-water": "acknowledged by 李 at 10:03"}
+    gone = dispatch(cfg, [], T0 + timedelta(hours=1, minutes=8), outbox, taken=taken)
+    assert [(d.notification, d.kind, d.cancelled) for d in gone.dropped] == [
+        (rid, "repeat", True)]
+    assert "acknowledged by 李" in outbox.get(rid).last_error
+    # A queued warning whose critical has resolved since: nothing inhibits it any more.
+    outbox2 = Outbox(tmp_path / "outbox2.sqlite")
+    dispatch(cfg, [warn, crit], T0, outbox2)
+    dispatch(cfg, [warn, crit], T0 + timedelta(seconds=30), outbox2)  # inhibited: crit only
+    dispatch(cfg, [warn], T0 + timedelta(minutes=2), outbox2)
+    dispatch(cfg, [warn], T0 + timedelta(minutes=3), outbox2)  # warning's first, fails
+    # Both wait for a retry; the critical's queued copy is no reason to drop the warning.
+    assert sorted(r.alert_ids[0] for r in outbox2.rows("pending")) == ["hekou-warn",
+                                                                        "hekou-water"]
+    assert dispatch(cfg, [warn], T0 + timedelta(minutes=4), outbox2).dropped == []

@@ -205,3 +205,118 @@ def test_only_items_after_the_handling_count_as_the_new_wave(prefix, store, wave
     assert sorted(rec.item_ids) == sorted(i.item.id for i in [*after, third])
     assert rec.labels["recurrence_of"] == first.id
 
+
+
+# A notification waiting in the outbox for a retry is checked again before it goes out.
+HOOK_CFG = """
+alerting:
+  route: {receiver: office, group_by: [rule, township], group_wait: 30s}
+  receivers:
+    - name: office
+      channels: [{type: webhook, url_env: YQ_TEST_HOOK}]
+  delivery: {max_attempts: 20, backoff_initial: 1m, backoff_max: 1m}
+"""
+
+
+@pytest.fixture
+def queued(prefix, store, tmp_path, monkeypatch):
+    """Two alerts (河口镇, 城关镇) whose first notifications failed once: the robot was
+    down. Returns (config, alert store, silence store, hook, the two alerts)."""
+    from hooks import Hook
+
+    from storage import open_alert_stores
+    from yuqing.config import DEFAULT_CONFIG, load_config
+    from yuqing.jobs import detect_cycle
+
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    hook = Hook(down=True)
+    monkeypatch.setenv("YQ_TEST_HOOK", hook.url("/hook"))
+    path = tmp_path / "yuqing.yaml"
+    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8") + HOOK_CFG, encoding="utf-8")
+    monkeypatch.setenv("YUQING_CONFIG", str(path))
+    cfg = load_config(None)
+    items, water = seed(T0)
+    store.index(items, T0, refresh=True)
+    alerts, silences = open_alert_stores(cfg)
+    other = water.model_copy(update={"id": "noise0123456789", "labels": {
+        "rule": "growing_event", "township": "城关镇", "event": "ev-noise"}})
+    alerts.upsert([water, other], T0, refresh=True)
+    detect_cycle(cfg, T0)
+    detect_cycle(cfg, T0 + timedelta(minutes=1))  # after group_wait: tried, failed
+    assert hook.seen and not hook.accepted
+    yield cfg, alerts, silences, hook, water, other
+    hook.stop()
+
+
+def _outbox_rows(cfg, alert_id: str):
+    from duty import state
+
+    ob = state.open_outbox(cfg)
+    try:
+        return [r for r in ob.rows() if alert_id in r.alert_ids or
+                alert_id in (r.last_error or "")]
+    finally:
+        ob.close()
+
+
+def test_a_silence_made_while_a_notification_waits_for_its_retry_drops_it(queued, capsys):
+    from alerts.cli import run
+    from alerts.silences import Silence
+    from yuqing.jobs import detect_cycle
+
+    cfg, _, silences, hook, water, other = queued
+    at = T0 + timedelta(minutes=2)
+    silences.add(Silence.create(['township="河口镇"'], starts_at=at,
+                                ends_at=at + timedelta(hours=2), created_by="李",
+                                comment="水厂检修，已知", now=at))
+    hook.down = False
+    report = detect_cycle(cfg, T0 + timedelta(minutes=3))
+    bodies = [m["message"] for m in hook.accepted]
+    # The other township's retry goes out; the silenced one does not.
+    assert any(other.id in b for b in bodies)
+    assert not any(water.id in b for b in bodies)
+    assert report.dropped >= 1
+    [row] = [r for r in _outbox_rows(cfg, water.id) if r.kind == "first"]
+    assert row.status == "cancelled" and "silenced by" in row.last_error
+    assert "水厂检修，已知" in row.last_error
+    # The officer can see what was dropped, and why.
+    import argparse
+
+    assert run(argparse.Namespace(alerts_action="outbox", config=None),
+               now=T0 + timedelta(minutes=3)) == 0
+    out = capsys.readouterr().out
+    assert '"cancelled": ' in out and row.id[:12] in out and "silenced by" in out
+    # Nothing is lost: when the silence ends, the alert still firing is told afresh.
+    end = at + timedelta(hours=2)
+    detect_cycle(cfg, end + timedelta(minutes=1))
+    detect_cycle(cfg, end + timedelta(minutes=2))
+    assert sum(water.id in m["message"] for m in hook.accepted) == 1
+
+
+def test_an_alert_taken_in_the_console_before_its_robot_answered_is_not_sent(queued,
+                                                                              caplog):
+    """Acknowledged before any robot told anyone: the office has it (the console showed
+    it), so the queued first notification is dropped, with a warning; a grouped alert
+    nobody took still goes out."""
+    import logging
+
+    from yuqing.jobs import detect_cycle
+
+    cfg, alerts, _, hook, water, other = queued
+    [grouped] = [r for r in _outbox_rows(cfg, water.id) if r.kind == "first"]
+    assert len(grouped.alert_ids) == 2  # detection's own 河口镇 alert is in the group
+    alerts.acknowledge(water.id, "李", T0 + timedelta(minutes=2))
+    alerts.handle(other.id, "王", "已转县水务局", T0 + timedelta(minutes=2))
+    hook.down = False
+    with caplog.at_level(logging.INFO, logger="alerts.recheck"):
+        report = detect_cycle(cfg, T0 + timedelta(minutes=3))
+    bodies = [m["message"] for m in hook.accepted]
+    assert len(bodies) == 1 and water.id not in bodies[0] and other.id not in bodies[0]
+    rest = next(a for a in grouped.alert_ids if a != water.id)
+    assert rest in bodies[0]
+    assert report.dropped == 2
+    [gone] = [r for r in _outbox_rows(cfg, other.id) if r.kind == "first"]
+    assert gone.status == "cancelled" and "handled by 王" in gone.last_error
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(water.id[:12] in w and "acknowledged by 李" in w for w in warned)
+    assert any(other.id[:12] in w and "never told" in w for w in warned)

@@ -400,6 +400,29 @@ def test_a_hung_cluster_turns_into_the_503_page_within_seconds(proxied):
     assert officer.get("/feed").status_code == 200
 
 
+def test_a_hung_cluster_turns_a_report_download_into_the_503_page(proxied):
+    """The report download built its own client (30 s timeout, two retries): a hung node
+    held the request ~90 s. Now ``web.report_timeout_seconds`` bounds each request."""
+    import time
+
+    app, proxy = proxied
+    cfg = app.state.cfg
+    app.state.cfg = cfg.model_copy(update={
+        "web": cfg.web.model_copy(update={"report_timeout_seconds": 2.0})})
+    officer = login(app, "li")
+    proxy.mode = "hang"
+    officer = TestClient(app, raise_server_exceptions=False, cookies=officer.cookies)
+    started = time.monotonic()
+    r = officer.get("/reports/download?kind=weekly", headers={"Accept": "text/html"})
+    took = time.monotonic() - started
+    # One request and its one retry: about 4 s, far from the 90 s it took.
+    assert r.status_code == 503 and took < 12, took
+    assert "检索库（Elasticsearch）暂时无法连接" in r.text and "退出" in r.text
+    proxy.mode = "up"
+    r = officer.get("/reports/download?kind=weekly&fmt=html")
+    assert r.status_code == 200 and "周报" in r.text
+
+
 def test_duty_count_of_open_alerts_follows_its_live_table(clients):
     c = clients["li"]
     assert re.search(r"未处置预警（<span data-total-out>1</span>）", c.get("/duty").text)

@@ -358,12 +358,14 @@ def report_download(request: Request, who: Viewer,
                     spec: str = Query("", max_length=12),
                     fmt: str = Query("docx", pattern="^(docx|html)$")) -> Response:
     """Build the report of the period and send it. Building only reads Elasticsearch; the
-    file is kept under var/reports like ``yuqing report`` would write it."""
+    file is kept under var/reports like ``yuqing report`` would write it. Its requests have
+    ``web.report_timeout_seconds``: a hung cluster gives the 503 page, not a held thread."""
     from reports import build, default_path, write
 
     cfg = request.app.state.cfg
     try:
-        data, doc = build(cfg, kind, spec.strip() or None, now())
+        data, doc = build(cfg, kind, spec.strip() or None, now(),
+                          deadline=cfg.web.report_timeout_seconds)
     except ValueError as exc:
         return RedirectResponse(f"/reports?{urlencode({'error': str(exc)})}", 303)
     path = write(doc, fmt, default_path(cfg, data, fmt))

@@ -48,6 +48,11 @@ class WebConfig(_Model):
     # the "not reachable" page after about twice this, before the browser gives up on a
     # refresh (twice poll_seconds) and without holding a server thread for minutes.
     storage_timeout_seconds: float = Field(4.0, gt=0, le=30)
+    # Per Elasticsearch request of a report download (/reports/download), retried once:
+    # a report runs many aggregations over a week, so it gets longer than a page, but a
+    # hung cluster still turns into the "not reachable" page after about twice this,
+    # not the ~90 s (request_timeout, two retries) of the command-line client.
+    report_timeout_seconds: float = Field(30.0, gt=0, le=300)
 
     @model_validator(mode="after")
     def _address_cap(self) -> WebConfig:

@@ -239,7 +239,9 @@ def cmd_detect(args: argparse.Namespace) -> int:
         print(f"FIRED {a.id} [{a.severity.value}] {a.title}\n  {a.summary}")
     print(f"observed {report.observed} items; fired {len(report.fired)}, firing "
           f"{report.firing}, resolved {report.resolved}; notifications queued "
-          f"{report.enqueued}, delivered {report.delivered}")
+          f"{report.enqueued}, delivered {report.delivered}"
+          + (f"; {report.dropped} queued dropped (see yuqing alerts outbox)"
+             if report.dropped else ""))
     return 0
 
 

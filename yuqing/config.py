@@ -399,6 +399,10 @@ def _cross_key_problems(cfg: Config) -> list[str]:
     problems += cfg.duty.problems(set(receivers), "duty")
     problems += cfg.duty.person_problems(cfg.alerting, "alerting")
     problems += cfg.duty.catch_problems(cfg.alerting, "alerting")
+    if not problems:  # the combined graph needs the receivers and people to exist
+        from duty.fallbacks import fallback_problems
+
+        problems += fallback_problems(cfg)
     problems += _shift_problems(cfg)
     send = cfg.scheduler.report_send
     if send is not None and send not in receivers:

@@ -34,6 +34,8 @@ class CycleReport:
     firing: int = 0
     enqueued: int = 0
     delivered: int = 0
+    # alerts taken out of queued notifications (silenced, acknowledged...: alerts.recheck)
+    dropped: int = 0
 
 
 # Kept between cycles of this process (the scheduler's): see yuqing.observations.
@@ -49,6 +51,13 @@ def _handled_at(doc: dict[str, Any]) -> datetime | None:
         return None
     t = datetime.fromisoformat(value)
     return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+
+
+def _taken_by(doc: dict) -> str:
+    """Why an alert needs no more notifications, for the outbox and the log."""
+    if doc.get("handled_at"):
+        return f"handled by {doc.get('handled_by')} at {doc['handled_at']}"
+    return f"acknowledged by {doc.get('acknowledged_by')} at {doc['acknowledged_at']}"
 
 
 def _hold_for_quiet_hours(cfg: Config, alerts: list[Alert], now: datetime) -> list[Alert]:
@@ -135,7 +144,8 @@ def _detect_cycle(cfg: Config, now: datetime, *, deliver: bool) -> CycleReport:
     stored = [_as_alert(d) for d in docs]
     # Acknowledged or handled: someone has it. Repeating it every repeat_interval for
     # its three days of cool-down (and afresh each morning after quiet hours) is noise.
-    taken = {d["id"] for d in docs if d.get("acknowledged_at") or d.get("handled_at")}
+    taken = {d["id"]: _taken_by(d) for d in docs
+             if d.get("acknowledged_at") or d.get("handled_at")}
     for alert, doc in zip(stored, docs, strict=True):
         if alert.rule != HEALTH_RULE and now - alert.fired_at < s.cooldown:
             # Handled: its key's cool-down ends then (a new wave is a recurrence).
@@ -164,8 +174,10 @@ def _detect_cycle(cfg: Config, now: datetime, *, deliver: bool) -> CycleReport:
         result = dispatch(alerting, _hold_for_quiet_hours(cfg, open_alerts, now),
                           now, outbox, silence_store.list(active_at=now),
                           intervals=interval_check(cfg.alerting.time_intervals),
-                          expand=lambda p, t: expand_plan(cfg, p, t), deliver=False)
+                          expand=lambda p, t: expand_plan(cfg, p, t), deliver=False,
+                          taken=taken)
         report.enqueued = result.enqueued
+        report.dropped = len(result.dropped)
         with outbox.transaction() as tx:
             state.put(tx, outage.OK_AT, now.isoformat())
         if deliver:

@@ -71,9 +71,9 @@ def job(kind: str, config_path: str | None, arg: str | None = None) -> None:
     now = datetime.now(SHANGHAI)
     if kind == "detect":
         r = jobs.detect_cycle(cfg, now)
-        if r.fired or r.enqueued:
-            log.info("detect: fired %d, firing %d, queued %d, delivered %d", len(r.fired),
-                     r.firing, r.enqueued, r.delivered)
+        if r.fired or r.enqueued or r.dropped:
+            log.info("detect: fired %d, firing %d, queued %d, delivered %d, dropped %d",
+                     len(r.fired), r.firing, r.enqueued, r.delivered, r.dropped)
     elif kind == "escalate":
         jobs.escalate_job(cfg, now)
     elif kind == "heartbeat":
