@@ -320,12 +320,13 @@ class CrawlState:
                     datetime.fromisoformat(r[5]), r[6], r[7] or "") for r in rows]
 
     def add_gap(self, source_id: str, list_url: str, page_url: str, page: int,
-                markers: list[str], now: datetime, start_url: str | None = None) -> None:
-        self.db.execute(
+                markers: list[str], now: datetime, start_url: str | None = None) -> int:
+        cur = self.db.execute(
             "INSERT INTO list_gaps (source_id, list_url, page_url, page, markers, since, "
             "start_url) VALUES (?,?,?,?,?,?,?)",
             (source_id, list_url, page_url, page, json.dumps(markers), now.isoformat(),
              start_url))
+        return int(cur.lastrowid or 0)
 
     def move_gap(self, gap_id: int, page_url: str, page: int, markers: list[str]) -> None:
         """A catch-up stopped short: the next run resumes at ``page_url``."""

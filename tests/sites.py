@@ -82,7 +82,11 @@ def _title_attr(posted: str) -> str:
 
 
 def discuz_thread(title: str, posted_html: str, paragraphs: list[str], replies: int,
-                  views: int, *, div_post: bool = False) -> str:
+                  views: int, *, div_post: bool = False, reply_posts: list[str] | None = None
+                  ) -> str:
+    """A thread page; ``reply_posts``: the replies' message HTML (default: one reply)."""
+    if reply_posts is None:
+        reply_posts = ["楼主说的情况属实，希望尽快解决。"]
     body = "<br />\n".join(escape(p) for p in paragraphs)
     body += '<font class="jammer">jammer8x1</font><span style="display:none">水印</span>'
     post = (f'<div class="t_f" id="postmessage_11">{body}</div>' if div_post else
@@ -97,9 +101,14 @@ def discuz_thread(title: str, posted_html: str, paragraphs: list[str], replies: 
             '</span></h1></td></tr></table>'
             '<div id="post_11"><div class="pi"><div class="authi"><a class="xw1">楼主网名</a>'
             f'<em id="authorposton11">{posted_html}</em></div></div>{post}</div>'
-            '<div id="post_12"><div class="authi"><em id="authorposton12">发表于 2026-11-21 '
-            '10:00</em></div><td class="t_f" id="postmessage_12">回复内容不应进入正文。</td></div>'
+            f'{"".join(_reply(12 + i, html) for i, html in enumerate(reply_posts))}'
             '</div></body></html>')
+
+
+def _reply(pid: int, html: str) -> str:
+    return (f'<div id="post_{pid}"><div class="authi"><a class="xw1">回帖网名{pid}</a>'
+            f'<em id="authorposton{pid}">发表于 2026-11-21 10:00</em></div>'
+            f'<table><tr><td class="t_f" id="postmessage_{pid}">{html}</td></tr></table></div>')
 
 
 # -- a government message board ----------------------------------------------------------

@@ -33,7 +33,8 @@ def gbk_site(site: LocalSite) -> None:
     site.add("/forum.php?mod=forumdisplay&fid=2", gbk(discuz_board([
         (THREAD, "幸福小区自来水发黄有沉淀", 5, 300, "2026-11-20")])), LYING_HEADER)
     site.add(f"/{THREAD}", gbk(discuz_thread(
-        "幸福小区自来水发黄有沉淀", "发表于 2026-11-20 09:15", WATER, 5, 300)), LYING_HEADER)
+        "幸福小区自来水发黄有沉淀", "发表于 2026-11-20 09:15", WATER, 5, 300,
+        reply_posts=["同问，我家的水也是黄的。"])), LYING_HEADER)
     site.add("/liuyan/list.html", gbk(board_list([
         ("/liuyan/show.php?id=301", "幸福小区门口停车难问题", "2026-11-18", "已回复")])),
         LYING_HEADER)
@@ -66,7 +67,7 @@ def test_gbk_pages_under_a_utf8_header_are_read_as_gbk(tmp_path, prefix, store):
     docs = {d["source_id"]: d for d in store.search("", size=10)}
     thread = docs["bbs"]
     assert thread["title"] == "幸福小区自来水发黄有沉淀"
-    assert thread["text"] == "\n".join(WATER)
+    assert thread["text"] == "\n".join(WATER) + "\n\n同问，我家的水也是黄的。"
     assert thread["published_at"] == "2026-11-20T09:15:00+08:00"
     message = docs["mayor-box"]
     assert message["title"] == "幸福小区门口停车难问题"

@@ -63,7 +63,8 @@ def test_discuz_forum_replies_growth_refetches_only_that_thread(tmp_path, prefix
         assert water["source_kind"] == "forum"
         assert "不敢喝" in water["text"]
         assert "jammer" not in water["text"] and "水印" not in water["text"]
-        assert "回复内容不应进入正文" not in water["text"]  # the first post only
+        assert "希望尽快解决" in water["text"]  # the replies too
+        assert "回帖网名" not in water["text"] and "楼主网名" not in water["text"]
         assert docs["滨河路路灯坏了半个多月"]["metrics"]["replies"] == 4
         assert docs["老街乱停车堵死消防通道"]["published_at"] == "2026-11-21T20:30:00+08:00"
 
@@ -175,3 +176,37 @@ def test_board_messages_and_official_reply_picked_up_later(tmp_path, prefix, sto
     assert water["replied"] is True and "水质检测合格" in water["reply_text"]
     assert water["replied_at"] == "2026-11-23T10:20:00+08:00"
     assert store.count() == 4
+
+
+def test_new_replies_of_a_thread_are_indexed_without_who_wrote_them(tmp_path, prefix, store):
+    # A complaint first made in a reply ("我们新民村也停水三天了") must reach analysis when
+    # the thread's reply count grows; the quoted post's author and the @handle must not.
+    first = ["幸福小区停水两天了，什么时候来水？"]
+    later = ['<div class="quote"><blockquote><font color="#999999">邻居老王 发表于 '
+             "2026-11-21 10:00</font><br />幸福小区停水两天了</blockquote></div>"
+             "我们新民村也停水三天了，打电话没人接。",
+             "@热心网友小李 石桥镇供水站说管道爆了，正在抢修。"]
+
+    def publish(site: LocalSite, replies: list[str]) -> None:
+        site.add("/forum.php?mod=forumdisplay&fid=2", discuz_board([
+            (f"{T}101", "幸福小区停水", len(replies), 50, "2026-11-21")]))
+        site.add(f"/{T}101", discuz_thread("幸福小区停水", "发表于 2026-11-21 09:00",
+                                           first, len(replies), 50, reply_posts=replies))
+
+    with LocalSite() as site:
+        publish(site, ["同问，我家也没水。"])
+        cfg = write_config(tmp_path, [{
+            "id": "county-bbs", "name": "测试论坛", "template": "discuz", "kind": "forum",
+            "start_urls": [site.url("/forum.php?mod=forumdisplay&fid=2")]}])
+        assert summary(crawl(cfg))["county-bbs"]["new"] == 1
+        publish(site, ["同问，我家也没水。", *later])
+        assert summary(crawl(cfg))["county-bbs"]["updated"] == 1
+    store.refresh()
+    text = store.get(item_id_for(site.url(f"/{T}101")))["text"]
+    assert text.startswith("幸福小区停水两天了，什么时候来水？")
+    for said in ("同问，我家也没水。", "我们新民村也停水三天了，打电话没人接。",
+                 "石桥镇供水站说管道爆了，正在抢修。"):
+        assert said in text
+    for name in ("邻居老王", "热心网友小李", "回帖网名", "楼主网名"):
+        assert name not in text
+    assert text.count("幸福小区停水两天了") == 1  # the quote is not a second copy

@@ -23,9 +23,15 @@ from yuqing.records import SHANGHAI
 EARLIEST = datetime(1995, 1, 1, tzinfo=SHANGHAI)
 # Clock skew between the site, the crawler and time zones of ISO strings without offset.
 FUTURE_SLACK = timedelta(hours=12)
+# A date without a year ahead of the fetch time by more than a site's clock can be is last
+# year's, not a mis-parse.
+YEARLESS_SLACK = timedelta(hours=1)
 
-_TIME = (r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:时點点]\s*(?P<M>\d{1,2})"
-         r"(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?")
+# A 12-hour clock says which half of the day before the time (下午 3:30, 晚上8:30) or,
+# in English, after it (3:30 PM).
+_HALF = r"上午|早上|早晨|清晨|凌晨|中午|下午|傍晚|晚上|夜里|夜间|午后"
+_TIME = (rf"(?:\s*(?:T|\s)?\s*(?:(?P<ap>{_HALF})\s*)?(?P<H>\d{{1,2}})\s*[:时點点]\s*"
+         r"(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?(?:\s*(?P<en>[AaPp][Mm])\b)?)?")
 _OFFSET = r"(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 
 # Year-month-day with -, /, . or 年月日 separators, optional time and ISO offset.
@@ -40,7 +46,8 @@ _COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)"
 # bare "11-18" in running text would match scores, ranges and phone numbers).
 _MD_CN = re.compile(r"(?<![\d年/.-])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]" + _TIME)
 _MD_DASH = re.compile(
-    r"(?<![\d/.-])(?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?![\d/.-])\s+(?P<H>\d{1,2}):(?P<M>\d{2})"
+    rf"(?<![\d/.-])(?P<m>\d{{1,2}})[-/](?P<d>\d{{1,2}})(?![\d/.-])\s+(?:(?P<ap>{_HALF})\s*)?"
+    r"(?P<H>\d{1,2}):(?P<M>\d{2})"
     r"(?::(?P<S>\d{2}))?"
 )
 _REL_UNIT = re.compile(
@@ -71,6 +78,25 @@ def _valid(dt: datetime | None, now: datetime) -> datetime | None:
     if dt < EARLIEST or dt > now + FUTURE_SLACK:
         return None
     return dt
+
+
+_AFTERNOON = ("中午", "下午", "傍晚", "晚上", "夜里", "夜间", "午后", "PM")
+
+
+def _hour(m: re.Match[str]) -> str | None:
+    """The match's hour on a 24-hour clock: 下午 3:30 is 15:30, 凌晨 12:10 is 00:10."""
+    hh = m["H"]
+    half = m.groupdict().get("ap") or (m.groupdict().get("en") or "").upper()
+    if hh is None or not half:
+        return hh
+    h = int(hh)
+    if half in _AFTERNOON:
+        # 中午 spans noon: 中午11:50 is before it, 中午1:10 after.
+        if h < 12 and not (half == "中午" and h >= 11):
+            h += 12
+    elif h == 12:  # 上午/凌晨/AM 12:xx is just after midnight
+        h = 0
+    return str(h)
 
 
 def _build(y: int, m: int, d: int, hh: str | None, mm: str | None, ss: str | None,
@@ -107,7 +133,7 @@ def parse_date(s: str, now: datetime) -> datetime | None:
         return _valid(datetime.fromtimestamp(seconds, SHANGHAI), now)
 
     if m := _YMD.search(text):
-        return _valid(_build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"],
+        return _valid(_build(int(m["y"]), int(m["m"]), int(m["d"]), _hour(m), m["M"], m["S"],
                              m["tz"]), now)
     if m := _COMPACT.search(text):
         return _valid(_build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"]), now)
@@ -117,12 +143,12 @@ def parse_date(s: str, now: datetime) -> datetime | None:
     found = [m for m in (p.search(text) for p in (_MD_CN, _MD_DASH)) if m]
     if found:
         m = min(found, key=lambda m: m.start())
-        return _month_day(int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"], now)
+        return _month_day(int(m["m"]), int(m["d"]), _hour(m), m["M"], m["S"], now)
 
     if m := _DAY_WORD.search(text):
         back = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "前日": 2}[m["w"]]
         day = now - timedelta(days=back)
-        return _valid(_build(day.year, day.month, day.day, m["H"], m["M"], m["S"]), now)
+        return _valid(_build(day.year, day.month, day.day, _hour(m), m["M"], m["S"]), now)
     if m := _REL_UNIT.search(text):
         n = _SMALL_NUMBERS.get(m["n"]) or float(m["n"])
         return _valid(now - timedelta(seconds=n * _UNIT_SECONDS[m["u"]]), now)
@@ -139,16 +165,19 @@ def parse_absolute(s: str) -> datetime | None:
     m = _YMD.fullmatch(text) or _COMPACT.fullmatch(text)
     if m is None:
         return None
-    return _build(int(m["y"]), int(m["m"]), int(m["d"]), m["H"], m["M"], m["S"],
+    return _build(int(m["y"]), int(m["m"]), int(m["d"]), _hour(m), m["M"], m["S"],
                   m.groupdict().get("tz"))
 
 
 def _month_day(month: int, day: int, hh: str | None, mm: str | None, ss: str | None,
                now: datetime) -> datetime | None:
     # No year printed means "this year" on the site; if that lies in the future the page
-    # is from last year (a December post read in January).
+    # is from last year (a December post read in January). A later day than today is
+    # never this year's, whatever the slack: "1月3日" read on 2 January 13:00 is last
+    # January, not tomorrow (a year-old post would pass for the newest); a time may run
+    # a little ahead, as the site's clock may.
     dt = _build(now.year, month, day, hh, mm, ss)
-    if dt is not None and dt > now + FUTURE_SLACK:
+    if dt is not None and (dt > now + YEARLESS_SLACK or hh is None and dt.date() > now.date()):
         dt = _build(now.year - 1, month, day, hh, mm, ss)
     elif dt is None and month == 2 and day == 29:  # leap day seen from a non-leap year
         dt = _build(now.year - 1, month, day, hh, mm, ss)

@@ -3,6 +3,7 @@ and the incremental visit of detail pages through the persistent crawl state."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -12,8 +13,9 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
@@ -90,6 +92,10 @@ class SourceSpider(scrapy.Spider):
         self._gaps: dict[int, Gap] = {}  # lists left behind, resumed this run
         self._catch_up_budget: dict[str, int] = {}
         self._gaps_failed: set[int] = set()  # gaps whose catch-up failed this run
+        self._gaps_found: set[int] = set()  # gaps whose entries a list page showed this run
+        # Gaps whose resume page did not show their entries: they may have moved up.
+        self._moved: dict[int, str | None] = {}  # gap -> its loss, if the list ended too
+        self._top_depth: dict[str, int] = {}  # list -> deepest page reached from the top
         self._unreadable: set[str] = set()  # list pages dropped as giving nothing to read
         self._dropped: dict[str, str] = {}  # page URL -> why it was dropped this run
         self.allowed_domains = source.allowed_domains or start_domains(
@@ -116,6 +122,7 @@ class SourceSpider(scrapy.Spider):
                                  f"{', '.join(s.id for s in cfg.sources)}") from None
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = cfg
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         if spider.state is None:
             spider.state = CrawlState.for_config(cfg)
         return spider
@@ -184,6 +191,7 @@ class SourceSpider(scrapy.Spider):
     def _from_top(self, response: Response, chain: str, page: int, urls: list[str],
                   fresh: int) -> scrapy.Request | None:
         assert self.state is not None
+        self._top_depth[chain] = max(page, self._top_depth.get(chain, 0))
         href = self.next_href(response) if fresh else None
         if href is None:  # nothing new here, so nothing older either; or the list ends
             return None
@@ -207,16 +215,24 @@ class SourceSpider(scrapy.Spider):
             return None
         # The page that holds the entries the gap follows: what comes next is the gap.
         found = found or bool(set(gap.markers) & set(urls))
+        if found:
+            self._gaps_found.add(gap.id)
+        elif response.meta.get("yuqing_resume") and gap.markers and gap.page > 1:
+            self._moved.setdefault(gap.id, None)
         href = self.next_href(response)
         if href is None:  # the list ends here: nothing older is left
             self.state.close_gap(gap.id)
             if not found and gap.markers:
                 # Every entry from where the catch-up resumed to the end was visited; the
-                # gap's were pushed off the list before a run got to them.
-                self.drop(chain, "backlog_lost",
-                          f"the list ended at page {page} ({response.url}) before the entries "
-                          f"left behind on {gap.since:%Y-%m-%d %H:%M}; newer posts pushed "
-                          "them off the list: raise max_pages or crawl it more often")
+                # gap's were pushed off the list before a run got to them, or moved up
+                # (``_idle`` looks above the resume page before calling them lost).
+                lost = (f"the list ended at page {page} ({response.url}) before the entries "
+                        f"left behind on {gap.since:%Y-%m-%d %H:%M}; newer posts pushed "
+                        "them off the list: raise max_pages or crawl it more often")
+                if gap.id in self._moved:
+                    self._moved[gap.id] = lost
+                else:
+                    self.drop(chain, "backlog_lost", lost)
             return None
         if not self._spend(chain):
             self.state.move_gap(gap.id, response.url, page, urls if found else list(gap.markers))
@@ -234,6 +250,53 @@ class SourceSpider(scrapy.Spider):
             meta={"yuqing_role": "list", "yuqing_page": page + 1, "yuqing_list": chain,
                   "yuqing_start": response.meta.get("yuqing_start"),
                   **{f"yuqing_{k}": v for k, v in meta.items()}})
+
+    def _idle(self) -> None:
+        """Every list of the run is done. A gap whose resume page did not show its entries,
+        and no page below it either, may have moved *up* (posts deleted above it, a site
+        showing more entries a page): the backlog under its entries then lies above the
+        resume page, where the catch-up going down never looks and the top, finding nothing
+        new, stopped first. Such a gap is resumed from the list's first page instead (now,
+        within the list's catch-up budget, else by the next run), down to its entries and
+        past the backlog; only a walk from the top that misses them calls them lost."""
+        assert self.state is not None
+        moved, self._moved = self._moved, {}
+        again = []
+        for gap_id, lost in moved.items():
+            gap = self._gaps[gap_id]
+            if gap_id in self._gaps_found or gap_id in self._gaps_failed:
+                continue
+            if self._top_depth.get(gap.list_url, 0) >= gap.page - 1:
+                # The top came down to the resume page: nothing above it is unvisited.
+                if lost is not None:
+                    self.drop(gap.list_url, "backlog_lost", lost)
+                continue
+            if lost is None:  # still open where this run left it
+                self.state.move_gap(gap.id, gap.list_url, 1, list(gap.markers))
+                top = dataclasses.replace(gap, page_url=gap.list_url, page=1)
+            else:
+                top = dataclasses.replace(gap, id=self.state.add_gap(
+                    self.source.id, gap.list_url, gap.list_url, 1, list(gap.markers),
+                    gap.since, start_url=gap.start_url or None), page_url=gap.list_url, page=1)
+            log.info("%s: the entries %s was left behind at are not on its page %d or below; "
+                     "looking for them from the top", self.source.id, gap.list_url, gap.page)
+            if self._spend(gap.list_url):
+                self._gaps[top.id] = top
+                again.append(self._resume(top))
+            else:
+                self._defer(gap.list_url, gap.list_url, "its entries moved up; the next run "
+                            "looks for them from the top")
+        for request in again:
+            self.crawler.engine.crawl(request)
+        if again:
+            raise DontCloseSpider
+
+    def _resume(self, gap: Gap) -> scrapy.Request:
+        return scrapy.Request(gap.page_url, callback=self.parse, errback=self.on_error,
+                              dont_filter=True,
+                              meta={"yuqing_role": "list", "yuqing_page": gap.page,
+                                    "yuqing_list": gap.list_url, "yuqing_gap": gap.id,
+                                    "yuqing_resume": True, "yuqing_start": gap.origin})
 
     def _catch_up(self) -> Iterator[scrapy.Request]:
         """Resume the lists earlier runs left behind, oldest gap first, within budget."""
@@ -254,11 +317,7 @@ class SourceSpider(scrapy.Spider):
                             "catch-up budget (2 x max_pages pages) is spent")
                 continue
             self._gaps[gap.id] = gap
-            yield scrapy.Request(gap.page_url, callback=self.parse, errback=self.on_error,
-                                 dont_filter=True,
-                                 meta={"yuqing_role": "list", "yuqing_page": gap.page,
-                                       "yuqing_list": gap.list_url, "yuqing_gap": gap.id,
-                                       "yuqing_start": gap.origin})
+            yield self._resume(gap)
 
     def _retries(self) -> Iterator[scrapy.Request]:
         """Failed pages whose back-off has passed, asked for straight from the crawl state:

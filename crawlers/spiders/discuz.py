@@ -2,11 +2,14 @@
 
 Start URLs are boards (``forum.php?mod=forumdisplay&fid=N``, rewritten ``forum-N-1.html``,
 old ``forumdisplay.php?fid=N``) or the forum index, whose board links are followed. A
-thread is fetched when it is new or its row shows more replies than last time.
+thread is fetched when it is new or its row shows more replies than last time. Its text is
+the first post and the replies on the page, without who wrote them (issues, not people):
+a complaint made in a reply ("我们村也停水三天了") is analysed like one made in a thread.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +18,7 @@ import scrapy
 from scrapy.http import Response
 from w3lib.url import url_query_cleaner
 
+from crawlers.extraction.bylines import drop_header_lines
 from yuqing.records import Metrics
 
 from .base import SourceSpider
@@ -30,6 +34,12 @@ _TITLE = "#thread_subject, h1 a[id^=thread_subject], .ts h1, h1"
 _FIRST_POST = ("div[id^=postmessage_], td[id^=postmessage_], td.t_f, div.t_f, "
                "div.t_msgfont, div.message")
 _POST_TIME = "em[id^=authorposton], .authi em, .posterinfo .authorinfo em"
+_POSTS = "div[id^=postmessage_], td[id^=postmessage_]"
+# A quoted post repeats an earlier one under its poster's name ("网友甲 发表于 ...").
+_QUOTES = (".//div[contains(concat(' ', normalize-space(@class), ' '), ' quote ')] | "
+           ".//blockquote")
+# Discuz's reply-to-a-floor opener: "回复 3# 网友甲".
+_REPLY_TO = re.compile(r"^回复\s*\d+\s*#\s*[^\s，。,]{1,20}\s*")
 _VIEWS = re.compile(r"(?:查看|浏览|阅读|人气)\s*[:：]?\s*(\d+)")
 _REPLIES = re.compile(r"(?:回复|回帖)\s*[:：]?\s*(\d+)")
 
@@ -108,6 +118,8 @@ class DiscuzSpider(SourceSpider):
             title = (response.css("title::text").get() or "").split(" - ")[0].strip()
         post = self.select(response, sel.body or _FIRST_POST)[:1]
         text = self.text_of(post)
+        if text and not sel.body:
+            text = "\n\n".join([text, *self._replies(response, post)])
         if not text:
             locked = "该帖被管理员或版主屏蔽" in response.text or "没有权限" in response.text
             self.drop(response.url, "thread_hidden" if locked else "empty_text")
@@ -125,6 +137,24 @@ class DiscuzSpider(SourceSpider):
                               metrics=metrics)
         if item is not None:
             yield item
+
+    def _replies(self, response: Response, first: scrapy.selector.SelectorList
+                 ) -> list[str]:
+        """The text of the replies on a thread page: quotes of other posts, the @handle or
+        "回复 3# name" a reply opens with and edit notes left out."""
+        opening = {node.root for node in first}
+        out = []
+        for node in response.css(_POSTS):
+            if node.root in opening:
+                continue
+            root = copy.deepcopy(node.root)
+            for quote in root.xpath(_QUOTES):
+                quote.drop_tree()
+            text = drop_header_lines(self.text_of(scrapy.Selector(root=root, type="html")))
+            text = _REPLY_TO.sub("", text).strip()
+            if text:
+                out.append(text)
+        return out
 
 
 def _max(a: int | None, b: int | None) -> int | None:

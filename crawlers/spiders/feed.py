@@ -13,6 +13,7 @@ from scrapy.http import Response
 from yuqing.records import SHANGHAI
 
 from .base import SourceSpider
+from .xmlfix import repair_xml
 
 
 class FeedSpider(SourceSpider):
@@ -20,7 +21,7 @@ class FeedSpider(SourceSpider):
     lists_own_pages = True
 
     def parse_list(self, response: Response, **_: Any) -> Iterator[Any]:
-        sel = scrapy.Selector(response, type="xml")
+        sel = scrapy.Selector(response.replace(body=repair_xml(response.body)), type="xml")
         sel.remove_namespaces()
         entries = sel.xpath("//item | //entry")
         if not entries:

@@ -21,6 +21,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .base import SourceSpider
+from .xmlfix import repair_xml
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class SitemapSpider(SourceSpider):
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body, max_size=50 * 1024 * 1024)
         try:
-            sitemap = Sitemap(body)
+            sitemap = Sitemap(repair_xml(body))
         except Exception as exc:  # noqa: BLE001 - counted like any other bad page
             self.drop(response.url, "sitemap_unparsable", repr(exc)[:200])
             return
