@@ -67,8 +67,9 @@ def add_message(db: sqlite3.Connection, nid: str, receiver: str, kind: str, titl
 
 
 def first_notified(db: sqlite3.Connection, alert_id: str) -> datetime | None:
-    """When the alert was first put in a notification (not counting escalations)."""
+    """When the alert was first put in a notification that was not dropped before going
+    out (a silence, an acknowledgement), not counting escalations."""
     row = db.execute("SELECT MIN(created_at) FROM notifications WHERE alert_ids LIKE ? "
-                     "AND kind IN ('first', 'update', 'repeat')",
+                     "AND kind IN ('first', 'update', 'repeat') AND status != 'cancelled'",
                      (f'%"{alert_id}"%',)).fetchone()
     return datetime.fromtimestamp(row[0], UTC) if row and row[0] is not None else None

@@ -799,3 +799,22 @@ def test_a_failed_dead_mans_switch_ping_logs_no_token(tmp_path, monkeypatch, cap
     [record] = [r for r in caplog.records if "dead-man's switch" in r.getMessage()]
     assert f"127.0.0.1:{port}" in record.getMessage()
     assert "tok3n5ecret" not in caplog.text
+
+
+def test_escalation_counts_from_the_first_notification_that_was_not_cancelled(tmp_path):
+    # A first notification dropped for a silence never reached anyone: when the silence
+    # ends, the wait before escalating starts from the notification that did go out, not
+    # from the dropped one (which would escalate at once).
+    from alerts.outbox import Outbox
+
+    ob = Outbox(tmp_path / "outbox.sqlite")
+    t0 = datetime(2026, 10, 1, 2, 0, tzinfo=SHANGHAI)
+    for nid, at, status in (("n1", t0, "cancelled"), ("n2", t0 + timedelta(hours=5), "sent")):
+        ob.db.execute(
+            "INSERT INTO notifications (id, receiver, group_key, kind, alert_ids, alerts, "
+            "title, body, created_at, status, next_attempt_at, updated_at) "
+            "VALUES (?, 'duty', 'g', 'first', ?, '[]', 't', 'b', ?, ?, ?, ?)",
+            (nid, json.dumps(["a1"]), at.timestamp(), status, at.timestamp(),
+             at.timestamp()))
+    assert state.first_notified(ob.db, "a1") == t0 + timedelta(hours=5)
+    ob.close()
