@@ -65,6 +65,14 @@ CREATE TABLE IF NOT EXISTS list_gaps (
     failures INTEGER NOT NULL DEFAULT 0,  -- runs in a row whose catch-up page failed
     start_url TEXT                -- the configured start URL the list was reached from
 );
+-- Threads read over several pages: what each page gave, so that a re-fetch of the pages
+-- with new replies rebuilds the whole thread's text (one item per thread).
+CREATE TABLE IF NOT EXISTS threads (
+    source_id TEXT NOT NULL,
+    key TEXT NOT NULL,            -- as pages.key
+    doc TEXT NOT NULL,            -- JSON: url, title, published_at, per_page, pages {n: text}
+    PRIMARY KEY (source_id, key)
+);
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY,
     doc TEXT NOT NULL             -- the latest per-source statistics as JSON
@@ -262,6 +270,16 @@ class CrawlState:
         if seen is None or seen.item_id is None:  # never indexed (or only ever failed)
             return Decision.new
         return Decision.unchanged if seen.digest == new_digest else Decision.changed
+
+    def thread(self, source_id: str, url: str) -> dict[str, Any] | None:
+        """What was indexed of a thread read over several pages (see ``record_thread``)."""
+        row = self.db.execute("SELECT doc FROM threads WHERE source_id=? AND key=?",
+                              (source_id, item_id_for(url))).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def record_thread(self, source_id: str, url: str, doc: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO threads (source_id, key, doc) VALUES (?,?,?)",
+                        (source_id, item_id_for(url), json.dumps(doc, ensure_ascii=False)))
 
     def fail(self, source_id: str, url: str, reason: str, now: datetime,
              hints: dict[str, Any] | None = None) -> None:

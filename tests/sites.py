@@ -82,27 +82,43 @@ def _title_attr(posted: str) -> str:
 
 
 def discuz_thread(title: str, posted_html: str, paragraphs: list[str], replies: int,
-                  views: int, *, div_post: bool = False, reply_posts: list[str] | None = None
-                  ) -> str:
-    """A thread page; ``reply_posts``: the replies' message HTML (default: one reply)."""
+                  views: int, *, div_post: bool = False, reply_posts: list[str] | None = None,
+                  page: int = 1, pages: int = 1, tid: int = 101, first_pid: int = 12) -> str:
+    """A thread page; ``reply_posts``: the replies' message HTML (default: one reply).
+    Page ``page`` of ``pages`` (Discuz! X pager): only page 1 has the first post."""
     if reply_posts is None:
         reply_posts = ["楼主说的情况属实，希望尽快解决。"]
     body = "<br />\n".join(escape(p) for p in paragraphs)
     body += '<font class="jammer">jammer8x1</font><span style="display:none">水印</span>'
     post = (f'<div class="t_f" id="postmessage_11">{body}</div>' if div_post else
             f'<table><tr><td class="t_f" id="postmessage_11">{body}</td></tr></table>')
+    opening = ('<table><tr><td class="pls"><div class="hm ptn"><span class="xg1">查看:</span> '
+               f'<span class="xi1">{views}</span><span class="pipe">|</span>'
+               f'<span class="xg1">回复:</span> <span class="xi1">{replies}</span></div></td>'
+               f'<td class="plc ptm pbn"><h1 class="ts"><span id="thread_subject">'
+               f'{escape(title)}</span></h1></td></tr></table>'
+               '<div id="post_11"><div class="pi"><div class="authi"><a class="xw1">楼主网名</a>'
+               f'<em id="authorposton11">{posted_html}</em></div></div>{post}</div>')
+    if page > 1:  # later pages: the subject, the replies
+        opening = (f'<h1 class="ts"><span id="thread_subject">{escape(title)}</span></h1>')
+    pager = _thread_pager(tid, page, pages) if pages > 1 else ""
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
             f'<title>{escape(title)} - 民生热线 - 测试论坛</title></head><body>'
-            '<div id="pt">论坛 › 民生热线 › 查看内容</div><div id="postlist">'
-            '<table><tr><td class="pls"><div class="hm ptn"><span class="xg1">查看:</span> '
-            f'<span class="xi1">{views}</span><span class="pipe">|</span>'
-            f'<span class="xg1">回复:</span> <span class="xi1">{replies}</span></div></td>'
-            f'<td class="plc ptm pbn"><h1 class="ts"><span id="thread_subject">{escape(title)}'
-            '</span></h1></td></tr></table>'
-            '<div id="post_11"><div class="pi"><div class="authi"><a class="xw1">楼主网名</a>'
-            f'<em id="authorposton11">{posted_html}</em></div></div>{post}</div>'
-            f'{"".join(_reply(12 + i, html) for i, html in enumerate(reply_posts))}'
-            '</div></body></html>')
+            f'<div id="pt">论坛 › 民生热线 › 查看内容</div>{pager}<div id="postlist">{opening}'
+            f'{"".join(_reply(first_pid + i, html) for i, html in enumerate(reply_posts))}'
+            f'</div>{pager}</body></html>')
+
+
+def _thread_pager(tid: int, page: int, pages: int) -> str:
+    """Discuz! X3.4's thread pager, links with the list's ``extra`` as the forum writes them."""
+    def href(n: int) -> str:
+        return f"forum.php?mod=viewthread&amp;tid={tid}&amp;extra=page%3D1&amp;page={n}"
+    links = "".join(f"<strong>{n}</strong>" if n == page else f'<a href="{href(n)}">{n}</a>'
+                    for n in range(1, pages + 1))
+    nxt = f'<a href="{href(page + 1)}" class="nxt">下一页</a>' if page < pages else ""
+    return (f'<div class="pgs mtm mbm cl"><div class="pg">{links}<label><input type="text" '
+            f'name="custompage" class="px" size="2" value="{page}" /><span title="共 {pages} '
+            f'页"> / {pages} 页</span></label>{nxt}</div></div>')
 
 
 def _reply(pid: int, html: str) -> str:

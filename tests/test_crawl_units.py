@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from scrapy.http import HtmlResponse
 
 from crawlers.spiders.board import labelled_fields
 from crawlers.spiders.dates import parse_list_date
+from crawlers.spiders.discuz import _pager, page_url
 from crawlers.spiders.links import looks_like_document, start_domains
 from crawlers.state import CrawlState, Decision
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind
@@ -219,3 +221,29 @@ def test_a_backlog_of_the_former_schema_is_walked_from_the_top(tmp_path):
     assert (gap.list_url, gap.page_url, gap.page, gap.markers) == (
         "http://x.cn/list", "http://x.cn/list", 1, ())
     assert CrawlState(path).gaps("s") == [gap]  # migrated once
+
+
+def test_discuz_thread_pages_from_its_url_and_pager():
+    assert page_url("http://bbs.example.cn/thread-201-1-1.html", 3) == (
+        "http://bbs.example.cn/thread-201-3-1.html")
+    assert page_url("http://bbs.example.cn/forum.php?mod=viewthread&tid=9&page=2", 4) == (
+        "http://bbs.example.cn/forum.php?mod=viewthread&tid=9&page=4")
+    assert page_url("http://bbs.example.cn/viewthread.php?tid=9", 2) == (
+        "http://bbs.example.cn/viewthread.php?tid=9&page=2")
+    assert page_url("http://bbs.example.cn/t/9.html", 2) is None  # another forum: not guessed
+
+    def page(html: str) -> HtmlResponse:
+        return HtmlResponse("http://bbs.example.cn/thread-201-1-1.html", body=html.encode(),
+                            encoding="utf-8")
+
+    # A long thread shows a window of pages and "... 12" for the last one.
+    last, links = _pager(page('<div class="pg"><strong>1</strong><a href="thread-201-2-1.html">'
+                              '2</a><a href="thread-201-12-1.html" class="last">... 12</a>'
+                              '<a href="thread-201-2-1.html" class="nxt">下一页</a></div>'), 1)
+    assert last == 12 and links[12] == "http://bbs.example.cn/thread-201-12-1.html"
+    # Discuz! 6/7: div.pages, only a next link known.
+    last, links = _pager(page('<div class="pages"><strong>3</strong>'
+                              '<a href="viewthread.php?tid=9&page=4" class="next">下一页</a>'
+                              '</div>'), 3)
+    assert last == 4 and links[4] == "http://bbs.example.cn/viewthread.php?tid=9&page=4"
+    assert _pager(page("<div>没有分页</div>"), 1) == (1, {})

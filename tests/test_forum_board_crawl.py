@@ -210,3 +210,79 @@ def test_new_replies_of_a_thread_are_indexed_without_who_wrote_them(tmp_path, pr
     for name in ("邻居老王", "热心网友小李", "回帖网名", "楼主网名"):
         assert name not in text
     assert text.count("幸福小区停水两天了") == 1  # the quote is not a second copy
+
+
+def long_thread(site: LocalSite, pages: list[list[str]]) -> None:
+    """Thread 101 over ``pages`` (3 posts a page, the first post opening page 1), as the
+    board list and the forum's ``&page=N`` URLs show it."""
+    replies = sum(map(len, pages))
+    site.add("/forum.php?mod=forumdisplay&fid=2", discuz_board([
+        (f"{T}101&extra=page%3D1", "幸福小区停水", replies, 80, "2026-11-21")]))
+    for n, posts in enumerate(pages, 1):
+        site.add(f"/{T}101" + (f"&page={n}" if n > 1 else ""), discuz_thread(
+            "幸福小区停水", "发表于 2026-11-21 09:00", ["幸福小区停水两天了，什么时候来水？"],
+            replies, 80, reply_posts=posts, page=n, pages=len(pages), first_pid=10 * n))
+
+
+def test_replies_on_later_pages_of_a_thread_are_indexed_and_refetched_from_the_end(
+        tmp_path, prefix, store):
+    # New replies land on a long thread's LAST page: a complaint in reply 9 is on page 4.
+    pages = [["同问，我家也没水。", "@邻居老王 我家也是。"],
+             ["城关镇供水站说在抢修。", "回复 3# 热心网友小李 抢修到什么时候？", "第二页的回复。"],
+             ["第三页：还是没有水。", "第三页：打热线没人接。"]]
+    with LocalSite() as site:
+        long_thread(site, pages)
+        cfg = write_config(tmp_path, [{
+            "id": "county-bbs", "name": "测试论坛", "template": "discuz", "kind": "forum",
+            "start_urls": [site.url("/forum.php?mod=forumdisplay&fid=2")]}])
+        assert summary(crawl(cfg))["county-bbs"]["new"] == 1
+        store.refresh()
+        doc = store.get(item_id_for(site.url(f"/{T}101")))
+        said = ["幸福小区停水两天了，什么时候来水？", *(r.rsplit(" ", 1)[-1] for p in pages
+                                                   for r in p)]
+        positions = [doc["text"].find(s) for s in said]
+        assert -1 not in positions and positions == sorted(positions), doc["text"]
+        assert doc["metrics"]["replies"] == 7
+
+        # Page 3 gets a reply and a page 4 opens, with the complaint.
+        pages[2].append("第三页：第三条回复。")
+        pages.append(["@热心网友小李 我们新民村停水三天了，自来水公司电话一直占线。",
+                      "第四页：同样情况。"])
+        long_thread(site, pages)
+        row = summary(crawl(cfg))["county-bbs"]
+        assert row["updated"] == 1 and row["new"] == 0, row
+        assert site.hits[f"/{T}101"] == 1  # the pages the new replies cannot be on: not
+        assert site.hits[f"/{T}101&page=2"] == 1  # asked again
+        assert site.hits[f"/{T}101&page=3"] == 2
+        assert site.hits[f"/{T}101&page=4"] == 1
+    store.refresh()
+    doc = store.get(item_id_for(site.url(f"/{T}101")))
+    text = doc["text"]
+    assert doc["title"] == "幸福小区停水" and doc["metrics"]["replies"] == 10
+    assert doc["published_at"] == "2026-11-21T09:00:00+08:00"
+    for s in ("幸福小区停水两天了", "我家也是。", "城关镇供水站说在抢修。", "第三页：第三条回复。",
+              "我们新民村停水三天了，自来水公司电话一直占线。", "第四页：同样情况。"):
+        assert text.count(s) == 1, (s, text)
+    assert text.index("第二页的回复。") < text.index("第三页：第三条回复。") < text.index(
+        "我们新民村停水三天了")
+    for name in ("邻居老王", "热心网友小李", "回帖网名", "楼主网名"):
+        assert name not in text
+    assert store.count() == 1  # one item per thread
+
+
+def test_a_thread_longer_than_max_thread_pages_is_read_at_its_first_and_last_pages(
+        tmp_path, prefix, store):
+    pages = [[f"第{n}页的回复。"] * 3 for n in range(1, 8)]
+    pages[0] = pages[0][:2]
+    with LocalSite() as site:
+        long_thread(site, pages)
+        cfg = write_config(tmp_path, [{
+            "id": "county-bbs", "name": "测试论坛", "template": "discuz", "kind": "forum",
+            "max_thread_pages": 3,
+            "start_urls": [site.url("/forum.php?mod=forumdisplay&fid=2")]}])
+        assert summary(crawl(cfg))["county-bbs"]["new"] == 1
+        assert [site.hits[f"/{T}101&page={n}"] for n in range(2, 8)] == [0, 0, 0, 0, 1, 1]
+    store.refresh()
+    text = store.get(item_id_for(site.url(f"/{T}101")))["text"]
+    assert "第1页的回复。" in text and "第6页的回复。" in text and "第7页的回复。" in text
+    assert "第2页的回复。" not in text

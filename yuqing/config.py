@@ -142,6 +142,9 @@ class Source(_Model):
     intervals: dict[WatchLevel, int] = Field(default_factory=dict)
     region: str | None = None
     max_pages: int = Field(5, ge=1)
+    # Forum threads (`discuz`): pages of one thread fetched a visit, the first and the last
+    # ones (new replies land at the end).
+    max_thread_pages: int = Field(5, ge=1)
     selectors: Selectors = Field(default_factory=Selectors)
     enabled: bool = True
 

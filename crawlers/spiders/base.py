@@ -25,7 +25,7 @@ from crawlers.extraction import extract
 from crawlers.extraction.encoding import codec_for, decode_html
 from crawlers.spiders.dates import parse_list_date
 from crawlers.spiders.links import same_site, start_domains
-from crawlers.state import MAX_RESUME_FAILURES, CrawlState, Decision, Gap
+from crawlers.state import MAX_RESUME_FAILURES, CrawlState, Decision, Gap, Seen
 from yuqing.config import Config, Source
 from yuqing.records import SHANGHAI, Item, Metrics, SourceKind, without_personal_params
 
@@ -57,6 +57,8 @@ class Fetched:
     last_modified: str | None
     lastmod: str | None
     replies: int | None
+    # A thread read over several pages: what each gave (``CrawlState.record_thread``).
+    parts: dict[str, Any] | None = None
 
 
 class SourceSpider(scrapy.Spider):
@@ -424,14 +426,22 @@ class SourceSpider(scrapy.Spider):
         # would answer 304, keeping the old counts; ask unconditionally.
         grew = replies is not None and seen is not None and (
             seen.replies is None or replies > seen.replies)
+        fetch, resume = self.detail_start(url, seen, replies) if grew else (url, {})
         return scrapy.Request(
-            url, callback=self._detail, errback=self.on_error,
+            fetch, callback=self._detail, errback=self.on_error,
             headers=seen.conditional_headers() if seen and seen.item_id and not grew
             else None,
             meta={"yuqing_key": url, "yuqing_replies": replies, "yuqing_lastmod": lastmod,
                   "yuqing_decision": decision, "handle_httpstatus_list": [304],
                   "yuqing_hints": _hints(lastmod, cb_kwargs)},
-            cb_kwargs={"handler": handler, **cb_kwargs})
+            cb_kwargs={"handler": handler, **cb_kwargs, **resume})
+
+    def detail_start(self, url: str, seen: Seen, replies: int | None
+                     ) -> tuple[str, dict[str, Any]]:
+        """Where the re-fetch of a page whose list entry shows more replies starts, and what
+        its handler needs to resume there: a template whose detail pages run over several
+        pages (forum threads) starts at the one the new replies begin on."""
+        return url, {}
 
     def _detail(self, response: Response, handler: DetailHandler, **kwargs: Any
                 ) -> Iterator[Any]:
@@ -452,7 +462,8 @@ class SourceSpider(scrapy.Spider):
                 fetched = Fetched(key, out, _header(response, b"ETag"),
                                   _header(response, b"Last-Modified"),
                                   response.meta.get("yuqing_lastmod"),
-                                  response.meta.get("yuqing_replies"))
+                                  response.meta.get("yuqing_replies"),
+                                  response.meta.get("yuqing_parts"))
                 outcome = self.state.compare(self.source.id, key, out)
                 if outcome is Decision.unchanged:
                     self._record(fetched)  # nothing to index, nothing to wait for
@@ -491,6 +502,8 @@ class SourceSpider(scrapy.Spider):
         assert self.state is not None
         self.state.record(self.source.id, f.key, f.item, self.now(), etag=f.etag,
                           last_modified=f.last_modified, lastmod=f.lastmod, replies=f.replies)
+        if f.parts is not None:
+            self.state.record_thread(self.source.id, f.key, f.parts)
 
     def closed(self, reason: str) -> None:
         unsettled = sum(len(q) for q in self._pending.values())

@@ -3,22 +3,34 @@
 Start URLs are boards (``forum.php?mod=forumdisplay&fid=N``, rewritten ``forum-N-1.html``,
 old ``forumdisplay.php?fid=N``) or the forum index, whose board links are followed. A
 thread is fetched when it is new or its row shows more replies than last time. Its text is
-the first post and the replies on the page, without who wrote them (issues, not people):
-a complaint made in a reply ("我们村也停水三天了") is analysed like one made in a thread.
+the first post and the replies, without who wrote them (issues, not people): a complaint
+made in a reply ("我们村也停水三天了") is analysed like one made in a thread.
+
+A thread longer than a page is read through its pager (``div.pg``): on a first visit its
+first page and its last ones, ``max_thread_pages`` in all; when its count grows, from the
+page its last reply seen is on to the end (new replies land there). It stays ONE item,
+whose text joins every page read so far (the crawl state keeps each page's text): events
+count reports, and a thread split into page items would count one complaint several times,
+each with the thread's title and counts. A page of it that fails fails the visit (retried
+as any failed page; an indexed thread keeps its item and its count, so is asked again).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from w3lib.url import url_query_cleaner
+from w3lib.url import add_or_replace_parameter, url_query_cleaner
 
 from crawlers.extraction.bylines import drop_header_lines
+from crawlers.state import Seen
 from yuqing.records import Metrics
 
 from .base import SourceSpider
@@ -40,6 +52,11 @@ _QUOTES = (".//div[contains(concat(' ', normalize-space(@class), ' '), ' quote '
            ".//blockquote")
 # Discuz's reply-to-a-floor opener: "回复 3# 网友甲".
 _REPLY_TO = re.compile(r"^回复\s*\d+\s*#\s*[^\s，。,]{1,20}\s*")
+# A thread's pager (X: div.pg, 6/7: div.pages): page links "2", "... 12", "共 12 页".
+_PAGER = "div.pg, div.pages"
+_PAGE_NO = re.compile(r"^[.…\s]*(\d+)$")
+_PAGE_COUNT = re.compile(r"共\s*(\d+)\s*页")
+_REWRITTEN = re.compile(r"thread-\d+-(\d+)-\d+\.html")
 _VIEWS = re.compile(r"(?:查看|浏览|阅读|人气)\s*[:：]?\s*(\d+)")
 _REPLIES = re.compile(r"(?:回复|回帖)\s*[:：]?\s*(\d+)")
 
@@ -110,33 +127,97 @@ class DiscuzSpider(SourceSpider):
         if (nxt := self.next_page(response, urls)) is not None:
             yield nxt
 
+    def detail_start(self, url: str, seen: Seen, replies: int | None
+                     ) -> tuple[str, dict[str, Any]]:
+        """A thread with more replies: fetched from the page its last reply seen is on (new
+        replies land after it), when an earlier visit learnt its posts a page."""
+        assert self.state is not None
+        doc = self.state.thread(self.source.id, url) if seen.item_id else None
+        if not doc or "1" not in doc.get("pages", {}):
+            return url, {}
+        per_page = doc.get("per_page")
+        if not per_page or seen.replies is None:
+            return url, {"reading": _Reading(doc)}
+        page = seen.replies // per_page + 1  # post seen.replies + 1 (the first post is 1)
+        if replies is not None:  # grown past what a visit fetches: its last pages
+            page = max(page, replies // per_page + 2 - self.source.max_thread_pages)
+        href = page_url(doc["url"], page) if page > 1 else None
+        return (href, {"reading": _Reading(doc, page)}) if href else (
+            url, {"reading": _Reading(doc)})
+
     def parse_thread(self, response: Response, title_hint: str | None = None,
-                     date_hint: Any = None, listed: Metrics | None = None) -> Iterator[Any]:
+                     date_hint: Any = None, listed: Metrics | None = None,
+                     reading: _Reading | None = None) -> Iterator[Any]:
+        """One page of a thread; the item (the whole thread) comes with its last page."""
+        reading = reading or _Reading({})
         sel = self.source.selectors
         title = self.text_of(self.select(response, sel.title or _TITLE)[:1]) or title_hint
         if not title:
             title = (response.css("title::text").get() or "").split(" - ")[0].strip()
-        post = self.select(response, sel.body or _FIRST_POST)[:1]
-        text = self.text_of(post)
-        if text and not sel.body:
-            text = "\n\n".join([text, *self._replies(response, post)])
-        if not text:
-            locked = "该帖被管理员或版主屏蔽" in response.text or "没有权限" in response.text
-            self.drop(response.url, "thread_hidden" if locked else "empty_text")
+        if reading.page == 1:
+            post = self.select(response, sel.body or _FIRST_POST)[:1]
+            text = self.text_of(post)
+            if text and not sel.body:
+                text = "\n\n".join([text, *self._replies(response, post)])
+            if not text:
+                locked = "该帖被管理员或版主屏蔽" in response.text or "没有权限" in response.text
+                self.drop(response.url, "thread_hidden" if locked else "empty_text")
+                return
+            when = self.select(response, sel.date or _POST_TIME)[:1]
+            published = self.list_date(when.css("span::attr(title)").get() or self.text_of(when))
+            header = self.text_of(response.css(".hm, .ts, .authi, .xg1")[:6])
+            reading.replies = _int(m.group(1)) if (m := _REPLIES.search(header)) else None
+            reading.views = _int(m.group(1)) if (m := _VIEWS.search(header)) else None
+            reading.doc = {"url": response.url, "title": title or "",
+                           "published_at": published.isoformat() if published else None,
+                           "per_page": reading.doc.get("per_page"),
+                           "pages": dict(reading.doc.get("pages", {}))}
+        else:
+            text = "\n\n".join(self._replies(response, scrapy.selector.SelectorList()))
+            title = title or reading.doc["title"]
+        doc = reading.doc
+        doc["pages"][str(reading.page)] = text
+        reading.fetched += 1
+        if not sel.body and (nxt := self._next_thread_page(response, reading)) is not None:
+            yield nxt
             return
-        when = self.select(response, sel.date or _POST_TIME)[:1]
-        posted = when.css("span::attr(title)").get() or self.text_of(when)
-        header = self.text_of(response.css(".hm, .ts, .authi, .xg1")[:6])
-        page_replies = _int(m.group(1)) if (m := _REPLIES.search(header)) else None
-        page_views = _int(m.group(1)) if (m := _VIEWS.search(header)) else None
         listed = listed or Metrics()
-        metrics = Metrics(replies=_max(listed.replies, page_replies),
-                          views=_max(listed.views, page_views))
-        item = self.make_item(response, title=title or "", text=text,
-                              published_at=self.list_date(posted), date_hint=date_hint,
-                              metrics=metrics)
+        published = doc["published_at"]
+        item = self.make_item(
+            response.replace(url=doc["url"]), title=title or doc["title"],
+            text="\n\n".join(t for _, t in sorted(
+                (int(n), t) for n, t in doc["pages"].items()) if t),
+            published_at=datetime.fromisoformat(published) if published else None,
+            date_hint=date_hint, metrics=Metrics(replies=_max(listed.replies, reading.replies),
+                                                 views=_max(listed.views, reading.views)))
         if item is not None:
+            if doc["per_page"] or len(doc["pages"]) > 1:
+                response.meta["yuqing_parts"] = doc  # see ``detail_start``
             yield item
+
+    def _next_thread_page(self, response: Response, reading: _Reading
+                          ) -> scrapy.Request | None:
+        """The thread's next page to read, if any: within ``max_thread_pages`` a visit,
+        the ones at the end (where new replies are) rather than those after the first."""
+        page, doc = reading.page, reading.doc
+        last, links = _pager(response, page)
+        if page == 1 and last > 1:
+            doc["per_page"] = len(response.css(_POSTS)) or None
+        doc["pages"] = {n: t for n, t in doc["pages"].items() if int(n) <= last}
+        left = self.source.max_thread_pages - reading.fetched
+        nxt = max(page + 1, last - left + 1)
+        if left <= 0 or nxt > last:
+            return None
+        href = links.get(nxt) or page_url(doc["url"], nxt)
+        if href is None:
+            return None
+        # The same visit: its crawl-state key and accounting, through the scheduler.
+        return scrapy.Request(
+            href, callback=self._detail, errback=self.on_error,
+            meta={k: v for k, v in response.meta.items()
+                  if k.startswith("yuqing_") and k != "yuqing_parts"},
+            cb_kwargs={**response.request.cb_kwargs,
+                       "reading": dataclasses.replace(reading, page=nxt)})
 
     def _replies(self, response: Response, first: scrapy.selector.SelectorList
                  ) -> list[str]:
@@ -155,6 +236,44 @@ class DiscuzSpider(SourceSpider):
             if text:
                 out.append(text)
         return out
+
+
+@dataclass
+class _Reading:
+    """A thread being read page by page: what is known of it (stored by the crawl state
+    once indexed), the page at hand and how many pages this visit has fetched."""
+
+    doc: dict[str, Any]
+    page: int = 1
+    fetched: int = 0
+    replies: int | None = None  # as the first page's header shows them
+    views: int | None = None
+
+
+def page_url(url: str, n: int) -> str | None:
+    """Page ``n`` of a thread in the forms Discuz! writes them; None for any other."""
+    if m := _REWRITTEN.search(url):
+        return url[:m.start(1)] + str(n) + url[m.end(1):]
+    if re.search(r"[?&]tid=\d+", url):
+        return add_or_replace_parameter(url, "page", str(n))
+    return None
+
+
+def _pager(response: Response, page: int) -> tuple[int, dict[int, str]]:
+    """A thread page's pager: the last page (``共 N 页``, the highest page link, or the
+    next one when only a 下一页 link shows) and the links to pages by number."""
+    pager = response.css(_PAGER)
+    links: dict[int, str] = {}
+    for a in pager.css("a[href]"):
+        if m := _PAGE_NO.match(a.xpath("normalize-space(string())").get() or ""):
+            links.setdefault(int(m.group(1)), thread_url(response.urljoin(a.attrib["href"])))
+    said = " ".join([*pager.css("[title]::attr(title)").getall(), *pager.css("::text").getall()])
+    last = max([page, *links, *(int(n) for n in _PAGE_COUNT.findall(said))])
+    nxt = pager.css("a.nxt::attr(href), a.next::attr(href)").get()
+    if nxt and last <= page:
+        last = page + 1
+        links.setdefault(last, thread_url(response.urljoin(nxt)))
+    return last, links
 
 
 def _max(a: int | None, b: int | None) -> int | None:
