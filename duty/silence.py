@@ -21,7 +21,8 @@ Silent: the current silence (on the source's clock) exceeds ``silence_quantile_f
 that quantile, and at least ``min_silence_minutes``. The history only grows with finds, so
 a source that stops keeps the threshold it had: the bound for a busy source that stops is
 at most factor × its usual longest silence (18 h for the all-day news site, 6 h floor for
-one that posts around the clock). Until the history spans ``MIN_SPAN`` with ``MIN_GAPS``
+one that posts around the clock; a one-off longer gap in the history, such as an outage,
+is left out). Until the history spans ``MIN_SPAN`` with ``MIN_GAPS``
 gaps (state files from before, new sources) the caller falls back to the median gap.
 """
 
@@ -82,6 +83,10 @@ def usual_silence(history: Sequence[str], quantile: float) -> UsualSilence | Non
     workday = off < OFF_HOURS_SHARE * len(times)
     clock = UsualSilence(0.0, workday)
     gaps = sorted(clock.elapsed(a, b) for a, b in zip(times, times[1:], strict=False))
+    # Time weighting lets one long gap dominate: a gap more than twice the next longest
+    # happened once (the crawler or the site was down), it is no usual silence.
+    while len(gaps) > MIN_GAPS and gaps[-1] > 2 * gaps[-2]:
+        gaps.pop()
     total = sum(gaps)
     if total <= 0:
         return clock

@@ -199,6 +199,19 @@ def test_a_busy_source_that_stops_is_silent_within_twice_its_night(tmp_path):
     st.close()
 
 
+def test_an_outage_in_the_history_does_not_become_the_usual_silence(tmp_path):
+    """Time weighting would make a five-day outage most of a busy source's silent time;
+    it happened once, and the source that stops is still called silent after 18 h."""
+    cfg, st = _board(tmp_path)
+    for day in (3, 4, 5, 6, 12, 13, 14, 15, 16, 17):  # nothing found 7-11 March
+        for k in range(31):
+            t = _at(day, 8) + timedelta(minutes=30 * k)
+            _run(st, t, [t - timedelta(minutes=10)])
+    assert _silent_at(cfg, st, _at(18, 5, 30)) == []
+    assert len(_silent_at(cfg, st, _at(17, 23) + timedelta(hours=18, minutes=10))) == 1
+    st.close()
+
+
 def test_a_state_file_from_before_the_find_history_keeps_working(tmp_path):
     """A source document with only median_gap_minutes is judged by it, and its history
     starts from its last find."""
