@@ -83,10 +83,12 @@ def _silence(ch, stats: dict[str, Any], last_new: datetime, now: datetime) -> st
         if elapsed <= limit:
             return None
         clock = "工作时间" if usual.workday_clock else ""
-        return (f"已 {_ago(now - last_new)} 没有新内容（{clock}沉默 "
-                f"{_ago(timedelta(minutes=elapsed))}；平时{clock}沉默一般不超过 "
-                f"{_ago(timedelta(minutes=usual.minutes))}，阈值 "
-                f"{_ago(timedelta(minutes=limit))}）")
+        # Working time is told in hours: "2.5 天" of working hours would read as calendar
+        # days, half the real span.
+        span = (lambda m: f"{m / 60:.1f} 小时") if usual.workday_clock else (
+            lambda m: _ago(timedelta(minutes=m)))
+        return (f"已 {_ago(now - last_new)} 没有新内容（{clock}沉默 {span(elapsed)}；"
+                f"平时{clock}沉默一般不超过 {span(usual.minutes)}，阈值 {span(limit)}）")
     gap = stats.get("median_gap_minutes")
     if not gap:
         return None

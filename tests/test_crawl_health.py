@@ -179,6 +179,9 @@ def test_a_workday_only_board_is_not_silent_at_night_or_over_a_weekend(tmp_path)
     assert _silent_at(cfg, st, _at(17, 7, 30)) == []  # Monday before office hours
     [summary] = _silent_at(cfg, st, _at(18, 20))  # silent through Monday and Tuesday
     assert "工作时间" in summary, summary
+    # Working time in hours (Friday 17:20-20:00, then Monday and Tuesday 08:00-20:00):
+    # "1.1 天" of working hours would read as one calendar day.
+    assert "工作时间沉默 26.7 小时" in summary, summary
     st.close()
 
 
