@@ -107,6 +107,19 @@ MAX_RESUME_FAILURES = 3
 UNREADABLE = ("empty_text", "extract_error", "parse_error", "invalid_item")
 
 
+# The runs that found new items, for the usual silence of a source (duty.silence): at most
+# one an hour (a busy source finds something every run) and this many, two weeks of them.
+FIND_HISTORY = 336
+FIND_SPACING = timedelta(hours=1)
+
+
+def add_find(history: list[str], at: str) -> list[str]:
+    """The bounded find history with a run that found new items at ``at`` (ISO)."""
+    if history and datetime.fromisoformat(at) - datetime.fromisoformat(history[-1]) < FIND_SPACING:
+        return history  # the same burst: its first find stands for it
+    return [*history, at][-FIND_HISTORY:]
+
+
 def backoff(failures: int) -> timedelta:
     """How long a page that failed ``failures`` times in a row waits before its retry."""
     return RETRY_AFTER * 4 ** (failures - 1)
@@ -419,6 +432,10 @@ class CrawlState:
         if run["success"]:
             latest["last_success"] = run["finished_at"]
         if run["items_new"]:
+            # A document from before the history starts it with its last find.
+            finds = latest.get("new_item_runs") or (
+                [latest["last_new_items_at"]] if latest.get("last_new_items_at") else [])
+            latest["new_item_runs"] = add_find(finds, run["finished_at"])
             latest["last_new_items_at"] = run["finished_at"]
         self.db.execute("INSERT OR REPLACE INTO sources (source_id, doc) VALUES (?,?)",
                         (sid, json.dumps(latest)))

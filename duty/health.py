@@ -1,8 +1,9 @@
 """Crawl health: a source that went silent or keeps failing raises ``crawl_health``.
 
 From the crawl statistics in the crawl state (SQLite, so this works while Elasticsearch
-is down): *silent* when no new item arrived for ``silence_factor`` × the source's usual
-gap between items (and at least ``min_silence_minutes``); *failing* when no run succeeded
+is down): *silent* when no new item arrived for ``silence_quantile_factor`` × the source's
+usual silence (duty.silence; until it has the history, ``silence_factor`` × its median
+gap between items), and at least ``min_silence_minutes``; *failing* when no run succeeded
 for ``failing_runs`` crawl intervals at the current watch level, or when its last
 ``unreadable_pages`` new pages could not be read. The alert id hashes the
 source, the state and when the episode began, so one silence is one alert, and it
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from duty.silence import usual_silence
 from watch.levels import watch_at
 from yuqing.records import SHANGHAI, Alert, Severity
 
@@ -65,14 +67,36 @@ def check_source(cfg, source, stats: dict[str, Any] | None, now: datetime) -> So
                             f"最近 {n} 个新页面均无法解析（{stats.get('unreadable_errors')}），"
                             "此后未读到内容：网站模板可能已改版，请检查 selectors")
     last_new = _t(stats.get("last_new_items_at")) or _t(stats.get("newest_published_at"))
-    gap = stats.get("median_gap_minutes")
-    if last_new is not None and gap:
-        limit = timedelta(minutes=max(ch.silence_factor * float(gap), ch.min_silence_minutes))
-        if now - last_new > limit:
-            return SourceHealth(source.id, source.name, "silent", last_new,
-                                f"已 {_ago(now - last_new)} 没有新内容（平时约每 "
-                                f"{float(gap):.0f} 分钟一条，阈值 {_ago(limit)}）")
+    if last_new is not None and (silent := _silence(ch, stats, last_new, now)):
+        return SourceHealth(source.id, source.name, "silent", last_new, silent)
     return SourceHealth(source.id, source.name, "ok", None, "正常")
+
+
+def _silence(ch, stats: dict[str, Any], last_new: datetime, now: datetime) -> str | None:
+    """Why the source counts as silent, or None. Judged against its usual silence once it
+    has the history for it; before (state from before the history, a new source) against
+    its median gap between items, which is all such a document has."""
+    usual = usual_silence(stats.get("new_item_runs") or [], ch.silence_quantile)
+    if usual is not None:
+        limit = max(ch.silence_quantile_factor * usual.minutes, ch.min_silence_minutes)
+        elapsed = usual.elapsed(last_new, now)
+        if elapsed <= limit:
+            return None
+        clock = "工作时间" if usual.workday_clock else ""
+        # Working time is told in hours: "2.5 天" of working hours would read as calendar
+        # days, half the real span.
+        span = (lambda m: f"{m / 60:.1f} 小时") if usual.workday_clock else (
+            lambda m: _ago(timedelta(minutes=m)))
+        return (f"已 {_ago(now - last_new)} 没有新内容（{clock}沉默 {span(elapsed)}；"
+                f"平时{clock}沉默一般不超过 {span(usual.minutes)}，阈值 {span(limit)}）")
+    gap = stats.get("median_gap_minutes")
+    if not gap:
+        return None
+    limit_td = timedelta(minutes=max(ch.silence_factor * float(gap), ch.min_silence_minutes))
+    if now - last_new <= limit_td:
+        return None
+    return (f"已 {_ago(now - last_new)} 没有新内容（平时约每 {float(gap):.0f} 分钟一条，"
+            f"阈值 {_ago(limit_td)}）")
 
 
 def check_all(cfg, stats_by_source: dict[str, dict[str, Any]], now: datetime

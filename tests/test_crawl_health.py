@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 
 from crawling import crawl, summary, write_config
 from sites import news_list
 
+from crawlers.state import CrawlState
 from duty.health import health_alerts
 from yuqing.config import load_config
 from yuqing.demo.server import LocalSite
-from yuqing.records import SHANGHAI
+from yuqing.records import SHANGHAI, Item, SourceKind
 
 
 def _three_runs_then_health(cfg: str) -> list:
@@ -111,3 +113,120 @@ def test_index_pages_reached_by_link_discovery_are_no_health_problem(tmp_path, p
         row = summary(crawl(cfg))["county-news"]
         assert row["reasons"] == {"not_article": "3"}, row
         assert health_alerts(load_config(cfg), datetime.now(SHANGHAI)) == []
+
+
+# -- silence: judged against the source's own usual silence (duty.silence) -------------------
+# Real crawl state (SQLite) fed the way the runner feeds it (record each item, then add the
+# run), and the alert through health_alerts; March 2025 has no official holiday.
+
+
+def _board(tmp_path) -> tuple[str, CrawlState]:
+    cfg = write_config(tmp_path, [{"id": "board", "name": "县政务公开", "template": "news",
+                                   "kind": "news", "start_urls": ["http://127.0.0.1:9/l"]}])
+    return cfg, CrawlState.for_config(load_config(cfg))
+
+
+def _run(st: CrawlState, at: datetime, published: list[datetime]) -> dict:
+    """One crawl run finishing at ``at`` that found the items published at ``published``."""
+    for t in published:
+        item = Item.from_url(f"http://127.0.0.1:9/a/{t:%Y%m%d%H%M%S}.html", source_id="board",
+                             source_kind=SourceKind.news, title="通知公告", text="正文",
+                             fetched_at=at, published_at=t)
+        st.record("board", item.url, item, at)
+    start = at - timedelta(minutes=2)
+    return st.add_run({"source_id": "board", "started_at": start.isoformat(),
+                       "finished_at": at.isoformat(), "finish_reason": "finished",
+                       "pages": 2, "items_new": len(published), "items_updated": 0,
+                       "unchanged": 0, "errors": {}, "success": True})
+
+
+def _silent_at(cfg: str, st: CrawlState, now: datetime) -> list[str]:
+    """The crawl-health alerts at ``now``, after a run just before it found nothing."""
+    _run(st, now - timedelta(minutes=5), [])
+    return [a.summary for a in health_alerts(load_config(cfg), now)
+            if "沉默" in a.title]
+
+
+def _at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2025, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_a_weekly_batch_publisher_is_silent_only_when_a_batch_is_a_week_overdue(tmp_path):
+    """Five notices at once every Monday: a median gap of a minute called it silent six
+    hours after every batch. A batch counts once, and its usual silence is a week."""
+    cfg, st = _board(tmp_path)
+    mondays = [_at(10, 10, month=2), _at(17, 10, month=2), _at(24, 10, month=2), _at(3, 10),
+               _at(10, 10), _at(17, 10)]
+    for monday in mondays:
+        _run(st, monday + timedelta(minutes=30), [monday + timedelta(minutes=i) for i in range(5)])
+    assert _silent_at(cfg, st, _at(17, 16, 45)) == []  # 6 h after the batch
+    assert _silent_at(cfg, st, _at(26, 9)) == []  # the next batch two days late
+    [summary] = _silent_at(cfg, st, _at(1, 12, month=4))  # a week and a day overdue
+    assert "工作时间" in summary, summary
+    st.close()
+
+
+def test_a_workday_only_board_is_not_silent_at_night_or_over_a_weekend(tmp_path):
+    """A board answering hourly 09:00-17:00 on workdays: a median gap of an hour called it
+    silent every night and weekend. On its working-hours clock it is silent only when a
+    workday passes without it."""
+    cfg, st = _board(tmp_path)
+    for day in (3, 4, 5, 6, 7, 10, 11, 12, 13, 14):
+        for hour in range(9, 18):
+            _run(st, _at(day, hour, 20), [_at(day, hour)])
+    assert _silent_at(cfg, st, _at(15, 3)) == []  # Saturday 3 a.m.
+    assert _silent_at(cfg, st, _at(16, 22)) == []  # Sunday night
+    assert _silent_at(cfg, st, _at(17, 7, 30)) == []  # Monday before office hours
+    [summary] = _silent_at(cfg, st, _at(18, 20))  # silent through Monday and Tuesday
+    assert "工作时间" in summary, summary
+    # Working time in hours (Friday 17:20-20:00, then Monday and Tuesday 08:00-20:00):
+    # "1.1 天" of working hours would read as one calendar day.
+    assert "工作时间沉默 26.7 小时" in summary, summary
+    st.close()
+
+
+def test_a_busy_source_that_stops_is_silent_within_twice_its_night(tmp_path):
+    """A news site posting every half hour 08:00-23:00, weekends too: its night is no
+    silence (the median called 05:00 one), but a day without it is, 18 hours (twice its
+    nine-hour night) after its last find at the latest."""
+    cfg, st = _board(tmp_path)
+    for day in range(3, 11):
+        for k in range(31):
+            t = _at(day, 8) + timedelta(minutes=30 * k)
+            _run(st, t, [t - timedelta(minutes=10)])
+    last = _at(10, 23)
+    assert _silent_at(cfg, st, _at(11, 5, 30)) == []
+    assert _silent_at(cfg, st, last + timedelta(hours=17, minutes=50)) == []
+    [summary] = _silent_at(cfg, st, last + timedelta(hours=18, minutes=10))
+    assert "工作时间" not in summary, summary
+    st.close()
+
+
+def test_an_outage_in_the_history_does_not_become_the_usual_silence(tmp_path):
+    """Time weighting would make a five-day outage most of a busy source's silent time;
+    it happened once, and the source that stops is still called silent after 18 h."""
+    cfg, st = _board(tmp_path)
+    for day in (3, 4, 5, 6, 12, 13, 14, 15, 16, 17):  # nothing found 7-11 March
+        for k in range(31):
+            t = _at(day, 8) + timedelta(minutes=30 * k)
+            _run(st, t, [t - timedelta(minutes=10)])
+    assert _silent_at(cfg, st, _at(18, 5, 30)) == []
+    assert len(_silent_at(cfg, st, _at(17, 23) + timedelta(hours=18, minutes=10))) == 1
+    st.close()
+
+
+def test_a_state_file_from_before_the_find_history_keeps_working(tmp_path):
+    """A source document with only median_gap_minutes is judged by it, and its history
+    starts from its last find."""
+    cfg, st = _board(tmp_path)
+    old = {"source_id": "board", "runs": 9, "last_run": _at(3, 15, 55).isoformat(),
+           "last_success": _at(3, 15, 55).isoformat(), "last_new_items_at": _at(3, 9).isoformat(),
+           "median_gap_minutes": 30.0}
+    st.db.execute("INSERT INTO sources (source_id, doc) VALUES (?, ?)",
+                  ("board", json.dumps(old)))
+    assert "沉默" in health_alerts(load_config(cfg), _at(3, 16))[0].title  # 6 h floor
+    doc = _run(st, _at(3, 17), [_at(3, 16, 30), _at(3, 16, 40), _at(3, 16, 50)])
+    assert doc["new_item_runs"] == [_at(3, 9).isoformat(), _at(3, 17).isoformat()]
+    [summary] = _silent_at(cfg, st, _at(4, 0))
+    assert "分钟一条" in summary, summary  # not enough history yet: the median gap
+    st.close()

@@ -139,7 +139,13 @@ def _per_level(normal: float, holiday: float, sensitive: float):
 class CrawlHealth(_Model):
     """When a source counts as silent or failing (rule ``crawl_health``)."""
 
-    # Silent: no new items for this many times the source's usual gap between items...
+    # Silent: no new items for this many times the source's usual silence (the
+    # time-weighted ``silence_quantile`` of the gaps between its runs that found new items,
+    # on its own clock: see duty.silence)...
+    silence_quantile: float = Field(0.9, gt=0, le=1)
+    silence_quantile_factor: float = Field(2.0, gt=1)
+    # ...or, until a source has a week of such runs, this many times its median gap
+    # between items...
     silence_factor: float = Field(6.0, gt=1)
     # ...and at least this long (minutes), so a chatty forum's lunch break is not an alarm.
     min_silence_minutes: int = Field(360, ge=1)
