@@ -14,6 +14,7 @@ import pytest
 import yaml
 from hooks import Hook
 
+from alerts.channels import LIMITS
 from alerts.config import AlertingConfig
 from alerts.delivery import deliver_due
 from alerts.dispatch import dispatch
@@ -235,3 +236,16 @@ def test_a_handover_in_markdown_keeps_titles_from_making_links(tmp_path):
     # The only link is the item's own, whole.
     assert re.findall(r"(?<!\\)\]\((\S+?)\)", line) == ["https://bbs.hekou.example.cn/t/%281%29"]
     assert not any(ln.startswith("# 假标题") for ln in body.splitlines())
+
+
+def test_a_possible_duplicate_still_fits_the_robot_with_its_mark(tmp_path, robots):
+    cfg = duty_config(tmp_path)
+    ob = state.open_outbox(cfg)
+    body = "河口镇停水" * 500  # one long line: cut to the last character that fits
+    [nid] = queue(cfg, ob, "person:甲", "handover", "s1", "【交接班】夜班", body, T0)
+    ob.mark_sending(nid, T0)  # the process died mid-send: sent again, marked
+    assert deliver_due(effective_alerting(cfg), ob, T0).recovered == 1
+    [wecom] = texts(robots, "wecom")
+    assert wecom.startswith("[可能重复] 【交接班】")
+    # apprise puts the title on its own line (\r\n) before the body: the rest is our budget.
+    assert len(wecom.encode()) - 2 <= LIMITS["wecom"]
