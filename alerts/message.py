@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from yuqing.records import SHANGHAI, Alert
+from yuqing.records import SHANGHAI, Alert, figure
 
 SEVERITY_ZH = {"critical": "严重", "warning": "警告", "info": "提示"}
 RULE_ZH = {"growing_event": "事件增长", "growing_place_category": "乡镇分类增长",
@@ -55,7 +55,7 @@ def _when(t: datetime | None) -> str:
 def _growth(a: Alert) -> str:
     if a.baseline > 0:
         ratio = a.count / a.baseline
-        return f"增长 {ratio - 1:+.0%}（{ratio:.1f} 倍）"
+        return f"增长 {ratio - 1:+.0%}（{figure(ratio)} 倍）"
     return "基线为 0（新出现）"
 
 
@@ -76,7 +76,7 @@ def _header(a: Alert, link: str | None) -> list[str]:
     lines += [
         f"级别：{sev}｜规则：{rule}｜类别：{one_line(a.category or '未分类')}｜乡镇："
         f"{_where(a) or '未识别'}",
-        f"数量：{a.count} 条，基线 {a.baseline:.1f} 条，{_growth(a)}",
+        f"数量：{a.count} 条，基线 {figure(a.baseline)} 条，{_growth(a)}",
     ]
     if a.summary:
         lines.append(f"说明：{one_line(a.summary)}")

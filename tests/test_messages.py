@@ -29,7 +29,7 @@ from duty.messages import queue
 from duty.receivers import effective_alerting
 from duty.roster import DutyRoster
 from yuqing.config import DEFAULT_CONFIG, parse_config
-from yuqing.records import SHANGHAI, Alert, AlertItem
+from yuqing.records import SHANGHAI, Alert, AlertItem, figure
 
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=SHANGHAI)  # 3 a.m.: someone is woken by these
 CONSOLE = "https://yuqing.example.gov.cn"
@@ -249,3 +249,14 @@ def test_a_possible_duplicate_still_fits_the_robot_with_its_mark(tmp_path, robot
     assert wecom.startswith("[可能重复] 【交接班】")
     # apprise puts the title on its own line (\r\n) before the body: the rest is our budget.
     assert len(wecom.encode()) - 2 <= LIMITS["wecom"]
+
+
+def test_the_count_line_and_the_explanation_give_the_same_baseline():
+    a = water(3)  # baseline 0.05, as its explanation says
+    _, body = render([a])
+    [line] = [ln for ln in body.splitlines() if ln.startswith("数量：")]
+    assert line == "数量：12 条，基线 0.05 条，增长 +23900%（240 倍）"
+    assert f"基线{figure(a.baseline)}条" in a.summary
+    # One rule for every such number: what a phone and the console show.
+    assert [figure(x) for x in (0, 0.05, 0.004, 0.123, 1.0, 2.5, 12.34, 240.0)] == [
+        "0", "0.05", "0.004", "0.12", "1", "2.5", "12.3", "240"]
