@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from yuqing.records import SHANGHAI, Alert, figure
+from yuqing.records import RECURRENCE_PREFIX, SHANGHAI, Alert, figure
 
 SEVERITY_ZH = {"critical": "严重", "warning": "警告", "info": "提示"}
 RULE_ZH = {"growing_event": "事件增长", "growing_place_category": "乡镇分类增长",
@@ -114,10 +114,15 @@ def _title(alerts: Sequence[Alert], kind: str) -> str:
     sev = SEVERITY_ZH.get(worst.severity.value, worst.severity.value)
     more = f" 等 {len(alerts)} 条告警" if len(alerts) > 1 else ""
     title = one_line(first.title)
+    # One lead in 【】, as every message has: a recurrence says so inside it.
+    lead = f"舆情{sev}"
+    if first.labels.get("recurrence_of") and title.startswith(RECURRENCE_PREFIX):
+        title = title.removeprefix(RECURRENCE_PREFIX)
+        lead += f"·{RECURRENCE_PREFIX.strip('【】')}"
     # The title is all a locked phone shows: the township leads unless the title has it.
     where = _where(first).split("、")[0]
     place = f"{where}｜" if where and where not in title else ""
-    return f"【舆情{sev}】{place}{title}{more}{KIND_ZH.get(kind, '')}"
+    return f"【{lead}】{place}{title}{more}{KIND_ZH.get(kind, '')}"
 
 
 def _cut(text: str, budget: int) -> str:

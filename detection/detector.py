@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from yuqing.records import SHANGHAI, Alert, AlertItem, Severity, figure
+from yuqing.records import RECURRENCE_PREFIX, SHANGHAI, Alert, AlertItem, Severity, figure
 
 from .growth import Sensitivity, Series, Verdict, evaluate, recurrence
 
@@ -31,7 +31,6 @@ RULES = {"event": "growing_event", "place": "growing_place_category",
          "scheme": "growing_scheme"}
 # Two alerts sharing more than this share of items are one story told twice.
 OVERLAP = 0.5
-RECURRENCE_PREFIX = "【处置后复发】"
 # Labels of a recurrence: the handled alert it follows, and when that was handled (the
 # start of its wave, kept so that a restarted detector counts the same items).
 RECURRENCE_OF, RECURS_AFTER = "recurrence_of", "recurs_after"

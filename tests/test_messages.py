@@ -29,7 +29,7 @@ from duty.messages import queue
 from duty.receivers import effective_alerting
 from duty.roster import DutyRoster
 from yuqing.config import DEFAULT_CONFIG, parse_config
-from yuqing.records import SHANGHAI, Alert, AlertItem, figure
+from yuqing.records import RECURRENCE_PREFIX, SHANGHAI, Alert, AlertItem, figure
 
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=SHANGHAI)  # 3 a.m.: someone is woken by these
 CONSOLE = "https://yuqing.example.gov.cn"
@@ -260,3 +260,14 @@ def test_the_count_line_and_the_explanation_give_the_same_baseline():
     # One rule for every such number: what a phone and the console show.
     assert [figure(x) for x in (0, 0.05, 0.004, 0.123, 1.0, 2.5, 12.34, 240.0)] == [
         "0", "0.05", "0.004", "0.12", "1", "2.5", "12.3", "240"]
+
+
+def test_a_recurrence_has_one_lead_saying_what_it_is():
+    rec = water(3, severity="warning",
+                title=f"{RECURRENCE_PREFIX}事件「自来水发黄有异味」处置后又出现5条",
+                labels={"rule": "growing_event", "township": "河口镇",
+                        "recurrence_of": "6d23708db917223fceb0"})
+    title, _ = render([rec], kind="update")
+    assert title == "【舆情警告·处置后复发】河口镇｜事件「自来水发黄有异味」处置后又出现5条（更新）"
+    # Not a recurrence: the same lead as before, no mark.
+    assert render([water(3)])[0].startswith("【舆情严重】河口镇｜事件")

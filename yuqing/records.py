@@ -24,6 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+# How a recurrence's title begins (an alert about an issue back after it was handled);
+# a message folds it into its own 【…】 lead rather than showing two.
+RECURRENCE_PREFIX = "【处置后复发】"
+
 
 def figure(x: float) -> str:
     """A count, baseline or ratio as people read it, the same wherever it is shown (an
