@@ -200,7 +200,7 @@ def test_a_long_message_is_cut_after_a_whole_line(tmp_path, robots):
              for i in range(60)]
     body = "\n".join(f"- 11-20 0{i % 10}:00 河口镇停水第{i}帖｜未确认 {u}"
                      for i, u in enumerate(links))
-    queue(cfg, ob, "person:甲", "handover", "s1", "【交接班记录】", body, T0)
+    queue(cfg, ob, "person:甲", "handover", "s1", "【交接班】", body, T0)
     deliver_due(effective_alerting(cfg), ob, T0)
     [wecom] = texts(robots, "wecom")
     assert len(wecom.encode()) <= WECOM_MAX and wecom.endswith("\n…（已截断）")
