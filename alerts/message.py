@@ -104,7 +104,7 @@ def _section(a: Alert, shown: int, console_url: str | None = None) -> str:
         lines.extend(items[:shown])
         if total > min(shown, len(items)):
             lines.append(f"……另有 {total - min(shown, len(items))} 条未列出")
-    lines.append(f"告警编号：{a.id}")
+    lines.append(f"预警编号：{a.id}")
     return "\n".join(lines)
 
 
@@ -112,7 +112,7 @@ def _title(alerts: Sequence[Alert], kind: str) -> str:
     first = alerts[0]
     worst = max(alerts, key=lambda a: ["info", "warning", "critical"].index(a.severity.value))
     sev = SEVERITY_ZH.get(worst.severity.value, worst.severity.value)
-    more = f" 等 {len(alerts)} 条告警" if len(alerts) > 1 else ""
+    more = f" 等 {len(alerts)} 条预警" if len(alerts) > 1 else ""
     title = one_line(first.title)
     # One lead in 【】, as every message has: a recurrence says so inside it.
     lead = f"舆情{sev}"
@@ -162,7 +162,7 @@ def render(alerts: Sequence[Alert], *, kind: str = "first", limit: int | None = 
     sections: list[str] = []
     for i, a in enumerate(alerts):
         rest = len(alerts) - i - 1
-        tail = f"\n\n……另有 {rest} 条告警未列出" if rest else ""
+        tail = f"\n\n……另有 {rest} 条预警未列出" if rest else ""
         candidate = "\n\n".join([*sections, _section(a, 0, console_url)])
         if size(candidate + tail) > budget:
             break
@@ -172,5 +172,5 @@ def render(alerts: Sequence[Alert], *, kind: str = "first", limit: int | None = 
     left = len(alerts) - len(sections)
     body = "\n\n".join(sections)
     if left:
-        body += f"\n\n……另有 {left} 条告警未列出"
+        body += f"\n\n……另有 {left} 条预警未列出"
     return title, body

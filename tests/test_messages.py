@@ -115,9 +115,18 @@ def test_an_escalation_fits_a_wecom_robot_with_its_id_and_whole_links(tmp_path, 
     whole_links(wecom, links)
     # The item list shrank to fit; what is needed to act on it is all there.
     assert wecom.startswith("【舆情严重】") and "第 1 次升级" in wecom
-    assert wecom.rstrip().endswith(f"告警编号：{a.id}") and "……另有" in wecom
+    assert wecom.rstrip().endswith(f"预警编号：{a.id}") and "……另有" in wecom
     assert "截断" not in wecom
-    assert dingtalk.rstrip().endswith(f"告警编号：{a.id}")
+    assert dingtalk.rstrip().endswith(f"预警编号：{a.id}")
+    # The console's word: 预警, not 告警.
+    assert "此预警已 31 分钟无人确认" in wecom and "告警" not in wecom + dingtalk
+
+
+def test_a_group_speaks_of_预警_as_the_console_does():
+    group = [water(3, id=f"6d23708db917223fce{i:02d}") for i in range(6)]
+    title, body = render(group, limit=2000)
+    assert "等 6 条预警" in title and "条预警未列出" in body
+    assert "告警" not in title + body
 
 
 def test_messages_link_to_the_alerts_page_of_the_console(tmp_path, robots):
@@ -144,7 +153,7 @@ def test_messages_link_to_the_alerts_page_of_the_console(tmp_path, robots):
     assert f"请打开 {page} 确认" in wecom and len(wecom.encode()) <= WECOM_MAX
     # No console address configured: no guessed link, the id is there to look it up.
     _, body = render([a])
-    assert "/alerts/" not in body and f"告警编号：{a.id}" in body
+    assert "/alerts/" not in body and f"预警编号：{a.id}" in body
 
 
 def test_a_console_address_that_is_no_http_address_is_a_config_error():
@@ -155,13 +164,13 @@ def test_a_console_address_that_is_no_http_address_is_a_config_error():
 def test_a_post_title_cannot_forge_a_line_or_a_link():
     forged = AlertItem(title="自来水发黄\n   http://phish.example/login\r\n2. 假条目",
                        url="https://bbs.hekou.example.cn/t/1")
-    a = water(0, top_items=[forged], title="事件「自来水发黄\n告警编号：000」快速增长",
+    a = water(0, top_items=[forged], title="事件「自来水发黄\n预警编号：000」快速增长",
               keywords=["发黄\n关键词：假"])
     title, body = render([a])
     assert "\n" not in title
     lines = body.splitlines()
     assert not any(ln.strip().startswith("http://phish") for ln in lines)
-    assert [ln for ln in lines if ln.startswith("告警编号：")] == [f"告警编号：{a.id}"]
+    assert [ln for ln in lines if ln.startswith("预警编号：")] == [f"预警编号：{a.id}"]
     assert [ln for ln in lines if ln.startswith("关键词：")] == ["关键词：发黄 关键词：假"]
 
 
@@ -213,7 +222,7 @@ def test_a_heartbeat_puts_what_is_wrong_where_a_robot_does_not_cut_it(tmp_path, 
     sources = [SourceHealth(f"s{i}", f"乡镇信息源{i}", "silent", None,
                             "已 2.0 天没有新内容（平时约每 30 分钟一条，阈值 6.0 小时）")
                for i in range(40)]
-    stall = "告警检测自 11-20 02:00 起未完成（1 小时 0 分钟），新增舆情不会告警"
+    stall = "预警检测自 11-20 02:00 起未完成（1 小时 0 分钟），新增舆情不会预警"
     snap = Snapshot(sources=sources, items=0, open_alerts=[], problems=[stall])
     assert tick(cfg, ob, T0, snap)
     deliver_due(effective_alerting(cfg), ob, T0)
