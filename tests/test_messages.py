@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import free_port
 from hooks import Hook
 
 from alerts.channels import LIMITS
-from alerts.config import AlertingConfig
+from alerts.config import AlertingConfig, DingTalkChannel, WebhookChannel
 from alerts.delivery import deliver_due
 from alerts.dispatch import dispatch
 from alerts.message import render
 from alerts.outbox import Outbox
+from alerts.probe import mask
 from duty import state
 from duty.escalation import escalate
 from duty.handover import HandoverData, compose
@@ -28,6 +30,7 @@ from duty.heartbeat import Snapshot, tick
 from duty.messages import queue
 from duty.receivers import effective_alerting
 from duty.roster import DutyRoster
+from yuqing.cli import main
 from yuqing.config import DEFAULT_CONFIG, parse_config
 from yuqing.records import RECURRENCE_PREFIX, SHANGHAI, Alert, AlertItem, figure
 
@@ -67,6 +70,10 @@ def texts(hook: Hook, robot: str) -> list[str]:
 
 
 def duty_config(tmp: Path, console: str | None = None):
+    return parse_config(duty_raw(tmp, console))
+
+
+def duty_raw(tmp: Path, console: str | None = None) -> dict:
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     raw["data_dir"] = str(tmp)
     raw["sources"] = [{"id": "bbs", "name": "河口论坛", "template": "discuz", "kind": "forum",
@@ -75,7 +82,7 @@ def duty_config(tmp: Path, console: str | None = None):
                    "roster": {"officers": ["甲"], "leaders": ["组长"], "office_head": "主任"}}
     if console:
         raw.setdefault("alerting", {})["console_url"] = console
-    return parse_config(raw)
+    return raw
 
 
 def water(n_items: int = 12, **kw) -> Alert:
@@ -280,3 +287,71 @@ def test_a_recurrence_has_one_lead_saying_what_it_is():
     assert title == "【舆情警告·处置后复发】河口镇｜事件「自来水发黄有异味」处置后又出现5条（更新）"
     # Not a recurrence: the same lead as before, no mark.
     assert render([water(3)])[0].startswith("【舆情严重】河口镇｜事件")
+
+
+def alerts_test(tmp: Path, raw: dict, target: str, capsys) -> tuple[int, list[str]]:
+    path = tmp / "yuqing.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    code = main(["--config", str(path), "alerts", "test", target])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_a_test_message_goes_through_each_channel_of_a_person(tmp_path, robots, capsys):
+    before = datetime.now(SHANGHAI)
+    code, out = alerts_test(tmp_path, duty_raw(tmp_path), "person:甲", capsys)
+    assert code == 0
+    assert out == [f"person:甲 channel {i} ({t}): ok"
+                   for i, t in enumerate(["dingtalk", "wecom", "webhook"])]
+    for robot, kind, n in (("dingtalk", "钉钉机器人", 1), ("wecom", "企业微信机器人", 2),
+                           ("hook", "Webhook", 3)):
+        [text] = texts(robots, robot)
+        assert text.startswith(f"【测试消息】person:甲｜{kind}"), robot
+        assert f"通道：{kind}（第 {n} 个，共 3 个）" in text
+        assert "收到即表示通道正常，无需处理" in text and "接收方：person:甲" in text
+        [when] = re.findall(r"时间：(\S+ \S+)（北京时间）", text)
+        sent = datetime.fromisoformat(when).replace(tzinfo=SHANGHAI)
+        assert before - timedelta(seconds=1) <= sent <= datetime.now(SHANGHAI)
+    # Sent directly: nothing waits in the outbox to be retried or handed to a fallback.
+    assert not list(tmp_path.rglob("*outbox*"))
+
+
+def test_a_failing_channel_is_named_with_its_error_and_exit_1(tmp_path, robots, capsys,
+                                                             monkeypatch):
+    secret = "s3cr3t-robot-token-0123"
+    monkeypatch.setenv("DOWN_URL", f"http://127.0.0.1:{free_port()}/hook?token={secret}")
+    raw = duty_raw(tmp_path)
+    raw["alerting"] = {"receivers": [
+        {"name": "duty-office", "channels": [{"type": "webhook", "url_env": "DOWN_URL"},
+                                             {"type": "webhook", "url_env": "HOOK_URL"}],
+         "fallback": "person:主任"}],
+        "route": {"receiver": "duty-office"}}
+    code, out = alerts_test(tmp_path, raw, "duty-office", capsys)
+    assert code == 1
+    assert out[0].startswith("duty-office channel 0 (webhook): failed: webhook: ")
+    assert "A Connection error occurred" in out[0] and secret not in out[0]
+    assert out[1] == "duty-office channel 1 (webhook): ok"
+    # The fallback is not asked: the test is of these channels.
+    assert [m["title"] for m in robots.messages()] == ["【测试消息】duty-office｜Webhook"]
+
+
+def test_a_test_to_whoever_is_on_duty_and_to_nobody(tmp_path, robots, capsys):
+    code, out = alerts_test(tmp_path, duty_raw(tmp_path), "@on-duty", capsys)
+    assert code == 0 and out and all(ln.startswith("person:甲 channel ") for ln in out)
+    code, out = alerts_test(tmp_path, duty_raw(tmp_path), "person:乙", capsys)
+    assert code == 2 and out == []
+    raw = duty_raw(tmp_path)
+    raw["duty"]["people"].append({"name": "乙"})
+    code, out = alerts_test(tmp_path, raw, "person:乙", capsys)
+    assert code == 1 and out == ["person:乙: failed: no channels configured"]
+
+
+def test_a_channel_error_does_not_show_its_secret(monkeypatch):
+    monkeypatch.setenv("DT_TOKEN", "0123456789abcdef")
+    monkeypatch.setenv("HOOK", "https://user:pw-secret@hooks.example/p/TOKEN42?key=abc123")
+    dt = DingTalkChannel(type="dingtalk", token_env="DT_TOKEN")
+    hook = WebhookChannel(type="webhook", url_env="HOOK")
+    assert mask("POST /robot/send?access_token=0123456789abcdef failed", dt) == (
+        "POST /robot/send?access_token=*** failed")
+    shown = mask("error at https://user:pw-secret@hooks.example/p/TOKEN42?key=abc123 and "
+                 "/p/TOKEN42, key=abc123", hook)
+    assert not {"pw-secret", "TOKEN42", "abc123"} & set(re.findall(r"[\w-]+", shown))
