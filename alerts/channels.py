@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -105,5 +106,10 @@ def send(ch: AnyChannel, title: str, body: str, *, timeout: float = 10.0) -> Sen
         ok = bool(ap.notify(body=body, title=title))
     if ok:
         return SendResult(True)
-    lines = [ln for ln in captured.getvalue().splitlines() if ln.strip()]
+    lines = [_LOG_HEAD.sub("", ln) for ln in captured.getvalue().splitlines() if ln.strip()]
     return SendResult(False, f"{ch.type}: " + (lines[-1][-300:] if lines else "not accepted"))
+
+
+# apprise's log format ("2026-11-20 03:00:00,123 - WARNING - "): noise in an error that
+# the outbox, the heartbeat and `alerts test` show in a line.
+_LOG_HEAD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [A-Z]+ - ")

@@ -1,7 +1,8 @@
-"""``yuqing alerts list|show|ack|handle|silence|unsilence|outbox``.
+"""``yuqing alerts list|show|ack|handle|silence|unsilence|outbox|test``.
 
 Wired into ``yuqing.cli`` through ``add_parser`` and ``run``. Alert state and silences are in
-Elasticsearch; ``outbox`` reads the local SQLite outbox and works without the cluster.
+Elasticsearch; ``outbox`` reads the local SQLite outbox and ``test`` sends to the channels:
+both work without the cluster.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def _operator() -> str:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("alerts", help="alert state, acknowledgement, silences")
+    p = subparsers.add_parser("alerts", help="alert state, acknowledgement, silences, "
+                              "channel tests")
     sub = p.add_subparsers(dest="alerts_action", required=True)
     ls = sub.add_parser("list", help="recent alerts, newest first")
     ls.add_argument("--status", choices=["firing", "resolved"])
@@ -60,6 +62,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     un = sub.add_parser("unsilence", help="expire a silence now")
     un.add_argument("id")
     sub.add_parser("outbox", help="notification outbox status (local SQLite)")
+    te = sub.add_parser("test", help="send a test message through each channel of a "
+                        "receiver, directly (not through the outbox); exit 1 if one fails")
+    te.add_argument("target", metavar="TARGET",
+                    help="a receiver of alerting.receivers, person:NAME of duty.people, "
+                    "or @on-duty / @shift-leader / @office-head (who it means now)")
     return p
 
 
@@ -93,6 +100,9 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
             print(f"{row.id[:12]}  {row.receiver:<16} cancelled {row.kind}  "
                   f"{row.last_error or ''}")
         return 0
+
+    if action == "test":
+        return _test(cfg, args.target, now)
 
     from storage import StorageUnavailable, open_alert_stores
     from storage.alerts_store import AlreadyHandled, AmbiguousId
@@ -180,3 +190,37 @@ def _silence(args, silences, now: datetime) -> int:
     silences.add(s)
     print(f"silence {s.id} until {s.ends_at:%Y-%m-%d %H:%M}: {' '.join(s.matchers)}")
     return 0
+
+
+def _test(cfg, target: str, now: datetime) -> int:
+    from duty.receivers import effective_alerting, people_for, person_receivers
+
+    from .probe import check
+
+    alerting = effective_alerting(cfg)
+    names = [r.name for r in cfg.alerting.receivers]
+    if target == "@grid" or not cfg.duty.receiver_known(target, set(names)):
+        print(f"error: unknown test target {target!r}; configured: {', '.join(names)}, "
+              "@on-duty, @shift-leader, @office-head, or person:NAME of duty.people",
+              file=sys.stderr)
+        return 2
+    if target.startswith("@"):
+        receivers = person_receivers(people_for(cfg, target, [], now))
+        if not receivers:
+            print(f"error: {target} means nobody at {now:%Y-%m-%d %H:%M} (check "
+                  "duty.roster)", file=sys.stderr)
+            return 1
+    else:
+        receivers = [target]
+    failed = False
+    for name in receivers:
+        receiver = alerting.receiver(name)
+        if not receiver.channels:
+            # Nothing to test is no pass: the office would believe this one is reached.
+            print(f"{name}: failed: no channels configured")
+            failed = True
+            continue
+        for result in check(receiver, now, timeout=cfg.alerting.delivery.timeout_seconds):
+            print(result.line())
+            failed = failed or not result.ok
+    return 1 if failed else 0

@@ -113,9 +113,10 @@ def _attempt(cfg: AlertingConfig, outbox: Outbox, row: OutboxRow, now: datetime,
         for idx, ch in enumerate(receiver.channels):
             if idx in done:
                 continue
-            title, body = _content(row, limit_for(ch), cfg.console_url)
-            if row.maybe_duplicate:
-                title = MAYBE_DUPLICATE + title
+            # The mark is part of the message: the fit leaves room for it.
+            mark = MAYBE_DUPLICATE if row.maybe_duplicate else ""
+            title, body = _content(row, limit_for(ch) - size(mark), cfg.console_url)
+            title = mark + title
             result = send(ch, title, body, timeout=cfg.delivery.timeout_seconds)
             if result.ok:
                 done.append(idx)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from yuqing.records import SHANGHAI, Alert
+from yuqing.records import RECURRENCE_PREFIX, SHANGHAI, Alert, figure
 
 SEVERITY_ZH = {"critical": "严重", "warning": "警告", "info": "提示"}
 RULE_ZH = {"growing_event": "事件增长", "growing_place_category": "乡镇分类增长",
@@ -55,7 +55,7 @@ def _when(t: datetime | None) -> str:
 def _growth(a: Alert) -> str:
     if a.baseline > 0:
         ratio = a.count / a.baseline
-        return f"增长 {ratio - 1:+.0%}（{ratio:.1f} 倍）"
+        return f"增长 {ratio - 1:+.0%}（{figure(ratio)} 倍）"
     return "基线为 0（新出现）"
 
 
@@ -76,7 +76,7 @@ def _header(a: Alert, link: str | None) -> list[str]:
     lines += [
         f"级别：{sev}｜规则：{rule}｜类别：{one_line(a.category or '未分类')}｜乡镇："
         f"{_where(a) or '未识别'}",
-        f"数量：{a.count} 条，基线 {a.baseline:.1f} 条，{_growth(a)}",
+        f"数量：{a.count} 条，基线 {figure(a.baseline)} 条，{_growth(a)}",
     ]
     if a.summary:
         lines.append(f"说明：{one_line(a.summary)}")
@@ -104,7 +104,7 @@ def _section(a: Alert, shown: int, console_url: str | None = None) -> str:
         lines.extend(items[:shown])
         if total > min(shown, len(items)):
             lines.append(f"……另有 {total - min(shown, len(items))} 条未列出")
-    lines.append(f"告警编号：{a.id}")
+    lines.append(f"预警编号：{a.id}")
     return "\n".join(lines)
 
 
@@ -112,12 +112,17 @@ def _title(alerts: Sequence[Alert], kind: str) -> str:
     first = alerts[0]
     worst = max(alerts, key=lambda a: ["info", "warning", "critical"].index(a.severity.value))
     sev = SEVERITY_ZH.get(worst.severity.value, worst.severity.value)
-    more = f" 等 {len(alerts)} 条告警" if len(alerts) > 1 else ""
+    more = f" 等 {len(alerts)} 条预警" if len(alerts) > 1 else ""
     title = one_line(first.title)
+    # One lead in 【】, as every message has: a recurrence says so inside it.
+    lead = f"舆情{sev}"
+    if first.labels.get("recurrence_of") and title.startswith(RECURRENCE_PREFIX):
+        title = title.removeprefix(RECURRENCE_PREFIX)
+        lead += f"·{RECURRENCE_PREFIX.strip('【】')}"
     # The title is all a locked phone shows: the township leads unless the title has it.
     where = _where(first).split("、")[0]
     place = f"{where}｜" if where and where not in title else ""
-    return f"【舆情{sev}】{place}{title}{more}{KIND_ZH.get(kind, '')}"
+    return f"【{lead}】{place}{title}{more}{KIND_ZH.get(kind, '')}"
 
 
 def _cut(text: str, budget: int) -> str:
@@ -157,7 +162,7 @@ def render(alerts: Sequence[Alert], *, kind: str = "first", limit: int | None = 
     sections: list[str] = []
     for i, a in enumerate(alerts):
         rest = len(alerts) - i - 1
-        tail = f"\n\n……另有 {rest} 条告警未列出" if rest else ""
+        tail = f"\n\n……另有 {rest} 条预警未列出" if rest else ""
         candidate = "\n\n".join([*sections, _section(a, 0, console_url)])
         if size(candidate + tail) > budget:
             break
@@ -167,5 +172,5 @@ def render(alerts: Sequence[Alert], *, kind: str = "first", limit: int | None = 
     left = len(alerts) - len(sections)
     body = "\n\n".join(sections)
     if left:
-        body += f"\n\n……另有 {left} 条告警未列出"
+        body += f"\n\n……另有 {left} 条预警未列出"
     return title, body

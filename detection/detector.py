@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from yuqing.records import SHANGHAI, Alert, AlertItem, Severity
+from yuqing.records import RECURRENCE_PREFIX, SHANGHAI, Alert, AlertItem, Severity, figure
 
 from .growth import Sensitivity, Series, Verdict, evaluate, recurrence
 
@@ -31,7 +31,6 @@ RULES = {"event": "growing_event", "place": "growing_place_category",
          "scheme": "growing_scheme"}
 # Two alerts sharing more than this share of items are one story told twice.
 OVERLAP = 0.5
-RECURRENCE_PREFIX = "【处置后复发】"
 # Labels of a recurrence: the handled alert it follows, and when that was handled (the
 # start of its wave, kept so that a restarted detector counts the same items).
 RECURRENCE_OF, RECURS_AFTER = "recurrence_of", "recurs_after"
@@ -235,11 +234,12 @@ class Detector:
             title = f"{RECURRENCE_PREFIX}{subject}处置后又出现{v.count}条"
             summary = (f"{subject}此前的预警 {after} 已于{handled:%Y-%m-%d %H:%M}处置，"
                        f"处置后（近{hours}小时内）又出现{v.count}条（只列这些新条目），"
-                       f"同类时段基线{v.baseline:g}条。")
+                       f"同类时段基线{figure(v.baseline)}条。")
         else:
             title = f"{subject}快速增长：{hours}小时内{v.count}条"
             summary = (f"{subject}在{hours}小时内出现{v.count}条，同类时段基线"
-                       f"{v.baseline:g}条，增长{v.growth:g}倍（显著性 p={v.p_value:.1e}）。")
+                       f"{figure(v.baseline)}条，增长{figure(v.growth)}倍"
+                       f"（显著性 p={v.p_value:.1e}）。")
         if "+" in v.compared_with:
             summary += "此前节假日无可比记录，基线含周末。"
         if keywords:

@@ -175,7 +175,7 @@ def run_handover(args: argparse.Namespace) -> int:
     except StorageUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    title, body = compose(data, args.format)
+    title, body = compose(data, args.format, cfg.alerting.console_url)
     print(body)
     if args.send:
         from alerts.delivery import deliver_due

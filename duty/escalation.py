@@ -126,7 +126,7 @@ def escalate(cfg, outbox, alerts: Iterable[tuple[Alert, bool]], now: datetime,
         link = alert_link(console, alert.id)
         how = f"请打开 {link} 确认" if link else f"确认：yuqing alerts ack {alert.id[:12]}"
         # Delivery re-renders what follows the separator for each channel's size limit.
-        body = f"此告警已 {minutes} 分钟无人确认，第 {step} 次升级。{how}{ESCALATION_SEP}{body}"
+        body = f"此预警已 {minutes} 分钟无人确认，第 {step} 次升级。{how}{ESCALATION_SEP}{body}"
         with outbox.transaction() as tx:
             for r in receivers:
                 state.add_message(tx, escalation_id(alert.id, step, r), r, "escalation",

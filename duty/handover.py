@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from alerts.message import one_line
+from alerts.message import alert_link, one_line
 from yuqing.records import SHANGHAI
 
 from .roster import Shift
@@ -75,7 +75,9 @@ def _state(d: dict[str, Any]) -> str:
     return "未确认"
 
 
-def _line(d: dict[str, Any], md: bool) -> str:
+def _line(d: dict[str, Any], md: bool, console_url: str | None = None) -> str:
+    """One alert; ``console_url`` given, with its console page (where the next shift
+    acknowledges and handles it)."""
     t = _t(d.get("fired_at"))
     when = t.strftime("%m-%d %H:%M") if t else "?"
     link = ""
@@ -85,6 +87,9 @@ def _line(d: dict[str, Any], md: bool) -> str:
         link = f" [{_md_text(top[0]['title'][:30])}]({_md_url(url)})" if md else f" {url}"
     elif d.get("urls"):
         link = f" {one_line(d['urls'][0])}"
+    page = alert_link(console_url, str(d.get("id")))
+    if page:
+        link += f" [处理]({_md_url(page)})" if md else f"\n  处理：{page}"
     title = one_line(str(d.get("title")))
     return (f"- {when} {_md_text(title) if md else title}｜{_state(d)}｜编号 "
             f"{str(d.get('id'))[:12]}{link}")
@@ -102,22 +107,24 @@ def _md_url(url: str) -> str:
     return url.translate({ord(c): f"%{ord(c):02X}" for c in " ()<>"})
 
 
-def compose(data: HandoverData, fmt: str = "text") -> tuple[str, str]:
+def compose(data: HandoverData, fmt: str = "text", console_url: str | None = None
+            ) -> tuple[str, str]:
+    """``console_url``: ``alerting.console_url``, for a link to each open alert's page."""
     md = fmt == "md"
     s = data.shift
-    title = (f"交接班记录：{s.start:%Y-%m-%d} {s.name}（{s.start:%m-%d %H:%M}—"
+    title = (f"【交接班】{s.start:%Y-%m-%d} {s.name}（{s.start:%m-%d %H:%M}—"
              f"{s.end:%m-%d %H:%M}）")
     h = "## " if md else "【"
     e = "" if md else "】"
     out = [f"# {title}" if md else title, "",
            f"值班员：{s.officer or '未排'}　带班领导：{s.leader or '未排'}　值守级别："
            f"{s.level}", f"统计截至：{data.until:%Y-%m-%d %H:%M}", ""]
-    out.append(f"{h}一、本班新发告警（{len(data.fired)} 条）{e}")
+    out.append(f"{h}一、本班新发预警（{len(data.fired)} 条）{e}")
     out += [_line(d, md) for d in data.fired] or ["- 无"]
     out += ["", f"{h}二、仍未处置（{len(data.open)} 条，需接班人员跟进）{e}"]
-    out += [_line(d, md) for d in data.open] or ["- 无"]
+    out += [_line(d, md, console_url) for d in data.open] or ["- 无"]
     out += ["", f"{h}三、本班已处置（{len(data.handled)} 条）{e}"]
     out += [_line(d, md) for d in data.handled] or ["- 无"]
-    out += ["", f"{h}四、其他{e}", f"- 本班告警升级 {data.escalations} 次"]
+    out += ["", f"{h}四、其他{e}", f"- 本班预警升级 {data.escalations} 次"]
     out += [f"- {n}" for n in data.notes]
     return title, "\n".join(out)

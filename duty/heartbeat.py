@@ -79,7 +79,7 @@ def compose(now: datetime, watch: Watch, shift: Shift | None, snap: Snapshot,
         since = f"自 {_t(snap.items_since)} 起" if snap.items_since else "本期"
         lines.append(f"采集条目：{since}新增 {snap.items} 条")
     total = len(snap.open_alerts) if snap.open_total is None else snap.open_total
-    lines.append(f"未处置告警：{total} 条")
+    lines.append(f"未处置预警：{total} 条")
     for alert_title in snap.open_alerts[:SHOWN]:
         lines.append(f"  · {one_line(alert_title)}")
     if total > SHOWN:
@@ -137,7 +137,7 @@ def delivery_problem(rows: list) -> str | None:
     oldest = rows[0]
     receivers = "、".join(dict.fromkeys(r.receiver for r in rows))
     error = (oldest.last_error or "").replace("\n", " ")[:160]
-    return (f"告警投递失败：{len(rows)} 条通知未送达（{receivers}），最早 "
+    return (f"预警投递失败：{len(rows)} 条通知未送达（{receivers}），最早 "
             f"{_t(oldest.created_at)} 起，已尝试 {oldest.attempts} 次，最近错误：{error}。"
             "请检查通道配置（令牌、密钥、网络），`yuqing alerts outbox` 可查看")
 
@@ -161,7 +161,7 @@ def tick(cfg, outbox, now: datetime, snapshot: Snapshot | None = None) -> list[s
     if last_level and last_level != watch.level:
         reason = f"值守级别变更：{LEVEL_ZH.get(last_level, last_level)} → {LEVEL_ZH[watch.level]}"
     else:
-        reason = f"{shift.name}开始" if due else "告警投递失败"
+        reason = f"{shift.name}开始" if due else "预警投递失败"
     since = state.get_time(outbox.db, "heartbeat.at")
     snap = snapshot if snapshot is not None else gather(cfg, now, since)
     extra = [p for p in (outage.problem(cfg, outbox.db, now), stuck) if p]

@@ -66,7 +66,7 @@ def problem(cfg, db: sqlite3.Connection, now: datetime) -> str | None:
     since = stalled_since(db, now)
     if after is None or now - since < after:
         return None
-    return f"告警检测自 {_hm(since)} 起未完成（{_minutes(now - since)}），新增舆情不会告警"
+    return f"预警检测自 {_hm(since)} 起未完成（{_minutes(now - since)}），新增舆情不会预警"
 
 
 def check(cfg, outbox, now: datetime, note: str | None = None) -> list[str]:
@@ -83,7 +83,7 @@ def check(cfg, outbox, now: datetime, note: str | None = None) -> list[str]:
     if notified is not None and ok_at is not None and ok_at > notified:
         # A cycle completed after the one the stall was counted from: it is over (a
         # restart meanwhile is not: only a completed cycle ends it).
-        title = "【舆情监测恢复】告警检测已恢复"
+        title = "【舆情监测恢复】预警检测已恢复"
         body = (f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}\n"
                 f"中断时段：{_hm(notified)}—{_hm(ok_at)}（{_minutes(ok_at - notified)}）\n"
                 "检测已恢复按分钟运行；中断期间入库的内容在检测窗口内照常计算。")
@@ -99,10 +99,10 @@ def check(cfg, outbox, now: datetime, note: str | None = None) -> list[str]:
         cause = f"最近错误（{_hm(failed)}）：{(state.get(db, ERROR) or '')[:300]}"
     else:
         cause = "检测没有报错，也没有完成：可能卡在某一步（如 Elasticsearch 无响应）"
-    title = f"【舆情监测中断】告警检测已 {_minutes(now - since)}未完成"
+    title = f"【舆情监测中断】预警检测已 {_minutes(now - since)}未完成"
     body = "\n".join([
         f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
-        f"自 {_hm(since)} 起告警检测未能完成一轮：此期间新出现或增长的投诉不会告警。",
+        f"自 {_hm(since)} 起预警检测未能完成一轮：此期间新出现或增长的投诉不会预警。",
         cause,
         *([note] if note else []),
         "请检查 Elasticsearch（`yuqing es status`）和调度日志；恢复前请人工巡查重点信息源。",
@@ -120,7 +120,7 @@ def taken_over(cfg, outbox, now: datetime, leader: str) -> list[str]:
     notified = state.get_time(outbox.db, _NOTIFIED)
     if notified is None:
         return []
-    title = "【舆情监测恢复】告警检测由其他实例继续"
+    title = "【舆情监测恢复】预警检测由其他实例继续"
     body = (f"时间：{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}\n"
             f"本实例自 {_hm(notified)} 起未完成检测，已重新连上 Elasticsearch；"
             f"检测由当前领导实例 {leader} 继续进行，请以其心跳为准。")

@@ -83,7 +83,7 @@ def test_receiver_failing_first_times_gets_it_exactly_once(tmp_path, receivers, 
     assert row.status == "sent" and row.attempts == 3
     msg = hook.accepted[0]
     assert msg["title"].startswith("【舆情严重】河口镇自来水发黄投诉增长")
-    assert "数量：30 条，基线 4.0 条" in msg["message"]
+    assert "数量：30 条，基线 4 条" in msg["message"]
     assert "自来水又黄了" in msg["message"] and "http://bbs.example/t/1" in msg["message"]
     # Re-planning the same decision (e.g. after a restart) inserts nothing new.
     again = dispatch(cfg, [water_alert()], T0 + timedelta(seconds=30), outbox, deliver=False)

@@ -198,7 +198,7 @@ def test_message_fits_the_channel_limit_without_cutting_characters():
               first_seen=T0 - timedelta(hours=6), last_seen=T0)
     title, body = render([a], limit=2000)
     assert size(title) + size(body) <= 2000
-    assert "增长 +700%（8.0 倍）" in body and "关键词：自来水、发黄" in body
+    assert "增长 +700%（8 倍）" in body and "关键词：自来水、发黄" in body
     assert "相关条目（共 40 条）" in body and "……另有" in body
     shown = body.count("http://bbs.example/t/")
     assert f"……另有 {40 - shown} 条未列出" in body

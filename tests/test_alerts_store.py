@@ -164,6 +164,6 @@ def test_open_alerts_are_counted_in_full_for_the_heartbeat_and_the_console(store
     snap = gather(cfg, NOW, None)
     assert snap.open_total == 1049 and snap.open_alerts[0] == "告警1"
     _, body = compose(NOW, watch_at(NOW), None, snap, [], "定时")
-    assert "未处置告警：1049 条" in body and "另有 1039 条" in body
+    assert "未处置预警：1049 条" in body and "另有 1039 条" in body
     assert body.count("  · 告警") == 10
     assert ConsoleData(cfg, ConsoleDB(tmp_path / "console.sqlite")).open_alert_count() == 1049

@@ -568,7 +568,7 @@ def test_heartbeat_content_and_once_per_shift(tmp_path):
     assert "系统运行中" in title and "日历未知" in title
     assert "信息源：共 2 个，正常 1 个，异常 1 个" in body
     assert "论坛（bbs）沉默" in body and "新增 42 条" in body
-    assert "未处置告警：1 条" in body and "河口镇停水" in body
+    assert "未处置预警：1 条" in body and "河口镇停水" in body
     assert "2027 年法定节假日安排未知" in body
     assert f"值班员 {r.at(now).officer}" in body
     ob = state.open_outbox(cfg)
@@ -611,7 +611,7 @@ def test_a_stuck_delivery_is_in_the_heartbeat_and_fails_the_dead_mans_switch(tmp
         assert ping(cfg, ob, t1) == switch.url("/ping/fail")
         [news] = tick(cfg, ob, t1, Snapshot())  # mid-shift, once
         body = ob.get(news).body
-        assert "告警投递失败：1 条通知未送达（person:甲）" in body and "error=500" in body
+        assert "预警投递失败：1 条通知未送达（person:甲）" in body and "error=500" in body
         assert tick(cfg, ob, t1 + timedelta(minutes=5), Snapshot()) == []
         robot.down = False
         t2 = t1 + timedelta(hours=1)
@@ -640,21 +640,21 @@ def test_a_detection_stall_is_told_once_with_its_error_and_its_end_too(tmp_path)
     note = ob.get(nid)
     night = DutyRoster(cfg.duty).at(t0 + timedelta(minutes=10)).officer
     assert note.receiver == f"person:{night}"  # the on-duty officer, woken
-    assert note.title == "【舆情监测中断】告警检测已 10 分钟未完成"
-    assert "自 11-20 02:00 起告警检测未能完成一轮" in note.body
+    assert note.title == "【舆情监测中断】预警检测已 10 分钟未完成"
+    assert "自 11-20 02:00 起预警检测未能完成一轮" in note.body
     assert "最近错误（11-20 02:09）：ConnectionError: Connection refused" in note.body
     for minutes in (11, 30, 600):  # once per interruption, however long it lasts
         assert outage.check(cfg, ob, t0 + timedelta(minutes=minutes)) == []
     # The shift heartbeat meanwhile names it among its problems.
     [beat] = tick(cfg, ob, T(2026, 11, 20, 9), Snapshot())
-    assert "⚠ 告警检测自 11-20 02:00 起未完成（7 小时 0 分钟），新增舆情不会告警" in ob.get(
+    assert "⚠ 预警检测自 11-20 02:00 起未完成（7 小时 0 分钟），新增舆情不会预警" in ob.get(
         beat).body
     with ob.transaction() as tx:
         state.put(tx, outage.OK_AT, T(2026, 11, 20, 9, 5).isoformat())
     [rid] = outage.check(cfg, ob, T(2026, 11, 20, 9, 6))
     back = ob.get(rid)
     day = DutyRoster(cfg.duty).at(T(2026, 11, 20, 9, 6)).officer
-    assert back.title == "【舆情监测恢复】告警检测已恢复" and back.receiver == f"person:{day}"
+    assert back.title == "【舆情监测恢复】预警检测已恢复" and back.receiver == f"person:{day}"
     assert day != night
     assert "中断时段：11-20 02:00—11-20 09:05（7 小时 5 分钟）" in back.body
     assert outage.check(cfg, ob, T(2026, 11, 20, 9, 7)) == []

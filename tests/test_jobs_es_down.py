@@ -47,7 +47,7 @@ def test_jobs_with_the_cluster_down_still_deliver_the_heartbeat(tmp_path, monkey
         t2 = t0 + timedelta(minutes=10)
         assert len(heartbeat_job(cfg, t2)) == 1
         stall = hook.messages("/duty")[-1]
-        assert stall["title"] == "【舆情监测中断】告警检测已 10 分钟未完成"
+        assert stall["title"] == "【舆情监测中断】预警检测已 10 分钟未完成"
         assert "最近错误（11-20 09:03）：StorageUnavailable: Elasticsearch" in stall["message"]
         assert "Connection refused" in stall["message"]
         assert heartbeat_job(cfg, t2 + timedelta(minutes=5)) == []
@@ -121,7 +121,7 @@ def test_the_officer_hears_when_detection_stalls_and_when_it_is_back(tmp_path, m
                 detect_cycle(cfg, t0 + timedelta(minutes=minute))
             heartbeat_job(cfg, t0 + timedelta(minutes=minute, seconds=30))
         stalls = [m for m in hook.messages("/duty") if "监测中断" in m["title"]]
-        assert [m["title"] for m in stalls] == ["【舆情监测中断】告警检测已 10 分钟未完成"]
+        assert [m["title"] for m in stalls] == ["【舆情监测中断】预警检测已 10 分钟未完成"]
         assert "自 11-20 01:00 起" in stalls[0]["message"]
         proxy.mode = "up"
         t1 = t0 + timedelta(minutes=12)

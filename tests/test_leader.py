@@ -167,7 +167,7 @@ def test_a_leader_cut_off_tells_the_officer_detection_stalled_then_who_carries_o
             standby_heartbeat(cfg, now, a)
             assert standby_heartbeat(cfg_c, now, c) == []
         [stall] = hook.messages("/duty")
-        assert stall["title"] == "【舆情监测中断】告警检测已 10 分钟未完成"
+        assert stall["title"] == "【舆情监测中断】预警检测已 10 分钟未完成"
         assert "领导租约已失效" in stall["message"] and "自 11-20 01:00 起" in stall["message"]
         proxy.mode = "up"
         t1 = t0 + timedelta(minutes=13)
@@ -176,7 +176,7 @@ def test_a_leader_cut_off_tells_the_officer_detection_stalled_then_who_carries_o
         assert len(standby_heartbeat(cfg, t1, a)) == 1
         assert standby_heartbeat(cfg, t1 + timedelta(minutes=1), a) == []
         back = hook.messages("/duty")[-1]
-        assert back["title"] == "【舆情监测恢复】告警检测由其他实例继续"
+        assert back["title"] == "【舆情监测恢复】预警检测由其他实例继续"
         assert "检测由当前领导实例 host-b 继续进行" in back["message"]
         assert len(hook.messages("/duty")) == 2
     finally:

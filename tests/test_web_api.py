@@ -165,7 +165,7 @@ def test_changes_need_csrf_and_are_audited(clients):
     officer.post(f"/api/silences/{r.json()['id']}/expire", headers={"X-CSRF-Token": csrf})
     r = officer.post("/api/silences", headers={"X-CSRF-Token": csrf},
                      json={"matchers": ['township!="河口镇"'], "comment": "除河口镇外都静默"})
-    assert r.status_code == 422 and "几乎所有告警" in r.text
+    assert r.status_code == 422 and "几乎所有预警" in r.text
     assert len(officer.get("/api/silences").json()) == 1
     r = officer.post(f"/silences/{sil[0]['id']}/expire", data={"csrf": csrf},
                      follow_redirects=False)

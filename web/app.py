@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from storage import timed_out, unavailable
 from yuqing.config import Config
-from yuqing.records import SHANGHAI
+from yuqing.records import SHANGHAI, figure
 
 from .auth import ROLE_ZH, Forbidden, NotAuthenticated, principal
 from .data import ConsoleData
@@ -59,7 +59,7 @@ def _same_site_referer(request: Request) -> str:
 
 def templates() -> Jinja2Templates:
     tpl = Jinja2Templates(directory=str(HERE / "templates"))
-    tpl.env.filters.update(t=fmt_time, href=web_link,
+    tpl.env.filters.update(t=fmt_time, href=web_link, figure=figure,
                            sentiment=lambda v: SENTIMENT_ZH.get(v or "", v or "—"),
                            kind=lambda v: KIND_ZH.get(v or "", v or "—"),
                            severity=lambda v: SEVERITY_ZH.get(v or "", v or "—"),

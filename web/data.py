@@ -138,7 +138,7 @@ class ConsoleData:
         for m in matchers:
             parse_matcher(m)
         if matches_any_alert(matchers):
-            raise ValueError("这些条件会静默几乎所有告警（包括紧急告警）："
+            raise ValueError("这些条件会静默几乎所有预警（包括紧急预警）："
                              "至少要有一个条件不匹配空值，例如 township=\"河口镇\"")
         if not comment.strip():
             raise ValueError("请填写静默原因")

@@ -12,6 +12,7 @@ linked across sources.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +23,22 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# How a recurrence's title begins (an alert about an issue back after it was handled);
+# a message folds it into its own 【…】 lead rather than showing two.
+RECURRENCE_PREFIX = "【处置后复发】"
+
+
+def figure(x: float) -> str:
+    """A count, baseline or ratio as people read it, the same wherever it is shown (an
+    alert's explanation, its message, the console): baselines are often a fraction of one
+    item, so a small number keeps two significant digits (0.05, not 0.1 or 0.0); from 1
+    up one decimal; no trailing zeros (2, not 2.0)."""
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
+    digits = 1 if abs(x) >= 1 else 1 - math.floor(math.log10(abs(x)))
+    text = f"{x:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 # Query parameters that only track the visitor; they never change which page is served.
 _TRACKING_PARAMS = frozenset(
