@@ -294,6 +294,15 @@ class CrawlState:
         self.db.execute("INSERT OR REPLACE INTO threads (source_id, key, doc) VALUES (?,?,?)",
                         (source_id, item_id_for(url), json.dumps(doc, ensure_ascii=False)))
 
+    def prune_threads(self, before: datetime) -> int:
+        """Forget the page texts of threads not seen since ``before`` (retention: the
+        item they rebuild has left the index, their replies must not outlive it)."""
+        cur = self.db.execute(
+            "DELETE FROM threads WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE "
+            "p.source_id = threads.source_id AND p.key = threads.key "
+            "AND julianday(p.last_seen) >= julianday(?))", (before.isoformat(),))
+        return cur.rowcount
+
     def fail(self, source_id: str, url: str, reason: str, now: datetime,
              hints: dict[str, Any] | None = None) -> None:
         """A detail page we gave up on this run; a page already indexed keeps its item.

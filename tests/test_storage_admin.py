@@ -116,7 +116,24 @@ def test_yuqing_run_applies_retention_daily(store, tmp_path, monkeypatch):
     jobs = {j["id"]: j for j in wanted_jobs(cfg, None)}
     assert str(jobs["retention"]["trigger"]) == str(
         CronTrigger(hour=3, minute=30, timezone=SHANGHAI))
+    # Long threads' page texts in the crawl state go with the months the index drops.
+    from crawlers.state import CrawlState
+    from yuqing.records import item_id_for
+
+    st = CrawlState.for_config(cfg)
+    for url, seen in (("http://bbs.test/t-1", "2024-10-31T23:00:00+08:00"),
+                      ("http://bbs.test/t-2", "2024-10-31T16:00:00+00:00")):  # 11-01 00:00
+        st.db.execute("INSERT INTO pages (source_id, key, url, first_seen, last_seen) "
+                      "VALUES ('bbs', ?, ?, ?, ?)", (item_id_for(url), url, seen, seen))
+        st.record_thread("bbs", url, {"url": url, "pages": {"2": "回复内容"}})
+    st.record_thread("bbs", "http://bbs.test/t-3", {"pages": {}})  # its page row is gone
+    st.close()
     gone = retention_job(cfg, datetime(2026, 11, 29, 3, 30, tzinfo=SHANGHAI))
+    st = CrawlState.for_config(cfg)
+    assert st.thread("bbs", "http://bbs.test/t-1") is None
+    assert st.thread("bbs", "http://bbs.test/t-3") is None
+    assert st.thread("bbs", "http://bbs.test/t-2") is not None
+    st.close()
     assert [n[-7:] for n in gone] == ["2024.01"]  # 24 months back from Nov 2026: Nov 2024 stays
     store.refresh()
     assert store.count() == 1

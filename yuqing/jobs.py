@@ -364,6 +364,7 @@ def report_job(cfg: Config, kind: str, now: datetime) -> str:
 def retention_job(cfg: Config, now: datetime) -> list[str]:
     """Drop the monthly item indices past ``elasticsearch.retention_months``: the whole
     retention policy, as the minimal node has no ILM. Returns the indices dropped."""
+    from crawlers.state import CrawlState
     from storage import connect
     from storage.admin import apply_retention
 
@@ -371,4 +372,14 @@ def retention_job(cfg: Config, now: datetime) -> list[str]:
     gone = apply_retention(connect(cfg.elasticsearch), cfg.elasticsearch.prefix, now, months)
     if gone:
         log.info("retention %d months: dropped %s", months, ", ".join(gone))
+    # The crawl state keeps the reply texts of long threads (to rebuild them from the new
+    # pages): they go with the months the index drops.
+    local = now.astimezone(SHANGHAI)
+    cut = local.year * 12 + local.month - 1 - months
+    st = CrawlState.for_config(cfg)
+    try:
+        if n := st.prune_threads(datetime(cut // 12, cut % 12 + 1, 1, tzinfo=SHANGHAI)):
+            log.info("retention %d months: forgot the page texts of %d thread(s)", months, n)
+    finally:
+        st.close()
     return gone
