@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -138,6 +139,19 @@ class Heartbeat(_Model):
     # queued (a revoked robot token, a dead mail server) is named in every heartbeat and
     # turns the ping into <url>/fail: an office that hears nothing must learn it elsewhere.
     undelivered_after: PositiveDuration = timedelta(minutes=30)
+
+
+    @field_validator("ping_url")
+    @classmethod
+    def _local_only(cls, v: str | None) -> str | None:
+        # A real switch's URL is its secret: written in the file it travels with every
+        # copy of the configuration. Only a loopback URL (a local test receiver) may be.
+        host = urlsplit(v).hostname if v else None
+        if v and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError(f"{host or v!r} is not a loopback address: a dead-man's switch "
+                             "URL holds its secret, so put it in an environment variable "
+                             "and name that in ping_url_env")
+        return v
 
 
 class Grid(_Model):

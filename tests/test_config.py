@@ -71,6 +71,11 @@ CASES = [
       "scheduler.lease_ttl: must be a positive duration"]),
     # Beside crawl intervals counted in minutes, a bare 30 read as seconds escalated an
     # alert to the office head half a minute after it fired.
+    ("dead-man's switch URL in the file", GAZ + "duty:\n  heartbeat:\n"
+     "    ping_url: https://hc-ping.com/0f3c2a7e-secret\n",
+     ["duty.heartbeat.ping_url: 'hc-ping.com' is not a loopback address: a dead-man's "
+      "switch URL holds its secret, so put it in an environment variable and name that "
+      "in ping_url_env"]),
     ("duration without a unit", GAZ + "duty:\n  escalation:\n    after:\n      normal: 30\n"
      "scheduler:\n  lease_ttl: 90\n",
      ["duty.escalation.after.normal: 30 has no unit: write 30s, 30m or 30h",
