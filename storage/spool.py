@@ -47,12 +47,7 @@ class Spool:
             return 0
         self.dir.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl"
-        tmp = self.dir / f".{name}.tmp"
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.rename(self.dir / name)
+        _write_atomically(self.dir / name, "\n".join(lines) + "\n")
         log.warning("spooled %d items to %s (Elasticsearch unavailable)", len(lines), name)
         return len(lines)
 
@@ -125,13 +120,8 @@ class Spool:
                 path.unlink()
 
     def _rewrite(self, path: Path, items: list[AnalyzedItem]) -> None:
-        tmp = path.with_name(f".{path.name}.tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(ai.to_json_dict(), ensure_ascii=False) + "\n"
-                             for ai in items))
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
+        _write_atomically(path, "".join(json.dumps(ai.to_json_dict(), ensure_ascii=False)
+                                        + "\n" for ai in items))
 
 
 @dataclass
@@ -143,3 +133,24 @@ class DrainResult:
     stale: int = 0  # skipped: a later fetch of the item is already stored
     unavailable: bool = False  # stopped because Elasticsearch could not be reached
     busy: bool = False  # another process was replaying the spool
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """``path`` holds ``text`` whole or is untouched. A write that fails (a full disk)
+    leaves no temp file behind on a disk already short of space; the directory is synced
+    after the rename so that a power cut does not lose the file just named."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -153,3 +153,17 @@ def test_every_rejected_document_is_logged_with_its_id_and_reason(tmp_path, stor
     for ai in bad:
         assert f"document {ai.item.id} rejected" in logged
     assert logged.count("failed to parse field [metrics.views]") == 7
+
+
+def test_a_spool_write_that_fails_leaves_nothing_behind(tmp_path):
+    # A write failing half-way (here a text the file's encoding cannot hold, as a full
+    # disk would) used to leave its temp file on a disk already short of space.
+    import pytest
+
+    spool = Spool(tmp_path / "spool")
+    spool.append(_items(1))
+    bad = analyzed("https://bbs.example.cn/t/x", "坏帖", "正文\ud800")
+    with pytest.raises(UnicodeEncodeError):
+        spool.append(_items(2, start=1) + [bad])
+    assert sorted(p.name.startswith(".") for p in (tmp_path / "spool").iterdir()) == [False]
+    assert spool.pending() == 1
