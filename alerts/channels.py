@@ -21,11 +21,36 @@ from .config import (
     FeishuChannel,
     WebhookChannel,
     WeComChannel,
+    channel_secrets,
 )
 
 log = logging.getLogger(__name__)
 
 AnyChannel = DingTalkChannel | WeComChannel | FeishuChannel | EmailChannel | WebhookChannel
+MASK = "***"
+
+
+def _secrets(ch: AnyChannel) -> list[str]:
+    """The secret values a channel's error could repeat: each as given and URL-quoted; a
+    webhook URL's path and query too (where such services put their token)."""
+    out: list[str] = []
+    for field, env in channel_secrets(ch):
+        value = os.environ.get(env, "").strip()
+        if not value:
+            continue
+        out += [value, quote(value, safe="")]
+        if field == "url_env":
+            parts = urlsplit(value)
+            # The path with its slash: "/hook" is masked, the word "webhook" is not.
+            out += [p for p in (parts.path.rstrip("/"), parts.query, parts.password) if p]
+    # Longest first, so a secret's part does not leave the rest of it readable.
+    return sorted({s for s in out if len(s) >= 4}, key=len, reverse=True)
+
+
+def mask(text: str, ch: AnyChannel) -> str:
+    for secret in _secrets(ch):
+        text = text.replace(secret, MASK)
+    return text
 
 # Message budgets in UTF-8 bytes of title + body. DingTalk and Feishu limit the whole
 # request to about 20 000 bytes and the JSON encoder may escape each CJK character as
@@ -107,7 +132,10 @@ def send(ch: AnyChannel, title: str, body: str, *, timeout: float = 10.0) -> Sen
     if ok:
         return SendResult(True)
     lines = [_LOG_HEAD.sub("", ln) for ln in captured.getvalue().splitlines() if ln.strip()]
-    return SendResult(False, f"{ch.type}: " + (lines[-1][-300:] if lines else "not accepted"))
+    # Masked here, once: the error goes to the outbox, `alerts outbox`, the heartbeat's
+    # group chat and `alerts test` alike.
+    return SendResult(False, mask(f"{ch.type}: "
+                                  + (lines[-1][-300:] if lines else "not accepted"), ch))
 
 
 # apprise's log format ("2026-11-20 03:00:00,123 - WARNING - "): noise in an error that

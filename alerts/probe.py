@@ -8,19 +8,16 @@ for, and a test message must never reach anyone but its target.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote, urlsplit
 
 from yuqing.records import SHANGHAI
 
 from .channels import AnyChannel, send
-from .config import Receiver, channel_secrets
+from .config import Receiver
 
 CHANNEL_ZH = {"dingtalk": "钉钉机器人", "wecom": "企业微信机器人", "feishu": "飞书机器人",
               "lark": "Lark 机器人", "email": "邮件", "webhook": "Webhook"}
-MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -52,29 +49,6 @@ def compose(receiver: str, ch: AnyChannel, index: int, total: int, now: datetime
     return title, body
 
 
-def _secrets(ch: AnyChannel) -> list[str]:
-    """The secret values a channel's error could repeat: each as given and URL-quoted; a
-    webhook URL's path and query too (where such services put their token)."""
-    out: list[str] = []
-    for field, env in channel_secrets(ch):
-        value = os.environ.get(env, "").strip()
-        if not value:
-            continue
-        out += [value, quote(value, safe="")]
-        if field == "url_env":
-            parts = urlsplit(value)
-            # The path with its slash: "/hook" is masked, the word "webhook" is not.
-            out += [p for p in (parts.path.rstrip("/"), parts.query, parts.password) if p]
-    # Longest first, so a secret's part does not leave the rest of it readable.
-    return sorted({s for s in out if len(s) >= 4}, key=len, reverse=True)
-
-
-def mask(text: str, ch: AnyChannel) -> str:
-    for secret in _secrets(ch):
-        text = text.replace(secret, MASK)
-    return text
-
-
 def check(receiver: Receiver, now: datetime, *, timeout: float = 10.0
           ) -> list[ChannelCheck]:
     """Send the test message through each channel of ``receiver``; one result each."""
@@ -83,6 +57,6 @@ def check(receiver: Receiver, now: datetime, *, timeout: float = 10.0
     for idx, ch in enumerate(receiver.channels):
         title, body = compose(receiver.name, ch, idx, total, now)
         result = send(ch, title, body, timeout=timeout)
-        error = "" if result.ok else mask(result.error, ch) or "not accepted"
+        error = "" if result.ok else result.error or "not accepted"
         out.append(ChannelCheck(receiver.name, idx, ch.type, error))
     return out

@@ -15,13 +15,12 @@ import yaml
 from conftest import free_port
 from hooks import Hook
 
-from alerts.channels import LIMITS
+from alerts.channels import LIMITS, mask
 from alerts.config import AlertingConfig, DingTalkChannel, WebhookChannel
 from alerts.delivery import deliver_due
 from alerts.dispatch import dispatch
 from alerts.message import render
 from alerts.outbox import Outbox
-from alerts.probe import mask
 from duty import state
 from duty.escalation import escalate
 from duty.handover import HandoverData, compose
