@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
             print(f"{row.id[:12]}  {row.receiver:<16} attempts={row.attempts} "
                   f"next={row.next_attempt_at:%Y-%m-%d %H:%M:%S}  {row.last_error or ''}")
         # Nothing is dropped silently: the latest cancellations and why.
-        for row in ob.rows("cancelled")[-20:]:
+        for row in ob.rows("cancelled", last=20):
             print(f"{row.id[:12]}  {row.receiver:<16} cancelled {row.kind}  "
                   f"{row.last_error or ''}")
         return 0

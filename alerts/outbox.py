@@ -292,12 +292,16 @@ class Outbox:
         r = self.db.execute("SELECT * FROM notifications WHERE id=?", (nid,)).fetchone()
         return OutboxRow.from_sql(r) if r else None
 
-    def rows(self, status: str | None = None) -> list[OutboxRow]:
+    def rows(self, status: str | None = None, last: int | None = None) -> list[OutboxRow]:
+        """Notifications (of ``status``) oldest first; ``last``: only the newest that many."""
         sql, args = "SELECT * FROM notifications", ()
         if status:
             sql, args = sql + " WHERE status=?", (status,)  # type: ignore[assignment]
-        return [OutboxRow.from_sql(r) for r in self.db.execute(sql + " ORDER BY created_at",
-                                                                 args)]
+        if last is None:
+            return [OutboxRow.from_sql(r)
+                    for r in self.db.execute(sql + " ORDER BY created_at", args)]
+        newest = self.db.execute(sql + " ORDER BY created_at DESC LIMIT ?", (*args, last))
+        return [OutboxRow.from_sql(r) for r in newest][::-1]
 
     def undelivered(self, created_before: datetime) -> list[OutboxRow]:
         """Notifications created by ``created_before`` that failed at least once and have

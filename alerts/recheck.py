@@ -76,7 +76,8 @@ def recheck_pending(cfg: AlertingConfig, outbox: Outbox, now: datetime,
         keep = [a for a in row.alerts if a.id not in gone]
         text = "; ".join(f"{aid[:12]} {w}" for aid, w in gone.items())
         if keep:
-            title, body = render(keep, kind=row.kind)  # type: ignore[arg-type]
+            title, body = render(keep, kind=row.kind,  # type: ignore[arg-type]
+                                 console_url=cfg.console_url)
             if not outbox.retain_alerts(row.id, keep, title, body, now):
                 continue  # went in flight meanwhile
         elif not outbox.cancel(row.id, f"dropped before delivery: {text}", now):
