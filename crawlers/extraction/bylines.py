@@ -181,14 +181,15 @@ def _header_line(line: str) -> bool:
             and _DATED.search(line) is not None and _SAYS.search(line) is None)
 
 
-def _mark_known(line: str, known: dict[str, str]) -> str:
+def _mark_known(line: str, known: dict[str, str], longest_first: list[str]) -> str:
     """``line`` with the header texts of ``known`` it opens with as placeholders: a name
-    that begins a line, set off from what follows."""
+    that begins a line, set off from what follows. ``longest_first``: ``known``'s keys,
+    longest first (sorted once per text, not per line)."""
     out, rest = "", line
     while True:
         head = re.match(rf"[{_MARKS}@\s|｜·•]*", rest).group(0)  # type: ignore[union-attr]
         out, rest = out + head, rest[len(head):]
-        hit = next((t for t in sorted(known, key=len, reverse=True)
+        hit = next((t for t in longest_first
                     if rest.startswith(t) and not rest[len(t):len(t) + 1].isalnum()), None)
         if hit is None:
             return out + rest
@@ -201,10 +202,11 @@ def drop_header_lines(text: str, known: dict[str, str] | None = None) -> str:
     ``known``: header texts found in the page's markup (``mark_headers``); lines that open
     with one are judged as if it were marked there too."""
     out = []
+    longest_first = sorted(known, key=len, reverse=True) if known else []
     for raw in text.split("\n"):
         line = raw.strip()
         if known and line:
-            line = _mark_known(line, known)
+            line = _mark_known(line, known, longest_first)
         if not line:
             out.append("")
             continue

@@ -84,13 +84,13 @@ def _thread_text(title: str, main: str, posts: list[str], engine: bool,
     same post blocks with their headers, so it loses them too (``headers`` are the names
     and times found in the posts' markup).
     """
-    main = drop_header_lines(main, headers)
-    seen = _squeeze(main)
-    covered = sum(len(_squeeze(p)) for p in posts if _contained(p, seen))
-    if engine or covered >= _POSTS_COVER * max(1, len(seen)):
-        parts = posts
-    else:
-        parts = [main, *(p for p in posts if not _contained(p, seen))]
+    parts = posts
+    if not engine:
+        main = drop_header_lines(main, headers)
+        seen = _squeeze(main)
+        covered = sum(len(_squeeze(p)) for p in posts if _contained(p, seen))
+        if covered < _POSTS_COVER * max(1, len(seen)):
+            parts = [main, *(p for p in posts if not _contained(p, seen))]
     if title and not any(_squeeze(title) in _squeeze(p) for p in parts[:1]):
         parts = [title, *parts]
     return "\n".join(p for p in parts if p)
