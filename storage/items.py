@@ -184,15 +184,17 @@ class ItemStore:
     def _place(self, pairs: list[tuple[str, datetime]]) -> list[str]:
         """The index for each (item id, its time): where it is stored or was just written,
         else its month's."""
-        horizon = time.monotonic() - _RECENT_SECONDS
-        for item_id in [i for i, (_, t) in self._recent.items() if t < horizon]:
-            del self._recent[item_id]
+        clock = time.monotonic()
+        # Kept oldest first (an entry is reinserted when written): expiry stops at the
+        # first entry still fresh.
+        while self._recent and next(iter(self._recent.values()))[1] < clock - _RECENT_SECONDS:
+            del self._recent[next(iter(self._recent))]
         placed = self.placement([i for i, _ in pairs if i not in self._recent])
         out = []
         for item_id, when in pairs:
             recent = self._recent.pop(item_id, None)
             index = recent[0] if recent else placed.get(item_id) or self.index_for(when)
-            self._recent[item_id] = (index, time.monotonic())  # reinserted: oldest first
+            self._recent[item_id] = (index, clock)
             out.append(index)
         return out
 

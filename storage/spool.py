@@ -42,7 +42,7 @@ class Spool:
         return sum(1 for f in self.files() for line in f.open("rb") if line.strip())
 
     def append(self, items: Iterable[AnalyzedItem]) -> int:
-        lines = [json.dumps(ai.to_json_dict(), ensure_ascii=False) for ai in items]
+        lines = _lines(items)
         if not lines:
             return 0
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -120,8 +120,7 @@ class Spool:
                 path.unlink()
 
     def _rewrite(self, path: Path, items: list[AnalyzedItem]) -> None:
-        _write_atomically(path, "".join(json.dumps(ai.to_json_dict(), ensure_ascii=False)
-                                        + "\n" for ai in items))
+        _write_atomically(path, "".join(line + "\n" for line in _lines(items)))
 
 
 @dataclass
@@ -133,6 +132,12 @@ class DrainResult:
     stale: int = 0  # skipped: a later fetch of the item is already stored
     unavailable: bool = False  # stopped because Elasticsearch could not be reached
     busy: bool = False  # another process was replaying the spool
+
+
+def _lines(items: Iterable[AnalyzedItem]) -> list[str]:
+    """The spool's line format, one JSON object an item (written by ``append`` and by
+    ``_rewrite`` alike)."""
+    return [json.dumps(ai.to_json_dict(), ensure_ascii=False) for ai in items]
 
 
 def _write_atomically(path: Path, text: str) -> None:
