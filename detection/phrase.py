@@ -48,12 +48,17 @@ def joined(text: str) -> str:
     return _SEP + _SEP.join(tokens(text)) + _SEP
 
 
+@lru_cache(maxsize=4096)  # a scheme's words, searched for in every item
+def _needle(word: str) -> str | None:
+    toks = tokens(word)
+    return _SEP + _SEP.join(toks) + _SEP if toks else None
+
+
 def has(word: str, fields: tuple[str, ...]) -> bool:
     """``fields``: texts passed through ``joined``. A phrase never spans two fields
     (title, text), as a per-field phrase query."""
-    toks = tokens(word)
-    phrase = _SEP + _SEP.join(toks) + _SEP
-    return bool(toks) and any(phrase in f for f in fields)
+    needle = _needle(word)
+    return needle is not None and any(needle in f for f in fields)
 
 
 def _widths(text: str) -> list[str]:
