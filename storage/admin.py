@@ -40,6 +40,14 @@ def _item_indices(es: Elasticsearch, prefix: str) -> dict[str, tuple[int, str]]:
     return out
 
 
+def retention_cutoff(now: datetime, months: int) -> datetime:
+    """The first moment retention keeps: the start of the month ``months`` months before
+    ``now``'s (Beijing calendar)."""
+    local = now.astimezone(SHANGHAI)
+    m = local.year * 12 + local.month - 1 - months  # months since year 0
+    return datetime(m // 12, m % 12 + 1, 1, tzinfo=SHANGHAI)
+
+
 def apply_retention(es: Elasticsearch, prefix: str, now: datetime, months: int,
                     *, dry_run: bool = False) -> list[str]:
     """Delete monthly item indices whose month ended more than ``months`` months ago.
@@ -48,10 +56,9 @@ def apply_retention(es: Elasticsearch, prefix: str, now: datetime, months: int,
     retention``, and daily from ``yuqing run`` at ``scheduler.retention``). Returns the
     indices deleted (or
     that would be)."""
-    local = now.astimezone(SHANGHAI)
-    cutoff = local.year * 12 + local.month - 1 - months  # months since year 0, inclusive
+    first_kept = retention_cutoff(now, months)
     doomed = [name for name, (_, ym) in sorted(_item_indices(es, prefix).items())
-              if int(ym[:4]) * 12 + int(ym[5:]) - 1 < cutoff]
+              if (int(ym[:4]), int(ym[5:])) < (first_kept.year, first_kept.month)]
     if doomed and not dry_run:
         es.indices.delete(index=",".join(doomed))
     return doomed

@@ -99,12 +99,15 @@ def _shown_hosts(cfg: Config) -> str:
 def _es_maintenance(cfg: Config, args: argparse.Namespace) -> int:
     from storage import connect, open_store
     from storage.admin import MigrationError, apply_retention, migrate_items
+    from yuqing.jobs import retention_job
 
     es = connect(cfg.elasticsearch)
     if args.action == "retention":
         months = args.months or cfg.elasticsearch.retention_months
-        gone = apply_retention(es, cfg.elasticsearch.prefix, datetime.now(SHANGHAI), months,
-                               dry_run=args.dry_run)
+        now = datetime.now(SHANGHAI)
+        # The real thing goes through the scheduler's job, thread texts included.
+        gone = (apply_retention(es, cfg.elasticsearch.prefix, now, months, dry_run=True)
+                if args.dry_run else retention_job(cfg, now, months))
         verb = "would delete" if args.dry_run else "deleted"
         print(f"retention {months} months: {verb} {len(gone)} index(es)"
               + "".join(f"\n  {n}" for n in gone))

@@ -21,7 +21,7 @@ from detection.detector import Detector
 from detection.sensitivity import configured_sensitivity
 from yuqing.config import Config
 from yuqing.observations import ObservationCache
-from yuqing.records import SHANGHAI, Alert, AlertStatus, Severity
+from yuqing.records import Alert, AlertStatus, Severity, in_shanghai
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ def _as_alert(doc: dict[str, Any]) -> Alert:
 def _handled_at(doc: dict[str, Any]) -> datetime | None:
     if not (value := doc.get("handled_at")):
         return None
-    t = datetime.fromisoformat(value)
-    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+    return in_shanghai(datetime.fromisoformat(value))
 
 
 def _taken_by(doc: dict) -> str:
@@ -361,24 +360,22 @@ def report_job(cfg: Config, kind: str, now: datetime) -> str:
     return str(path)
 
 
-def retention_job(cfg: Config, now: datetime) -> list[str]:
-    """Drop the monthly item indices past ``elasticsearch.retention_months``: the whole
-    retention policy, as the minimal node has no ILM. Returns the indices dropped."""
+def retention_job(cfg: Config, now: datetime, months: int | None = None) -> list[str]:
+    """Drop the monthly item indices past ``months`` (``elasticsearch.retention_months``):
+    the whole retention policy, as the minimal node has no ILM. The crawl state's page
+    texts of long threads (kept to rebuild them from new pages) go with those months.
+    Returns the indices dropped."""
     from crawlers.state import CrawlState
     from storage import connect
-    from storage.admin import apply_retention
+    from storage.admin import apply_retention, retention_cutoff
 
-    months = cfg.elasticsearch.retention_months
+    months = months or cfg.elasticsearch.retention_months
     gone = apply_retention(connect(cfg.elasticsearch), cfg.elasticsearch.prefix, now, months)
     if gone:
         log.info("retention %d months: dropped %s", months, ", ".join(gone))
-    # The crawl state keeps the reply texts of long threads (to rebuild them from the new
-    # pages): they go with the months the index drops.
-    local = now.astimezone(SHANGHAI)
-    cut = local.year * 12 + local.month - 1 - months
     st = CrawlState.for_config(cfg)
     try:
-        if n := st.prune_threads(datetime(cut // 12, cut % 12 + 1, 1, tzinfo=SHANGHAI)):
+        if n := st.prune_threads(retention_cutoff(now, months)):
             log.info("retention %d months: forgot the page texts of %d thread(s)", months, n)
     finally:
         st.close()
